@@ -1,0 +1,93 @@
+/* `suture`: git-style dispatch to one subcommand. */
+#include "cli/commands.h"
+#include "common/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct command commands[] = {
+	{ "impact", cmd_impact, "impacted lists: what must be patched together", usage_impact },
+	{ "audit",  cmd_audit,  "can this binary or process be live patched, and how safely", usage_audit },
+	{ "diff",   cmd_diff,   "what changed between two builds of an object", usage_diff },
+	{ "build",  cmd_build,  "make a patch from a source diff or a hand-written source", usage_build },
+	{ "info",   cmd_info,   "what a patch holds", usage_info },
+	{ "apply",  cmd_apply,  "apply a patch to running processes", usage_apply },
+	{ "revert", cmd_revert, "revert an applied patch", usage_revert },
+	{ "status", cmd_status, "which patches a process runs", usage_status },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: suture COMMAND [OPTIONS] [ARGS]\n\n"
+		     "Live patching for running C programs (Linux x86-64).\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'suture help COMMAND' or 'suture COMMAND --help' shows a command's options;\n"
+		     "'man suture-COMMAND' has the whole story.  Compile with 'suture-cc' (see 'man suture-cc').\n");
+}
+
+int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int usage_error(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "suture %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	const struct command *cmd = find_command(name);
+	if (cmd)
+		fputs(cmd->usage, stderr);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("suture %s\n", SUTURE_VERSION);
+		return EXIT_DONE;
+	}
+	if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		if (argc > 2 && find_command(argv[2])) {
+			fputs(find_command(argv[2])->usage, stdout);
+			return EXIT_DONE;
+		}
+		print_help(stdout);
+		return argc > 2 ? EXIT_USAGE : EXIT_DONE;
+	}
+	const struct command *cmd = find_command(name);
+	if (!cmd) {
+		fprintf(stderr, "suture: '%s' is not a suture command; see 'suture help'\n", name);
+		return EXIT_USAGE;
+	}
+	if (wants_help(argc - 1, argv + 1)) {
+		fputs(cmd->usage, stdout);
+		return EXIT_DONE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

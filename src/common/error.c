@@ -1,0 +1,69 @@
+#include "common/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* One message per thread is enough: the first failure ends the operation. */
+static __thread char err_buf[2048];
+
+int err_set(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_set_errno(const char *fmt, ...)
+{
+	int saved = errno;
+	char head[sizeof err_buf];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	snprintf(err_buf, sizeof err_buf, "%s: %s", head, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int err_prefix(const char *fmt, ...)
+{
+	char head[sizeof err_buf];
+	char old[sizeof err_buf];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	snprintf(old, sizeof old, "%s", err_buf);
+	snprintf(err_buf, sizeof err_buf, "%s: %s", head, old);
+	return -1;
+}
+
+const char *err_msg(void)
+{
+	return err_buf[0] ? err_buf : "unknown error";
+}
+
+void err_clear(void)
+{
+	err_buf[0] = '\0';
+}
+
+void err_print(const char *prog)
+{
+	fprintf(stderr, "%s: %s\n", prog, err_msg());
+}
+
+void err_report(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,41 @@
+"""Shared fixtures: where the built programs are, and how to run them.
+
+Tests run the real thing: the built `suture` and `suture-cc`, real gcc,
+real processes.  Build first (scripts/build.sh); SUTURE_BUILD overrides the
+build directory."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = pathlib.Path(os.environ.get("SUTURE_BUILD", ROOT / "build"))
+
+
+def _program(name):
+    path = BUILD / name
+    if not path.exists():
+        pytest.exit(f"{path} is missing: run scripts/build.sh first", returncode=2)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def suture():
+    return _program("suture")
+
+
+@pytest.fixture(scope="session")
+def suture_cc():
+    return _program("suture-cc")
+
+
+def run(cmd, check=True, **kw):
+    """Runs cmd (a list), capturing text output; fails the test on a
+    non-zero exit unless check=False."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
