@@ -1,0 +1,71 @@
+"""Fetches Debian source packages for tests and benchmarks.
+
+Uses a private apt configuration (its own sources list, lists and cache in
+a work directory), so the machine's apt setup is never changed.  The
+deb-src lines are derived from the machine's own deb sources at run time.
+
+Command line:  python3 tests/debsrc.py PACKAGE DESTDIR  -> prints the unpacked source dir.
+"""
+import glob
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+
+def _deb822_as_source(text):
+    """Turns deb822 stanzas with 'Types: deb' into 'Types: deb-src'."""
+    return re.sub(r"(?m)^Types:\s*deb\s*$", "Types: deb-src", text)
+
+
+def _one_line_as_source(text):
+    return "\n".join(re.sub(r"^deb\s", "deb-src ", line)
+                     for line in text.splitlines() if line.startswith("deb "))
+
+
+def private_apt_dir(workdir):
+    """Creates workdir/apt with a sources list of deb-src entries and
+    returns the apt-get options that use it."""
+    apt = pathlib.Path(workdir, "apt")
+    (apt / "sources.list.d").mkdir(parents=True, exist_ok=True)
+    (apt / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+    (apt / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
+    for path in glob.glob("/etc/apt/sources.list.d/*.sources"):
+        (apt / "sources.list.d" / os.path.basename(path)).write_text(
+            _deb822_as_source(pathlib.Path(path).read_text()))
+    main = pathlib.Path("/etc/apt/sources.list")
+    (apt / "sources.list").write_text(
+        _one_line_as_source(main.read_text()) + "\n" if main.exists() else "")
+    return [
+        "-o", f"Dir::Etc::SourceList={apt / 'sources.list'}",
+        "-o", f"Dir::Etc::SourceParts={apt / 'sources.list.d'}",
+        "-o", f"Dir::State::Lists={apt / 'lists'}",
+        "-o", f"Dir::Cache={apt / 'cache'}",
+        "-o", "APT::Get::Only-Source=true",
+        "-o", "APT::Sandbox::User=root",
+        "-qq",
+    ]
+
+
+def fetch_source(package, destdir):
+    """Downloads and unpacks the source of PACKAGE into DESTDIR and returns
+    the unpacked directory.  Reuses an earlier download in DESTDIR."""
+    destdir = pathlib.Path(destdir)
+    destdir.mkdir(parents=True, exist_ok=True)
+    existing = [p for p in destdir.glob(f"{package}-*") if p.is_dir()]
+    if existing:
+        return existing[0]
+    opts = private_apt_dir(destdir)
+    subprocess.run(["apt-get", *opts, "update"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", *opts, "source", package], check=True,
+                   cwd=destdir, stdout=subprocess.DEVNULL)
+    unpacked = [p for p in destdir.glob(f"{package}-*") if p.is_dir()]
+    if not unpacked:
+        raise RuntimeError(f"apt-get source {package} unpacked nothing in {destdir}")
+    return unpacked[0]
+
+
+if __name__ == "__main__":
+    print(fetch_source(sys.argv[1], sys.argv[2]))
