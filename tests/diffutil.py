@@ -1,0 +1,37 @@
+"""Helpers shared by the diff and patch file tests: compiling a source pair
+with real gcc at the default level, and reading ELF section headers."""
+import re
+import subprocess
+
+# The default level of suture-cc (inline-clone) with its entry padding, as
+# plain gcc options (the five 1-byte NOPs form of the padding).
+CFLAGS = ["-O2", "-g", "-flive-patching=inline-clone", "-ffunction-sections",
+          "-fdata-sections", "-fpatchable-function-entry=5"]
+
+
+def compile_c(src, obj, extra=()):
+    subprocess.run(["gcc", *CFLAGS, *extra, "-c", str(src), "-o", str(obj)],
+                   check=True, capture_output=True, text=True)
+    return obj
+
+
+def compile_pair(tmp_path, orig_text, patched_text, extra=()):
+    """Writes orig.c/patched.c (one source file name, as a rebuilt tree
+    would have) and returns the two objects."""
+    objs = []
+    for name, text in (("orig", orig_text), ("patched", patched_text)):
+        d = tmp_path / name
+        d.mkdir(exist_ok=True)
+        (d / "unit.c").write_text(text)
+        objs.append(compile_c(d / "unit.c", d / "unit.o", extra))
+    return objs
+
+
+def sections(path):
+    """{name: (offset, size)} from readelf."""
+    out = subprocess.run(["readelf", "-SW", str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    result = {}
+    for m in re.finditer(r"\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)", out):
+        result[m.group(1)] = (int(m.group(2), 16), int(m.group(3), 16))
+    return result
