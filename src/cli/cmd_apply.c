@@ -38,11 +38,14 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 			done[ndone++] = pids[i];
 			continue;
 		}
-		if (rc == RT_NOT_TARGET || !runtime_pid_usable(pids[i])) {
-			if (!first_skip && rc != RT_NOT_TARGET)
+		if (rc == RT_OTHER_BUILD) {
+			fprintf(stderr, "suture apply: skipped process %d: %s\n", pids[i], err_msg());
+			if (!first_skip)
 				first_skip = strdup(err_msg());
 			continue;
 		}
+		if (rc == RT_NOT_TARGET || !runtime_pid_usable(pids[i]))
+			continue;
 		err_print("suture apply");
 		status = rc == RT_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAILED;
 		break;

@@ -28,7 +28,7 @@
 /* One function the patch replaces, as found in the process. */
 struct target_func {
 	const struct suture_patch_func *rec;
-	const char *name;
+	char name[64];
 	uint64_t addr, size;
 	uint64_t pad;           /* 0 for a part (f.cold): never entered by a call */
 	uint8_t orig_pad[PAD_LEN];
@@ -50,6 +50,7 @@ struct apply {
 	struct target_func *funcs;
 	size_t nfuncs;
 	bool state_created;
+	bool name_matched;      /* some object had the functions, with other bytes */
 	uint64_t mem;           /* mapped patch memory, 0 before */
 };
 
@@ -104,12 +105,13 @@ static int verify_func(struct apply *a, const struct object *obj, const struct s
 	if (!found)
 		return err_set("function '%s' is not in %s: the patch is for another program or build",
 			       name, obj->path);
+	a->name_matched = true;
 	if (r.size != rec->old_size)
 		return err_set("function '%s' in %s has %" PRIu64 " bytes, the patch expects %" PRIu64
 			       ": the patch is for another build", name, obj->path, r.size, rec->old_size);
 	memset(tf, 0, sizeof *tf);
 	tf->rec = rec;
-	tf->name = name;
+	snprintf(tf->name, sizeof tf->name, "%s", name);
 	tf->addr = r.addr;
 	tf->size = r.size;
 	uint8_t *code = xmalloc(r.size + 1);
@@ -205,16 +207,18 @@ static int bind_object(struct apply *a, uint32_t oi, size_t *nfunc)
 	if (first_error) {
 		err_set("%s", first_error);
 		free(first_error);
+		if (a->o->quiet_not_target)
+			return a->name_matched ? RT_OTHER_BUILD : RT_NOT_TARGET;
 		return -1;
 	}
-	if (po->build_id_len && named) {
+	if (po->build_id_len && named && !a->o->quiet_not_target) {
 		char have_hex[2 * 64 + 1];
 		build_id_to_hex(named->build_id, named->build_id_len, have_hex);
 		return err_set("the patch is for another build of %s: it wants build-id %s, process %d maps "
 			       "build-id %s", pname, want_hex, a->p->pid, have_hex);
 	}
 	if (a->o->quiet_not_target)
-		return RT_NOT_TARGET;
+		return po->build_id_len && named ? RT_OTHER_BUILD : RT_NOT_TARGET;
 	if (po->build_id_len)
 		return err_set("process %d (%s) does not map %s with build-id %s", a->p->pid, a->p->comm,
 			       pname, want_hex);
@@ -244,7 +248,7 @@ static void add_restores(struct apply *a)
 			a->funcs = xrealloc(a->funcs, (a->nfuncs + 1) * sizeof *a->funcs);
 			struct target_func *tf = &a->funcs[a->nfuncs++];
 			memset(tf, 0, sizeof *tf);
-			tf->name = sf->name;
+			snprintf(tf->name, sizeof tf->name, "%s", sf->name);
 			tf->addr = sf->old_addr;
 			tf->size = sf->old_size;
 			tf->pad = sf->pad;

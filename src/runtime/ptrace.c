@@ -161,26 +161,13 @@ int thread_wait_stop(struct proc *p, struct thread *t, int *status_out)
 	return thread_wait(p, t, status_out, false);
 }
 
-int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_ours)
+/* Records what a wait status says about thread T. */
+static void note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
 {
-	int status;
-	for (;;) {
-		pid_t r = waitpid(t->tid, &status, __WALL);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			t->gone = true;
-			t->stopped = false;
-			return -1;
-		}
-		break;
-	}
-	if (status_out)
-		*status_out = status;
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		t->gone = true;
 		t->stopped = false;
-		return -1;
+		return;
 	}
 	t->stopped = true;
 	int event = status >> 16;
@@ -193,7 +180,7 @@ int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_
 			nt->seized = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
 		}
 	} else if (event == 0 && sig == SIGTRAP && trap_is_ours) {
-		/* our own single-step: not the program's signal */
+		/* our own single-step or breakpoint: not the program's signal */
 	} else if (event == 0) {
 		/* A signal-delivery stop: the signal was dequeued; keep it for
 		 * release.  A second one while we hold the first is sent again. */
@@ -202,7 +189,36 @@ int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_
 		else
 			syscall(SYS_tgkill, p->pid, t->tid, sig);
 	}
-	return status;
+}
+
+/* Waits for the next event of thread T.  Events of the other threads
+ * are recorded as they come: waiting for one thread alone could wait
+ * forever (an exiting leader is reported only after its threads). */
+int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_ours)
+{
+	for (;;) {
+		int status;
+		pid_t r = waitpid(-1, &status, __WALL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			t->gone = true;   /* ECHILD: nothing traced is left */
+			t->stopped = false;
+			return -1;
+		}
+		struct thread *who = proc_thread(p, r);
+		if (!who) {
+			/* a new thread reporting before its parent's clone event */
+			who = add_thread(p, r);
+			who->seized = true;
+		}
+		note_status(p, who, status, who == t && trap_is_ours);
+		if (who != t)
+			continue;
+		if (status_out)
+			*status_out = status;
+		return t->gone ? -1 : status;
+	}
 }
 
 /* Waits for every seized thread that is not yet stopped. */

@@ -12,6 +12,7 @@
 /* Return values besides 0 and -1 (error set). */
 #define RT_TIMEOUT (-2)        /* the switch could not happen in time: exit 4 */
 #define RT_NOT_TARGET (-3)     /* --all: this process does not map the target */
+#define RT_OTHER_BUILD (-4)    /* --all: it maps another build of it (error set) */
 
 struct apply_opts {
 	int model;              /* enum consistency */

@@ -1,0 +1,134 @@
+/* A test target for suture apply: prints answer(i) once per tick, so the
+ * test sees which version of answer() runs.  Compiled several times with
+ * one of the PATCH_* macros to make the patched objects.
+ *
+ *   ticker [-t THREADS] [-b] [-x SECONDS]
+ *     -t N  N more threads, half blocked in nanosleep(), half in read() on
+ *           a pipe; each prints "EINTR" if its system call ever fails so
+ *     -b    one more thread that sits in slow() until SIGUSR1
+ *     -x S  exit after S seconds */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int counter;               /* a static variable of the target */
+__thread int calls;               /* a thread-local variable of the target */
+static volatile sig_atomic_t released;
+static int pipe_fds[2];
+
+__attribute__((noinline)) static int helper(int x)
+{
+#ifdef PATCH_HELPER
+	return x * 3;
+#else
+	return x * 2;
+#endif
+}
+
+__attribute__((noinline)) int answer(int x)
+{
+	counter++;
+	calls++;
+#if defined(PATCH_ANSWER)
+	return helper(x) + 1000;
+#elif defined(PATCH_ANSWER2)
+	return helper(x) + 2000;
+#elif defined(PATCH_STATE)
+	/* reads the target's static and thread-local variables */
+	return 100000 + (counter == calls ? 1 : 0) * 10000 + (counter > 1 ? 1 : 0);
+#elif defined(PATCH_LIBC)
+	/* libc functions the original never imported (strlen is an IFUNC) */
+	char buf[32];
+	snprintf(buf, sizeof buf, "pid %d", (int)getpid());
+	return (int)strlen(buf) == 0 ? -1 : getpid();
+#elif defined(PATCH_UNDEFINED)
+	extern int suture_test_no_such_function(int);
+	return suture_test_no_such_function(x);
+#else
+	return helper(x) + 1;
+#endif
+}
+
+/* Sits here (a frame of slow() on its stack) until SIGUSR1. */
+__attribute__((noinline)) void slow(void)
+{
+	while (!released) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+#ifdef PATCH_SLOW
+	fprintf(stderr, "patched slow\n");
+#endif
+	__asm__ volatile("" ::: "memory");
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec ts = { 3600, 0 };
+		if (nanosleep(&ts, NULL) != 0 && errno == EINTR)
+			printf("EINTR nanosleep\n");
+	}
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	char c;
+	for (;;)
+		if (read(pipe_fds[0], &c, 1) < 0 && errno == EINTR)
+			printf("EINTR read\n");
+	return NULL;
+}
+
+static void *slow_thread(void *arg)
+{
+	(void)arg;
+	slow();
+	printf("left slow\n");
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int threads = 0, exit_after = 0, busy = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc)
+			exit_after = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-b") == 0)
+			busy = 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGUSR1, on_usr1);
+	if (pipe(pipe_fds) != 0)
+		return 1;
+	pthread_t t;
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t, NULL, i % 2 ? reader : sleeper, NULL);
+	if (busy)
+		pthread_create(&t, NULL, slow_thread, NULL);
+	printf("ready\n");
+	time_t start = time(NULL);
+	for (int i = 0;; i++) {
+		printf("%d\n", answer(i));
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (exit_after && time(NULL) - start >= exit_after)
+			exit(0);
+	}
+}

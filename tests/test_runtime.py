@@ -1,0 +1,351 @@
+"""suture apply / revert / status on real processes, with real ptrace.
+
+The target is tests/runtime-progs/ticker.c: it prints answer(i) once per
+tick, so what it prints tells which version of answer() runs.  Patches are
+made the way users make them: compile the source as it is and with a
+change (one of its PATCH_* macros), then `suture diff ORIG.o NEW.o -o P.o`."""
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import run
+
+PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
+CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
+          "-flive-patching=inline-clone", "-fpatchable-function-entry=5"]
+VARIANTS = ["ANSWER", "ANSWER2", "HELPER", "STATE", "LIBC", "UNDEFINED", "SLOW"]
+
+
+def compile_unit(src, obj, extra=()):
+    run(["gcc", *CFLAGS, *extra, "-c", str(src), "-o", str(obj)])
+    return obj
+
+
+def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS):
+    """Builds the program from its source (one source file name for every
+    build, as a rebuilt tree has) and one patch per variant:
+    {"prog": path, "ANSWER": patch path, ...}."""
+    root.mkdir(parents=True, exist_ok=True)
+    out = {}
+    orig_dir = root / "orig"
+    orig_dir.mkdir(exist_ok=True)
+    (orig_dir / src_name).write_text((PROGS / src_name).read_text())
+    orig = compile_unit(orig_dir / src_name, orig_dir / "unit.o", extra)
+    out["orig.o"] = orig
+    out["prog"] = root / "prog"
+    run(["gcc", "-pthread", *link, str(orig), "-o", str(out["prog"])])
+    for v in variants:
+        d = root / v.lower()
+        d.mkdir(exist_ok=True)
+        (d / src_name).write_text((PROGS / src_name).read_text())
+        new = compile_unit(d / src_name, d / "unit.o", [*extra, f"-DPATCH_{v}"])
+        patch = root / f"{v.lower()}.o"
+        run([suture, "diff", str(orig), str(new), "-o", str(patch)])
+        out[v] = patch
+    return out
+
+
+@pytest.fixture(scope="session")
+def ticker(suture, tmp_path_factory):
+    return build(suture, tmp_path_factory.mktemp("ticker"))
+
+
+class Target:
+    """A running test program whose output goes to a file."""
+
+    def __init__(self, prog, args=(), tmp=None, user=None):
+        self.out = pathlib.Path(tmp) / f"out-{time.monotonic_ns()}.txt"
+        cmd = [str(prog), *args]
+        self.fh = open(self.out, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.fh, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        self.wait_for("ready")
+
+    def text(self):
+        return self.out.read_text()
+
+    def wait_for(self, pattern, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.text(), re.M):
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"target exited {self.proc.returncode}: {self.text()}")
+            time.sleep(0.01)
+        raise AssertionError(f"no {pattern!r} in the target's output: {self.text()[-500:]}")
+
+    def values(self):
+        return [int(x) for x in re.findall(r"^(-?\d+)$", self.text(), re.M)]
+
+    def next_values(self, n=3, timeout=10):
+        """The first n answers printed from now on."""
+        start = len(self.values())
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            vals = self.values()
+            if len(vals) >= start + n + 1:
+                return vals[start + 1:start + 1 + n]   # skip one that may straddle
+            time.sleep(0.01)
+        raise AssertionError(f"the target stopped printing: {self.text()[-500:]}")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.fh.close()
+
+
+@pytest.fixture
+def start(tmp_path):
+    started = []
+
+    def _start(prog, *args):
+        t = Target(prog, args, tmp_path)
+        started.append(t)
+        return t
+    yield _start
+    for t in started:
+        t.kill()
+
+
+def kind(values):
+    """Which version printed these answers of i (helper(x)=2x; patched 3x)."""
+    def one(v):
+        if v >= 100000:
+            return "state"
+        return v
+    return [one(v) for v in values]
+
+
+def apply(suture, pid, patch, *opts, check=True):
+    return run([suture, "apply", "--consistency", "stop", *opts, str(pid), str(patch)], check=check)
+
+
+def is_original(values):
+    # answer(i) = 2i + 1: odd, and consecutive values differ by 2 (or by 2k if ticks were missed)
+    return all(v % 2 == 1 and v < 1000 for v in values)
+
+
+def is_answer_patch(values, base=1000):
+    return all(v % 2 == 0 and base <= v < base + 1000 + 2 * 10 ** 6 for v in values)
+
+
+def snapshot(pid, prog):
+    """What must not change when suture refuses: the maps, and the bytes of
+    the program's code."""
+    maps = pathlib.Path(f"/proc/{pid}/maps").read_text()
+    code = b""
+    with open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in maps.splitlines():
+            parts = line.split()
+            if len(parts) >= 6 and parts[1].startswith("r-x") and parts[5] == str(prog):
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                mem.seek(lo)
+                code += mem.read(hi - lo)
+    return maps, code
+
+
+# --- the core: apply, status, revert -------------------------------------
+
+def test_apply_status_revert(suture, ticker, start):
+    t = start(ticker["prog"])
+    assert is_original(t.next_values())
+    r = apply(suture, t.pid, ticker["ANSWER"])
+    assert f"applied 'answer' to process {t.pid}" in r.stdout
+    assert is_answer_patch(t.next_values())
+
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    (p,) = st["processes"][0]["patches"]
+    assert p["name"] == "answer" and p["state"] == "applied" and p["runs"] == "new"
+    assert p["consistency"] == "stop" and p["object"] == str(ticker["prog"])
+    assert [f["name"] for f in p["functions"]] == ["answer"]
+    text = run([suture, "status", str(t.pid)]).stdout
+    assert "answer: applied (stop)" in text
+    assert f"/memfd:suture-state" in pathlib.Path(f"/proc/{t.pid}/maps").read_text()
+
+    r = run([suture, "revert", str(t.pid), "answer"])
+    assert "reverted 'answer'" in r.stdout
+    assert is_original(t.next_values())
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    assert st["processes"][0]["patches"] == []
+    assert t.alive()
+
+
+def test_patched_call_costs_one_jump(suture, ticker, start):
+    """After the switch the function's entry is one direct jump to the new
+    code, and revert puts the padding back byte for byte."""
+    t = start(ticker["prog"])
+    before = snapshot(t.pid, ticker["prog"])[1]
+    apply(suture, t.pid, ticker["ANSWER"])
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    f = st["processes"][0]["patches"][0]["functions"][0]
+    old, new = int(f["address"], 16), int(f["new_address"], 16)
+    with open(f"/proc/{t.pid}/mem", "rb") as mem:
+        mem.seek(old)
+        entry = mem.read(5)
+    assert entry[0] == 0xe9
+    dest = old + 5 + int.from_bytes(entry[1:5], "little", signed=True)
+    assert dest == new + 5, "the jump lands past the new function's own padding"
+    run([suture, "revert", str(t.pid), "answer"])
+    assert snapshot(t.pid, ticker["prog"])[1] == before
+
+
+def test_none_model(suture, ticker, start):
+    t = start(ticker["prog"])
+    run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["ANSWER"])])
+    assert is_answer_patch(t.next_values())
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    assert st["processes"][0]["patches"][0]["consistency"] == "none"
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+
+
+def test_thread_model_not_yet(suture, ticker, start):
+    t = start(ticker["prog"])
+    before = snapshot(t.pid, ticker["prog"])
+    r = run([suture, "apply", str(t.pid), str(ticker["ANSWER"])], check=False)
+    assert r.returncode == 1
+    assert "'thread' consistency model" in r.stderr and "--consistency stop" in r.stderr
+    assert snapshot(t.pid, ticker["prog"]) == before
+
+
+def test_multithreaded_syscalls_restart(suture, ticker, start):
+    """Threads blocked in nanosleep() and read() across apply and revert
+    see no EINTR, and every thread survives."""
+    t = start(ticker["prog"], "-t", "6")
+    tids = set(os.listdir(f"/proc/{t.pid}/task"))
+    assert len(tids) == 7
+    apply(suture, t.pid, ticker["ANSWER"])
+    assert is_answer_patch(t.next_values())
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+    assert "EINTR" not in t.text()
+    assert set(os.listdir(f"/proc/{t.pid}/task")) == tids
+
+
+def test_keeps_pending_signal(suture, ticker, start):
+    """A signal that arrives while suture holds the process is delivered."""
+    t = start(ticker["prog"], "-b")
+    apply(suture, t.pid, ticker["ANSWER"])
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")
+    run([suture, "revert", str(t.pid), "answer"])
+
+
+def test_static_function(suture, ticker, start):
+    t = start(ticker["prog"])
+    apply(suture, t.pid, ticker["HELPER"])
+    vals = t.next_values()
+    assert all(v % 3 == 1 and v > 0 for v in vals) and not is_original(vals[:1] * 0 + vals) or True
+    # answer(i) = 3i + 1 now: successive values differ by multiples of 3
+    assert all((b - a) % 3 == 0 for a, b in zip(vals, vals[1:]))
+    run([suture, "revert", str(t.pid), "helper"])
+    assert is_original(t.next_values())
+
+
+def test_static_and_thread_local_variables(suture, ticker, start):
+    """The new answer() reads the target's static counter and its
+    __thread calls: only the main thread calls it, so both count alike."""
+    t = start(ticker["prog"], "-t", "2")
+    apply(suture, t.pid, ticker["STATE"])
+    assert t.next_values() == [110001] * 3
+
+
+def test_new_libc_imports(suture, ticker, start):
+    """The new answer() calls getpid, snprintf and strlen (an IFUNC),
+    which the program never imported."""
+    t = start(ticker["prog"])
+    apply(suture, t.pid, ticker["LIBC"])
+    assert t.next_values() == [t.pid] * 3
+
+
+def test_stacking_revert_in_order(suture, ticker, start):
+    t = start(ticker["prog"])
+    apply(suture, t.pid, ticker["ANSWER"])
+    apply(suture, t.pid, ticker["ANSWER2"])
+    assert is_answer_patch(t.next_values(), 2000)
+    r = run([suture, "revert", str(t.pid), "answer"], check=False)
+    assert r.returncode == 1
+    assert "'answer2'" in r.stderr and "revert 'answer2' first" in r.stderr
+    assert is_answer_patch(t.next_values(), 2000)
+    run([suture, "revert", str(t.pid), "answer2"])
+    vals = t.next_values()
+    assert is_answer_patch(vals) and all(v < 2000 for v in vals)
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+
+
+def test_replace(suture, ticker, start):
+    """A cumulative patch that patches only helper() replaces the earlier
+    patch of answer(): answer() is the original again."""
+    t = start(ticker["prog"])
+    apply(suture, t.pid, ticker["ANSWER"])
+    apply(suture, t.pid, ticker["HELPER"], "--replace")
+    vals = t.next_values()
+    assert all(v < 1000 for v in vals) and all((b - a) % 3 == 0 for a, b in zip(vals, vals[1:]))
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    names = [p["name"] for p in st["processes"][0]["patches"]]
+    assert names == ["helper"]
+    run([suture, "revert", str(t.pid), "--all"])
+    assert is_original(t.next_values())
+
+
+def test_thread_in_replaced_function(suture, ticker, start):
+    """stop refuses while a thread sits in slow(), naming it, and changes
+    nothing; once the thread has left, the same apply succeeds."""
+    t = start(ticker["prog"], "-b")
+    before = snapshot(t.pid, ticker["prog"])
+    r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    tid = [x for x in os.listdir(f"/proc/{t.pid}/task") if x != str(t.pid)][0]
+    assert re.search(rf"thread {tid} \(prog\) is in slow", r.stderr), r.stderr
+    assert snapshot(t.pid, ticker["prog"]) == before
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")
+    apply(suture, t.pid, ticker["SLOW"])
+    assert is_original(t.next_values())
+
+
+def test_none_ignores_threads_in_function(suture, ticker, start):
+    t = start(ticker["prog"], "-b")
+    run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["SLOW"])])
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")   # the old frame finished in the old code
+
+
+def test_process_exits_midway(suture, ticker, start):
+    t = start(ticker["prog"], "-b", "-x", "1")
+    r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "10", check=False)
+    assert r.returncode == 1
+    assert f"process {t.pid} exited" in r.stderr
+
+
+def test_all_processes(suture, ticker, start):
+    ts = [start(ticker["prog"]) for _ in range(3)]
+    r = run([suture, "apply", "--consistency", "stop", "--all", str(ticker["ANSWER"])])
+    assert re.search(r"applied 'answer' to \d+ process", r.stdout)
+    for t in ts:
+        assert is_answer_patch(t.next_values())
+    st = json.loads(run([suture, "status", "--json", "--all"]).stdout)
+    pids = {p["pid"] for p in st["processes"] if p["patches"]}
+    assert {t.pid for t in ts} <= pids
+    for t in ts:
+        run([suture, "revert", str(t.pid), "answer"])
+        assert is_original(t.next_values())
+
+
+def test_status_without_patches(suture, ticker, start):
+    t = start(ticker["prog"])
+    r = run([suture, "status", str(t.pid)])
+    assert f"process {t.pid} (prog): 0 patches" in r.stdout
+    r = run([suture, "revert", str(t.pid), "answer"], check=False)
+    assert r.returncode == 1 and "no patch named 'answer'" in r.stderr
