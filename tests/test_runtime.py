@@ -27,7 +27,7 @@ def compile_unit(src, obj, extra=()):
     return obj
 
 
-def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS):
+def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS, prefix=""):
     """Builds the program from its source (one source file name for every
     build, as a rebuilt tree has) and one patch per variant:
     {"prog": path, "ANSWER": patch path, ...}."""
@@ -45,7 +45,7 @@ def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANT
         d.mkdir(exist_ok=True)
         (d / src_name).write_text((PROGS / src_name).read_text())
         new = compile_unit(d / src_name, d / "unit.o", [*extra, f"-DPATCH_{v}"])
-        patch = root / f"{v.lower()}.o"
+        patch = root / f"{prefix}{v.lower()}.o"
         run([suture, "diff", str(orig), str(new), "-o", str(patch)])
         out[v] = patch
     return out
@@ -329,17 +329,23 @@ def test_process_exits_midway(suture, ticker, start):
     assert f"process {t.pid} exited" in r.stderr
 
 
-def test_all_processes(suture, ticker, start):
+def test_all_processes(suture, start, tmp_path):
+    # a program of its own (answer() adds 3), so that the patch, bound by
+    # answer()'s bytes, matches no process of another test
+    ticker = build(suture, tmp_path, extra=["-DORIG_ADD=3"], variants=["ANSWER"], prefix="all_")
     ts = [start(ticker["prog"]) for _ in range(3)]
     r = run([suture, "apply", "--consistency", "stop", "--all", str(ticker["ANSWER"])])
-    assert re.search(r"applied 'answer' to \d+ process", r.stdout)
+    assert "applied 'all_answer' to 3 processes" in r.stdout
     for t in ts:
         assert is_answer_patch(t.next_values())
     st = json.loads(run([suture, "status", "--json", "--all"]).stdout)
     pids = {p["pid"] for p in st["processes"] if p["patches"]}
     assert {t.pid for t in ts} <= pids
+    run([suture, "revert", str(ts[0].pid), "all_answer"])
+    assert is_original(ts[0].next_values())
+    r = run([suture, "revert", "--all", "all_answer"])
+    assert "reverted 'all_answer' in 2 processes" in r.stdout
     for t in ts:
-        run([suture, "revert", str(t.pid), "answer"])
         assert is_original(t.next_values())
 
 

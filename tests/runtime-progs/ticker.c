@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef ORIG_ADD
+#define ORIG_ADD 1                /* another value makes another program */
+#endif
+
 static int counter;               /* a static variable of the target */
 __thread int calls;               /* a thread-local variable of the target */
 static volatile sig_atomic_t released;
@@ -50,7 +54,7 @@ __attribute__((noinline)) int answer(int x)
 	extern int suture_test_no_such_function(int);
 	return suture_test_no_such_function(x);
 #else
-	return helper(x) + 1;
+	return helper(x) + ORIG_ADD;
 #endif
 }
 
