@@ -27,7 +27,7 @@ def compile_unit(src, obj, extra=()):
     return obj
 
 
-def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS, prefix=""):
+def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS, prefix="", program=True):
     """Builds the program from its source (one source file name for every
     build, as a rebuilt tree has) and one patch per variant:
     {"prog": path, "ANSWER": patch path, ...}."""
@@ -39,7 +39,8 @@ def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANT
     orig = compile_unit(orig_dir / src_name, orig_dir / "unit.o", extra)
     out["orig.o"] = orig
     out["prog"] = root / "prog"
-    run(["gcc", "-pthread", *link, str(orig), "-o", str(out["prog"])])
+    if program:
+        run(["gcc", "-pthread", *link, str(orig), "-o", str(out["prog"])])
     for v in variants:
         d = root / v.lower()
         d.mkdir(exist_ok=True)
@@ -354,3 +355,39 @@ def test_status_without_patches(suture, ticker, start):
     assert f"process {t.pid} (prog): 0 patches" in r.stdout
     r = run([suture, "revert", str(t.pid), "answer"], check=False)
     assert r.returncode == 1 and "no patch named 'answer'" in r.stderr
+
+
+# --- breadth: shared libraries, non-PIE --------------------------------
+
+def test_shared_library_function(suture, start, tmp_path):
+    """calc() lives in libcalc.so; the patch binds to the library (by the
+    function's bytes) and its new code reads the library's static scale."""
+    lib = build(suture, tmp_path / "lib", src_name="libcalc.c", extra=["-fPIC"], variants=["CALC"],
+                program=False)
+    so = tmp_path / "libcalc.so"
+    run(["gcc", "-shared", str(lib["orig.o"]), "-o", str(so)])
+    prog = tmp_path / "usecalc"
+    run(["gcc", "-O2", str(pathlib.Path(__file__).parent / "runtime-progs" / "usecalc.c"),
+         str(so), f"-Wl,-rpath,{tmp_path}", "-o", str(prog)])
+    t = start(prog)
+    assert is_original(t.next_values())
+    apply(suture, t.pid, lib["CALC"])
+    assert is_answer_patch(t.next_values(), 5000)
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    assert st["processes"][0]["patches"][0]["object"] == str(so)
+    run([suture, "revert", str(t.pid), "calc"])
+    assert is_original(t.next_values())
+
+
+def test_non_pie(suture, start, tmp_path):
+    """A non-PIE program: the new code's absolute 32-bit references work
+    because the patch's memory is placed near the program, below 4 GB."""
+    t_ = build(suture, tmp_path, extra=["-fno-pie"], link=["-no-pie"], variants=["ANSWER", "LIBC"])
+    t = start(t_["prog"], "-t", "2")
+    assert is_original(t.next_values())
+    apply(suture, t.pid, t_["ANSWER"])
+    assert is_answer_patch(t.next_values())
+    apply(suture, t.pid, t_["LIBC"])
+    assert t.next_values() == [t.pid] * 3
+    run([suture, "revert", str(t.pid), "--all"])
+    assert is_original(t.next_values())
