@@ -282,3 +282,21 @@ def test_list_without_level_warns_and_compiles(suture_cc, src):
 def test_malformed_list_option(suture_cc, src, option, message):
     proc = run([suture_cc, "-c", "prog.c", option, LEVEL], cwd=src, check=False)
     assert_refused(proc, 2, message, src)
+
+
+def test_source_keeps_its_directory(suture_cc, src):
+    (src / "lib").mkdir()
+    (src / "lib" / "util.c").write_text(OTHER)
+    run([suture_cc, "-c", "lib/util.c", "prog.c", LEVEL], cwd=src)
+    assert units(src / "util.o")[0]["source"] == "lib/util.c"
+    assert units(src / "prog.o")[0]["source"] == "prog.c"
+
+
+def test_meson_project(suture_cc, src):
+    (src / "meson.build").write_text("project('p', 'c')\nexecutable('p', 'prog.c', 'other.c')\n")
+    env = dict(os.environ, CC=suture_cc)
+    run(["meson", "setup", "b", "-Dc_args=-fease-live-patching=inline"], cwd=src, env=env)
+    run(["ninja", "-C", "b"], cwd=src, env=env)
+    recs = units(src / "b" / "p")
+    assert sorted(r["source"] for r in recs) == ["../other.c", "../prog.c"]
+    assert {r["level"] for r in recs} == {"inline"}
