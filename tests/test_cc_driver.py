@@ -300,3 +300,13 @@ def test_meson_project(suture_cc, src):
     recs = units(src / "b" / "p")
     assert sorted(r["source"] for r in recs) == ["../other.c", "../prog.c"]
     assert {r["level"] for r in recs} == {"inline"}
+
+
+def test_cplusplus_gets_padding_and_record(suture_cc, src):
+    cc1plus = run(["gcc", "-print-prog-name=cc1plus"]).stdout.strip()
+    if not os.path.isabs(cc1plus):
+        pytest.skip("g++ (cc1plus) is not installed")
+    (src / "m.cc").write_text("struct A { int f(int x); };\nint A::f(int x) { return x + 1; }\n")
+    run([suture_cc, "-O2", "-c", "m.cc", LEVEL], cwd=src)
+    assert function_starts(src / "m.o")["_ZN1A1fEi"][0] == NOP5
+    assert units(src / "m.o")[0]["source"] == "m.cc"

@@ -27,7 +27,8 @@ static bool is_cc1(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	return strcmp(base, "cc1") == 0;
+	/* C, and C++ (same assembly, same GCC options) */
+	return strcmp(base, "cc1") == 0 || strcmp(base, "cc1plus") == 0;
 }
 
 /* cc1 writes assembly unless it only preprocesses or checks syntax. */
