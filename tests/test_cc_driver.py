@@ -310,3 +310,15 @@ def test_cplusplus_gets_padding_and_record(suture_cc, src):
     run([suture_cc, "-O2", "-c", "m.cc", LEVEL], cwd=src)
     assert function_starts(src / "m.o")["_ZN1A1fEi"][0] == NOP5
     assert units(src / "m.o")[0]["source"] == "m.cc"
+
+
+def test_gc_sections_keeps_the_entries_of_kept_functions(suture_cc, src):
+    """GCC 12 links every __patchable_function_entries record to the first
+    function's section; --gc-sections then dropped them all with it."""
+    (src / "gc.c").write_text("int unused_first(int x) { return x * 7; }\n"
+                              "__attribute__((noinline)) int used(int x) { return x + 1; }\n"
+                              "int main(void) { return used(2) - 3; }\n")
+    run([suture_cc, "-O2", "gc.c", "-o", "gc", "-Wl,--gc-sections", LEVEL], cwd=src)
+    starts = function_starts(src / "gc")
+    assert "unused_first" not in starts and {"used", "main"} <= set(starts)
+    assert patchable_entries(src / "gc") == 2
