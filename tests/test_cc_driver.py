@@ -48,10 +48,12 @@ def function_starts(path):
 
 
 def patchable_entries(path):
-    """How many entries __patchable_function_entries records."""
+    """How many entries the __patchable_function_entries sections record
+    (an object has one section per function, linked to its code)."""
     out = run(["readelf", "-SW", str(path)]).stdout
-    m = re.search(r"__patchable_function_entries\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", out)
-    return int(m.group(1), 16) // 8 if m else 0
+    sizes = re.findall(r"\] __patchable_function_entries\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)",
+                       out)
+    return sum(int(size, 16) // 8 for size in sizes)
 
 
 # --- without suture options: exactly gcc -----------------------------------

@@ -170,8 +170,7 @@ static int compile_with_level(struct cc_args *args)
 			   "the levels are: %s", args->level, args->level, LEVEL_NAMES);
 		return EXIT_USAGE;
 	}
-	if (level_check_args(level, args->gcc_args.v, args->gcc_args.n) < 0 ||
-	    level_check_args(level, args->user_args.v, args->user_args.n) < 0) {
+	if (level_check_args(level, args->user_args.v, args->user_args.n) < 0) {
 		err_print(PROG);
 		return EXIT_USAGE;
 	}
