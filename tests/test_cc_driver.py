@@ -227,6 +227,7 @@ def test_unknown_level(suture_cc, src):
     ("-fipa-modref", "only-inline-static"), ("-fipa-cp", "inline"),
     ("-fipa-sra", "only-inline-static"), ("-finline-functions", "none"),
     ("-fpatchable-function-entry=16,14", "inline-clone"),
+    ("-flive-patching=inline-only-static", "inline-clone"),
 ])
 def test_contradicting_option(suture_cc, src, option, level):
     proc = run([suture_cc, "-O2", option, "-c", "prog.c", f"-fease-live-patching={level}"],
