@@ -1,4 +1,5 @@
 #include "cc/driver_args.h"
+#include "cc/levels.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -131,10 +132,11 @@ static bool is_suture_option(const char *arg)
  * on a malformed one. */
 static int take_suture_option(const char *arg, struct cc_args *args)
 {
-	if (strcmp(arg, "-fease-live-patching") == 0 ||
-	    str_starts_with(arg, "-fease-live-patching=")) {
+	static const char ease[] = "-fease-live-patching";
+	if (strcmp(arg, ease) == 0 || str_starts_with(arg, "-fease-live-patching=")) {
 		free(args->level);
-		args->level = xstrdup(arg[20] == '=' ? arg + 21 : "inline-clone");
+		/* no value: the RFC's default level */
+		args->level = xstrdup(arg[sizeof ease - 1] == '=' ? arg + sizeof ease : LEVEL_DEFAULT);
 		return 1;
 	}
 	if (str_starts_with(arg, "-flive-patching-list"))
