@@ -352,3 +352,22 @@ def test_list_with_level_prints_the_impacted_list(suture_cc, src):
     lines = (src / "out.txt").read_text().splitlines()
     # twice was inlined into work: patching twice means patching work
     assert lines[0].startswith("twice:") and "work" in lines[0].split()
+
+
+def test_cplusplus_template_in_two_units_links_once(suture_cc, src):
+    """A template instantiated in two units: the linker keeps one copy, and
+    exactly one entry record for it (each record is linked to its own
+    function's section)."""
+    cc1plus = run(["gcc", "-print-prog-name=cc1plus"]).stdout.strip()
+    if not os.path.isabs(cc1plus):
+        pytest.skip("g++ (cc1plus) is not installed")
+    tmpl = "template<class T> __attribute__((noinline)) T tw(T x) { return x * 2 + 1; }\n"
+    (src / "u1.cc").write_text(tmpl + "int use1(int x) { return tw(x); }\n")
+    (src / "u2.cc").write_text(tmpl + "int use2(int x) { return tw(x); }\n")
+    (src / "m.cc").write_text("int use1(int);\nint use2(int);\n"
+                              "int main() { return use1(1) + use2(2) - 8; }\n")
+    run([suture_cc, "-O2", "m.cc", "u1.cc", "u2.cc", "-o", "tp", LEVEL], cwd=src)
+    starts = function_starts(src / "tp")
+    assert all(starts[f][0] == NOP5 for f in ("main", "_Z4use1i", "_Z4use2i", "_Z2twIiET_S0_"))
+    assert patchable_entries(src / "tp") == 4
+    assert subprocess.run([str(src / "tp")]).returncode == 0
