@@ -138,7 +138,16 @@ static bool refs_equal(const struct dobj *o, const struct ref *x,
 	case REF_CONST:
 		return x->len == y->len && memcmp(x->str, y->str, x->len) == 0;
 	case REF_SECTION:
-		return x->off == y->off && sections_equal(o, x->sec, p, y->sec, depth + 1);
+		if (x->off != y->off)
+			return false;
+		if (o->secs[x->sec].nsyms) {
+			/* A section of named things (a function's, reached at an
+			 * offset past its end by a jump table entry): those things
+			 * are compared on their own; here only their pairing. */
+			int twin = o->syms[o->secs[x->sec].syms[0]].twin;
+			return twin >= 0 && p->syms[twin].sym.st_shndx == y->sec;
+		}
+		return sections_equal(o, x->sec, p, y->sec, depth + 1);
 	case REF_EXTERNAL:
 		return x->off == y->off && strcmp(x->str, y->str) == 0;
 	}

@@ -70,6 +70,8 @@ static int copy_symbol(struct cut *c, size_t index)
 	int sec = pw_add_section(c->pw, name, src->sh.sh_type, src->sh.sh_flags & ~(uint64_t)SHF_GROUP,
 				 src->sh.sh_addralign, src->sh.sh_entsize,
 				 src->data ? src->data + s->sym.st_value : NULL, s->sym.st_size);
+	if (strcmp(name, src->name) == 0)   /* the whole section: labels in it map 1:1 */
+		c->sec_map[s->sym.st_shndx] = sec;
 	free(name);
 	c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec, 0, s->sym.st_size);
 	c->queue = xrealloc(c->queue, (c->nqueue + 1) * sizeof *c->queue);
@@ -140,6 +142,11 @@ static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int6
 	size_t tsec = t->sym.st_shndx;
 	int64_t base = (int64_t)t->sym.st_value + r->addend;
 	const struct dobj_section *ts = &c->p->secs[tsec];
+	if (c->sec_map[tsec] >= 0) {
+		/* a section copied whole (a function's own): same offsets */
+		*addend = base;
+		return pw_section_symbol(c->pw, c->sec_map[tsec]);
+	}
 	if (ts->is_strings || ts->nsyms == 0) {
 		*addend = base;
 		return pw_section_symbol(c->pw, copy_section(c, tsec));
