@@ -267,6 +267,7 @@ void diff_free(struct diff *d)
 	if (d->orig)
 		for (size_t i = 0; i < d->orig->nsyms; i++)
 			free((char *)d->orig->syms[i].detail);
+	diff_lines_release();
 	dobj_close(d->orig);
 	dobj_close(d->patched);
 }
