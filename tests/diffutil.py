@@ -1,21 +1,26 @@
 """Helpers shared by the diff and patch file tests: compiling a source pair
-with real gcc at the default level, and reading ELF section headers."""
+with real gcc through suture-cc at the default level, and reading ELF
+section headers."""
 import re
 import subprocess
 
-# The default level of suture-cc (inline-clone) with its entry padding, as
-# plain gcc options (the five 1-byte NOPs form of the padding).
-CFLAGS = ["-O2", "-g", "-flive-patching=inline-clone", "-ffunction-sections",
-          "-fdata-sections", "-fpatchable-function-entry=5"]
+from conftest import BUILD
+
+# suture-cc at its default level (inline-clone): entry padding, a section
+# per function and datum, the unit record; -g for the line tables.
+SUTURE_CC = [str(BUILD / "suture-cc"), "-fease-live-patching", "-O2", "-g"]
+# The same with plain gcc options: the padding is five 1-byte NOPs then.
+PLAIN_GCC = ["gcc", "-O2", "-g", "-flive-patching=inline-clone", "-ffunction-sections",
+             "-fdata-sections", "-fpatchable-function-entry=5"]
 
 
-def compile_c(src, obj, extra=()):
-    subprocess.run(["gcc", *CFLAGS, *extra, "-c", str(src), "-o", str(obj)],
+def compile_c(src, obj, extra=(), compiler=SUTURE_CC):
+    subprocess.run([*compiler, *extra, "-c", str(src), "-o", str(obj)],
                    check=True, capture_output=True, text=True)
     return obj
 
 
-def compile_pair(tmp_path, orig_text, patched_text, extra=()):
+def compile_pair(tmp_path, orig_text, patched_text, extra=(), compiler=SUTURE_CC):
     """Writes orig.c/patched.c (one source file name, as a rebuilt tree
     would have) and returns the two objects."""
     objs = []
@@ -23,7 +28,7 @@ def compile_pair(tmp_path, orig_text, patched_text, extra=()):
         d = tmp_path / name
         d.mkdir(exist_ok=True)
         (d / "unit.c").write_text(text)
-        objs.append(compile_c(d / "unit.c", d / "unit.o", extra))
+        objs.append(compile_c(d / "unit.c", d / "unit.o", extra, compiler))
     return objs
 
 

@@ -1,7 +1,7 @@
 """The diff corpus: tests/diff-corpus/NAME/{orig.c,patched.c,expected.json}.
 
-Each pair is compiled with real gcc at the default level (inline-clone, entry
-padding, sections per function and datum), and `suture diff --json` must
+Each pair is compiled with real gcc through suture-cc at the default level
+(inline-clone, entry padding, sections per function and datum, unit records), and `suture diff --json` must
 report exactly the expected changed / new / removed functions and data, the
 expected refusals and __LINE__-only moves, and the expected exit status.
 When the diff succeeds, the patch it writes with -o must hold exactly the
@@ -54,6 +54,9 @@ def test_corpus_case(tmp_path, suture, case):
         assert refusal["reason"] and refusal["way_out"]
         assert f"cannot patch live: {refusal['symbol']}: " in proc.stderr
     assert sorted(n["name"] for n in report["line_only"]) == expected["line_only"]
+    for name, reasons in expected.get("reasons", {}).items():
+        entry = next(e for e in report["functions"] if e["name"] == name)
+        assert set(reasons) <= set(entry["reasons"]), (name, entry)
 
     if expected["exit"] != 0:
         assert not out.exists()

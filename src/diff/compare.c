@@ -89,8 +89,7 @@ void ref_resolve(const struct dobj *o, size_t from_sec, const struct dobj_rela *
 		return;
 	}
 	if (t->sym.st_shndx != SHN_UNDEF && t->sym.st_shndx < o->nsecs &&
-	    t->sym.st_shndx != SHN_ABS && (t->type == STT_SECTION || t->type == STT_NOTYPE) &&
-	    t->bind == STB_LOCAL) {
+	    t->sym.st_shndx != SHN_ABS && t->bind == STB_LOCAL) {
 		resolve_in_section(o, t->sym.st_shndx, (int64_t)t->sym.st_value + r->addend,
 				   pc_in_code, out);
 		return;
@@ -115,7 +114,8 @@ const char *ref_describe(const struct dobj *o, const struct ref *ref)
 		snprintf(text, sizeof text, "a constant in %s", o->secs[ref->sec].name);
 		break;
 	case REF_SECTION:
-		snprintf(text, sizeof text, "%s%+lld", o->secs[ref->sec].name, (long long)ref->off);
+		snprintf(text, sizeof text, "%s%+lld (its contents)", o->secs[ref->sec].name,
+			 (long long)ref->off);
 		break;
 	case REF_EXTERNAL:
 		snprintf(text, sizeof text, "%s%+lld", ref->str, (long long)ref->off);

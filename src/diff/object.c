@@ -82,6 +82,10 @@ static enum dsym_kind symbol_kind(const struct dobj *o, const GElf_Sym *sym, int
 		return DSYM_DATA;
 	if (sym->st_shndx >= o->nsecs)
 		return DSYM_OTHER;
+	/* String literals are compared by content, never by label (gcc's
+	 * .LC0, clang's .L.str.1 objects). */
+	if (o->secs[sym->st_shndx].is_strings)
+		return DSYM_OTHER;
 	if (type == STT_FUNC || type == STT_GNU_IFUNC)
 		return DSYM_FUNC;
 	if (type == STT_OBJECT || type == STT_TLS)
