@@ -24,6 +24,21 @@ static int cmp_sym_value(const void *a, const void *b)
 	return x->st_size > y->st_size ? -1 : x->st_size < y->st_size;
 }
 
+/* What diff reads: the loaded sections, their relocations, and the unit
+ * records.  Debug information (most of an object built with -g) is left
+ * unread, and so unmapped: linefix.c reads the line tables on its own. */
+static bool needs_data(const struct dobj *o, const GElf_Shdr *sh, const char *name)
+{
+	if (sh->sh_flags & SHF_ALLOC)
+		return true;
+	if (sh->sh_type == SHT_RELA) {
+		GElf_Shdr target;
+		Elf_Scn *scn = elf_getscn(o->ef->elf, sh->sh_info);
+		return scn && gelf_getshdr(scn, &target) && (target.sh_flags & SHF_ALLOC);
+	}
+	return strcmp(name, ".suture.units") == 0;
+}
+
 static int load_sections(struct dobj *o)
 {
 	if (elf_getshdrnum(o->ef->elf, &o->nsecs) != 0)
@@ -37,7 +52,7 @@ static int load_sections(struct dobj *o)
 		s->name = elf_file_section_name(o->ef, scn);
 		if (!s->name)
 			s->name = "";
-		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size) {
+		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size && needs_data(o, &s->sh, s->name)) {
 			Elf_Data *d = elf_getdata(scn, NULL);
 			if (!d || d->d_size != s->sh.sh_size)
 				return err_set("%s: unreadable section %s (truncated?)", o->path, s->name);
