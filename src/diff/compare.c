@@ -126,6 +126,13 @@ const char *ref_describe(const struct dobj *o, const struct ref *ref)
 
 static bool sections_equal(const struct dobj *o, size_t a, const struct dobj *p, size_t b, int depth);
 
+/* A call through the PLT and a direct PC-relative one are the same
+ * instruction; gas picks one by the callee's binding (static or not). */
+static uint32_t same_type(uint32_t type)
+{
+	return type == R_X86_64_PLT32 ? R_X86_64_PC32 : type;
+}
+
 static bool refs_equal(const struct dobj *o, const struct ref *x,
 		       const struct dobj *p, const struct ref *y, int depth)
 {
@@ -207,8 +214,11 @@ static bool ranges_equal(const struct dobj *o, size_t a, uint64_t astart,
 	}
 	for (r = 0; r < na; r++) {
 		const struct dobj_rela *ra = &sa->relas[ia + r], *rb = &sb->relas[ib + r];
-		if (ra->offset - astart != rb->offset - bstart || ra->type != rb->type) {
+		if (ra->offset - astart != rb->offset - bstart || same_type(ra->type) != same_type(rb->type)) {
 			*what = sa->is_code ? DIFF_R_CODE : DIFF_R_VALUE;
+			if (detail && !*detail)
+				*detail = xasprintf("relocations differ at offset %#llx",
+						    (unsigned long long)(ra->offset - astart));
 			return false;
 		}
 		struct ref x, y;

@@ -127,6 +127,45 @@ static void pair_group(struct dobj *o, struct entry *ea, size_t na,
 	free(done);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = x->kind - y->kind;
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static struct entry *unpaired_of(const struct dobj *o, size_t *count)
+{
+	struct entry *e = xcalloc(o->nsyms + 1, sizeof *e);
+	size_t n = 0;
+	for (size_t i = 0; i < o->nsyms; i++)
+		if (o->syms[i].kind != DSYM_OTHER && o->syms[i].twin < 0)
+			e[n++] = (struct entry){ .index = (int)i, .kind = o->syms[i].kind,
+						 .name = o->syms[i].name };
+	qsort(e, n, sizeof *e, cmp_name);
+	*count = n;
+	return e;
+}
+
+/* What is left pairs by plain name: a static function made global (or the
+ * other way round) is the same function. */
+static void pair_by_name(struct dobj *o, struct dobj *p)
+{
+	size_t na, nb;
+	struct entry *ea = unpaired_of(o, &na), *eb = unpaired_of(p, &nb);
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		int c = cmp_name(&ea[i], &eb[j]);
+		if (c == 0)
+			pair(o, ea[i++].index, p, eb[j++].index);
+		else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	free(ea);
+	free(eb);
+}
+
 void diff_correlate(struct dobj *o, struct dobj *p)
 {
 	find_owners(o);
@@ -153,4 +192,5 @@ void diff_correlate(struct dobj *o, struct dobj *p)
 	}
 	free(ea);
 	free(eb);
+	pair_by_name(o, p);
 }

@@ -133,9 +133,26 @@ static void refuse_constructors(struct diff *d)
 	}
 }
 
+/* Each thread's TLS block is laid out when the thread starts: there is no
+ * room in it for a variable that comes with a patch. */
+static void refuse_new_thread_locals(struct diff *d)
+{
+	const struct dobj *p = d->patched;
+	for (size_t i = 0; i < p->nsyms; i++) {
+		const struct dobj_symbol *s = &p->syms[i];
+		if (s->kind == DSYM_DATA && s->state == DIFF_NEW && s->type == STT_TLS)
+			diff_refuse(d, s->name,
+				    "use a shadow variable attached to the thread's own data "
+				    "(suture_shadow_alloc in <suture/patch.h>)",
+				    "%s is a new thread-local variable; the threads already running "
+				    "have no room for it", s->name);
+	}
+}
+
 void diff_check_refusals(struct diff *d)
 {
 	const struct dobj *o = d->orig;
+	refuse_new_thread_locals(d);
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct dobj_symbol *s = &o->syms[i];
 		if (s->kind == DSYM_DATA && s->state == DIFF_CHANGED && !s->code_attached &&
