@@ -160,3 +160,29 @@ def test_usage_errors(suture, args):
     proc = run([suture, "diff", *args], check=False)
     assert proc.returncode == 2
     assert "usage: suture diff" in proc.stderr
+
+
+def test_damaged_objects_never_crash(tmp_path, suture):
+    """Truncated objects and objects with flipped bytes: suture diff answers
+    (exit 0, 1 or 3), never dies of a signal; a refusal is one clear line."""
+    import random
+    case = CORPUS / "switch_jump_table_case_changed"
+    orig, patched = compile_pair(tmp_path, (case / "orig.c").read_text(),
+                                 (case / "patched.c").read_text())
+    data = orig.read_bytes()
+    bad = tmp_path / "bad.o"
+    rng = random.Random(4)
+    variants = [data[:n] for n in range(0, len(data), max(1, len(data) // 60))]
+    for _ in range(120):
+        damaged = bytearray(data)
+        for _ in range(4):
+            damaged[rng.randrange(len(damaged))] ^= rng.randrange(1, 256)
+        variants.append(bytes(damaged))
+    for variant in variants:
+        bad.write_bytes(variant)
+        for pair in ((bad, patched), (patched, bad)):
+            proc = run([suture, "diff", *map(str, pair), "-o", str(tmp_path / "p.o")],
+                       check=False, errors="replace")
+            assert proc.returncode in (0, 1, 3), (proc.returncode, proc.stderr)
+            if proc.returncode == 1 and "cannot patch live" not in proc.stderr:
+                assert proc.stderr.startswith("suture diff: ") and proc.stderr.count("\n") == 1

@@ -79,8 +79,11 @@ static int load_relocations(struct dobj *o)
 		for (size_t r = 0; r < n; r++) {
 			uint32_t sym = (uint32_t)ELF64_R_SYM(raw[r].r_info);
 			if (sym >= o->nsyms)
-				return err_set("%s: relocation %zu of %s names symbol %u outside .symtab",
-					       o->path, r, rs->name, sym);
+				return err_set("%s: relocation %zu of %s names symbol %u outside .symtab "
+					       "(damaged object?)", o->path, r, rs->name, sym);
+			if (raw[r].r_offset >= target->sh.sh_size)
+				return err_set("%s: relocation %zu of %s lies outside %s (damaged object?)",
+					       o->path, r, rs->name, target->name);
 			target->relas[target->nrelas++] = (struct dobj_rela){
 				raw[r].r_offset, (uint32_t)ELF64_R_TYPE(raw[r].r_info), sym, raw[r].r_addend };
 		}
@@ -108,7 +111,20 @@ static enum dsym_kind symbol_kind(const struct dobj *o, const GElf_Sym *sym, int
 	return DSYM_OTHER;
 }
 
-static void load_symbols(struct dobj *o)
+/* A function or datum lies inside its section. */
+static int check_symbol(const struct dobj *o, const struct dobj_symbol *s)
+{
+	if (s->kind == DSYM_OTHER || s->sym.st_shndx == SHN_COMMON)
+		return 0;
+	const struct dobj_section *sec = &o->secs[s->sym.st_shndx];
+	if (sec->sh.sh_type != SHT_NOBITS &&
+	    (s->sym.st_value > sec->sh.sh_size || s->sym.st_size > sec->sh.sh_size - s->sym.st_value))
+		return err_set("%s: symbol %s lies outside its section %s (damaged object?)",
+			       o->path, s->name, sec->name);
+	return 0;
+}
+
+static int load_symbols(struct dobj *o)
 {
 	o->nsyms = o->ef->nsyms;
 	o->syms = xcalloc(o->nsyms + 1, sizeof *o->syms);
@@ -134,8 +150,11 @@ static void load_symbols(struct dobj *o)
 			s->const_local = s->kind == DSYM_DATA && s->bind == STB_LOCAL &&
 					 s->sym.st_shndx < o->nsecs &&
 					 !(o->secs[s->sym.st_shndx].sh.sh_flags & SHF_WRITE);
+			if (check_symbol(o, s) < 0)
+				return -1;
 		}
 	}
+	return 0;
 }
 
 /* Each section's FUNC/OBJECT symbols by address, for dobj_symbol_at(). */
@@ -178,8 +197,7 @@ struct dobj *dobj_open(const char *path)
 		dobj_close(o);
 		return NULL;
 	}
-	load_symbols(o);
-	if (load_relocations(o) < 0) {
+	if (load_symbols(o) < 0 || load_relocations(o) < 0) {
 		dobj_close(o);
 		return NULL;
 	}
