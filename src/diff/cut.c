@@ -20,6 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An undefined symbol made for something the target has. */
+struct undefined_symbol {
+	char *name;          /* its .symtab name: NAME, or NAME:FILE for a local */
+	int id;
+};
+
 struct cut {
 	struct diff *d;
 	struct dobj *o, *p;
@@ -29,7 +35,8 @@ struct cut {
 	int *sym_map;        /* patched symbol -> patch symbol */
 	int *queue;          /* copied symbols whose relocations are still to do */
 	size_t nqueue;
-	struct buf undef_names;
+	struct undefined_symbol *undefs;
+	size_t nundefs;
 	int failed;
 };
 
@@ -41,6 +48,12 @@ static bool goes_in(const struct dobj_symbol *s)
 		return s->state == DIFF_NEW || s->code_attached ||
 		       (s->const_local && s->state == DIFF_CHANGED);
 	return false;
+}
+
+/* A copied section is in no group and linked to no other section. */
+static uint64_t copied_flags(uint64_t flags)
+{
+	return flags & ~(uint64_t)(SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK);
 }
 
 /* The section name a copied symbol gets: its own section's name when it
@@ -67,7 +80,7 @@ static int copy_symbol(struct cut *c, size_t index)
 	}
 	const struct dobj_section *src = &c->p->secs[s->sym.st_shndx];
 	char *name = copy_name(c->p, s);
-	int sec = pw_add_section(c->pw, name, src->sh.sh_type, src->sh.sh_flags & ~(uint64_t)SHF_GROUP,
+	int sec = pw_add_section(c->pw, name, src->sh.sh_type, copied_flags(src->sh.sh_flags),
 				 src->sh.sh_addralign, src->sh.sh_entsize,
 				 src->data ? src->data + s->sym.st_value : NULL, s->sym.st_size);
 	if (strcmp(name, src->name) == 0)   /* the whole section: labels in it map 1:1 */
@@ -84,19 +97,17 @@ static int copy_symbol(struct cut *c, size_t index)
 static int undefined(struct cut *c, const char *name, const char *file, uint32_t object, int type)
 {
 	char *sym_name = file ? xasprintf("%s:%s", name, file) : xstrdup(name);
-	/* A small linear table: patches refer to few symbols. */
-	struct { char *name; int id; } *table = (void *)c->undef_names.data;
-	size_t n = c->undef_names.len / sizeof *table;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(table[i].name, sym_name) == 0) {
+	/* A linear search: a patch refers to few symbols. */
+	for (size_t i = 0; i < c->nundefs; i++)
+		if (strcmp(c->undefs[i].name, sym_name) == 0) {
 			free(sym_name);
-			return table[i].id;
+			return c->undefs[i].id;
 		}
 	int id = pw_add_symbol(c->pw, sym_name, type == STT_TLS ? STT_TLS : STT_NOTYPE,
 			       STB_GLOBAL, PW_UNDEF, 0, 0);
 	pw_add_symbol_record(c->pw, id, object, name, file);
-	struct { char *name; int id; } entry = { sym_name, id };
-	buf_add(&c->undef_names, &entry, sizeof entry);
+	c->undefs = xrealloc(c->undefs, (c->nundefs + 1) * sizeof *c->undefs);
+	c->undefs[c->nundefs++] = (struct undefined_symbol){ sym_name, id };
 	return id;
 }
 
@@ -123,7 +134,7 @@ static int copy_section(struct cut *c, size_t sec_index)
 	if (c->sec_map[sec_index] >= 0)
 		return c->sec_map[sec_index];
 	const struct dobj_section *s = &c->p->secs[sec_index];
-	int sec = pw_add_section(c->pw, s->name, s->sh.sh_type, s->sh.sh_flags & ~(uint64_t)SHF_GROUP,
+	int sec = pw_add_section(c->pw, s->name, s->sh.sh_type, copied_flags(s->sh.sh_flags),
 				 s->sh.sh_addralign, s->sh.sh_entsize, s->data, s->sh.sh_size);
 	c->sec_map[sec_index] = sec;
 	c->queue = xrealloc(c->queue, (c->nqueue + 1) * sizeof *c->queue);
@@ -154,8 +165,9 @@ static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int6
 	struct ref ref;
 	ref_resolve(c->p, sec, r, &ref);
 	if (ref.kind != REF_SYMBOL) {
-		c->failed = err_set("%s refers to an unnamed part of %s; suture diff -o cannot "
-				    "cut it out", c->p->path, ts->name);
+		c->failed = err_set("%s: code refers to an unnamed part of %s (a jump table into "
+				    "a shared text section?); build with -ffunction-sections "
+				    "(suture-cc does) to cut a patch", c->p->path, ts->name);
 		return pw_section_symbol(c->pw, copy_section(c, tsec));
 	}
 	*addend = ref.off;
@@ -268,10 +280,9 @@ int diff_write_patch(struct diff *d, const char *path, const char *name)
 		copy_relocations(&c, c.queue[q]);
 	add_func_records(&c);
 	int ret = c.failed ? -1 : patch_write(c.pw, path);
-	struct { char *name; int id; } *table = (void *)c.undef_names.data;
-	for (size_t i = 0; i < c.undef_names.len / sizeof *table; i++)
-		free(table[i].name);
-	buf_free(&c.undef_names);
+	for (size_t i = 0; i < c.nundefs; i++)
+		free(c.undefs[i].name);
+	free(c.undefs);
 	free(c.queue);
 	free(c.sec_map);
 	free(c.sym_map);
