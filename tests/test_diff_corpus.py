@@ -70,3 +70,5 @@ def test_corpus_case(tmp_path, suture, case):
     assert objdump.stderr == ""
     for name in expected["functions"]["changed"] + expected["functions"]["new"]:
         assert f"<{name}>:" in objdump.stdout
+    for section in expected.get("sections", []):
+        assert f"Disassembly of section {section}:" in objdump.stdout
