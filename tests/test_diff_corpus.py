@@ -68,6 +68,8 @@ def test_corpus_case(tmp_path, suture, case):
     run(["ld", "-r", str(out), "-o", str(tmp_path / "linked.o")])
     objdump = run(["objdump", "-dr", str(out)])
     assert objdump.stderr == ""
+    readelf = run(["readelf", "-a", "-W", str(out)])
+    assert readelf.stderr == "" and "warning" not in readelf.stdout.lower()
     for name in expected["functions"]["changed"] + expected["functions"]["new"]:
         assert f"<{name}>:" in objdump.stdout
     for section in expected.get("sections", []):
