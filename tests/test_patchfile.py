@@ -1,6 +1,7 @@
 """The patch file: what `suture diff -o` writes is a clean ELF object that
 binutils accept and `suture info` reads; damaged files are refused."""
 import json
+import pathlib
 import subprocess
 
 import pytest
@@ -212,3 +213,19 @@ def test_old_bytes_mask_the_relocated_fields(tmp_path, suture, patch):
     assert mask[:5] == b"\x00" * 5 and old[:5] in (b"\x0f\x1f\x44\x00\x00", b"\x90" * 5)
     assert set(mask) == {0x00, 0xff}
     assert mask[5] == 0xff
+
+
+def test_patch_carries_unwind_information(tmp_path, suture):
+    """Each function in the patch has its FDE (and the CIE it uses) so that
+    stacks running patch code can be unwound; none for anything else."""
+    case = pathlib.Path(__file__).parent / "diff-corpus" / "cold_part_change"
+    orig, patched = compile_pair(tmp_path, (case / "orig.c").read_text(),
+                                 (case / "patched.c").read_text())
+    out = tmp_path / "p.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(out)])
+    frames = run(["readelf", "--debug-dump=frames", str(out)])
+    assert frames.stderr == ""
+    assert frames.stdout.count(" FDE ") == 2          # work and work.cold
+    relocs = run(["readelf", "-rW", str(out)]).stdout
+    section = relocs[relocs.index("'.rela.eh_frame'"):]
+    assert ".text.work + 0" in section and ".text.unlikely.work + 0" in section

@@ -10,7 +10,7 @@
  * the target's own numbering), and external symbols, resolved in the global
  * scope.  Each replaced function gets a .suture.funcs record with its old
  * bytes and a mask of what the linker may have written there. */
-#include "diff/diff.h"
+#include "diff/cut.h"
 #include "diff/compare.h"
 #include "patchfile/patchwrite.h"
 #include "patchfile/format.h"
@@ -19,26 +19,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* An undefined symbol made for something the target has. */
-struct undefined_symbol {
-	char *name;          /* its .symtab name: NAME, or NAME:FILE for a local */
-	int id;
-};
-
-struct cut {
-	struct diff *d;
-	struct dobj *o, *p;
-	struct patch_writer *pw;
-	uint32_t object;
-	int *sec_map;        /* patched section -> patch section (whole copies) */
-	int *sym_map;        /* patched symbol -> patch symbol */
-	int *queue;          /* copied symbols whose relocations are still to do */
-	size_t nqueue;
-	struct undefined_symbol *undefs;
-	size_t nundefs;
-	int failed;
-};
 
 static bool goes_in(const struct dobj_symbol *s)
 {
@@ -143,7 +123,7 @@ static int copy_section(struct cut *c, size_t sec_index)
 }
 
 /* Target symbol and addend in the patch for relocation R of section SEC. */
-static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int64_t *addend)
+int cut_map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int64_t *addend)
 {
 	const struct dobj_symbol *t = &c->p->syms[r->sym];
 	*addend = r->addend;
@@ -195,7 +175,7 @@ static void copy_relocations(struct cut *c, int item)
 	for (size_t i = first; i < first + n; i++) {
 		const struct dobj_rela *r = &c->p->secs[sec].relas[i];
 		int64_t addend;
-		int target = map_target(c, sec, r, &addend);
+		int target = cut_map_target(c, sec, r, &addend);
 		int section = into;
 		if (item >= 0) {
 			/* The copied symbol's section is the one its symbol names. */
@@ -277,6 +257,10 @@ int diff_write_patch(struct diff *d, const char *path, const char *name)
 			map_symbol(&c, i);
 	}
 	for (size_t q = 0; q < c.nqueue; q++)
+		copy_relocations(&c, c.queue[q]);
+	size_t done = c.nqueue;
+	cut_unwind_info(&c);
+	for (size_t q = done; q < c.nqueue; q++)   /* what unwind info refers to */
 		copy_relocations(&c, c.queue[q]);
 	add_func_records(&c);
 	int ret = c.failed ? -1 : patch_write(c.pw, path);
