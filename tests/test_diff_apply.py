@@ -1,6 +1,7 @@
 """End to end: a patch cut by `suture diff -o` from two builds of a running
 program's unit is applied by `suture apply` to the running process, whose
 state (static data) the new code keeps using."""
+import json
 import subprocess
 import time
 
@@ -38,6 +39,10 @@ def test_patch_from_diff_applies_to_running_process(tmp_path, suture):
     report = run([suture, "diff", str(tmp_path / "prog.o"), str(tmp_path / "fixed.o"),
                   "-o", str(patch)]).stdout
     assert "changed  function  value" in report and "new      function  scaled" in report
+    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    assert [f["name"] for f in info["functions"]] == ["value"]
+    assert info["new_functions"] == ["scaled"]
+    assert {"name": "counter", "file": "prog.c", "object": 0} in info["symbols"]
 
     out = tmp_path / "out.txt"
     with out.open("w") as sink:

@@ -37,8 +37,10 @@ def test_info_reads_what_diff_wrote(suture, patch):
     symbols = {(s["name"], s["file"], s["object"]) for s in info["symbols"]}
     assert ("counter", "unit.c", 0) in symbols
     assert ("printf", None, None) in symbols
+    assert info["new_functions"] == []
     text = run([suture, "info", str(patch)]).stdout
     assert "patch fix-api" in text and "helper (static, unit.c)" in text
+    assert "new functions: none" in text
 
 
 def test_name_option_overrides_file_name(tmp_path, suture):
