@@ -65,6 +65,9 @@ CLANG_CASES = {
     "switch_jump_table_unchanged": ({"changed": ["other"]}, 0),
     "computed_goto_changed": ({"changed": ["run"]}, 0),
     "comment_only": ({}, 3),
+    "line_shift_assert": ({}, 3),
+    "line_macro_logging": ({}, 3),
+    "constant_change_is_not_a_line_shift": ({"changed": ["timeout"]}, 0),
     "global_initial_value_changed": ({}, 1),
 }
 

@@ -16,6 +16,7 @@
 #include "common/util.h"
 
 #include <capstone/capstone.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,33 @@ void diff_lines_release(void)
 	}
 }
 
+/* The line of the row covering ADDR, walking every line table: libdwfl's
+ * own lookup goes through the units' address ranges, which it does not
+ * find in clang's relocatable objects; the rows themselves are relocated. */
+static int line_by_rows(struct lines *l, Dwarf_Addr addr)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
+	while ((cu = dwfl_module_nextcu(l->mod, cu, &bias))) {
+		Dwarf_Lines *rows;
+		size_t n;
+		if (dwarf_getsrclines(cu, &rows, &n) != 0)
+			continue;
+		for (size_t i = 0; i + 1 < n; i++) {
+			Dwarf_Line *row = dwarf_onesrcline(rows, i), *next = dwarf_onesrcline(rows, i + 1);
+			Dwarf_Addr from, to;
+			bool end = false;
+			int lineno;
+			if (dwarf_lineaddr(row, &from) || dwarf_lineaddr(next, &to) ||
+			    dwarf_lineendsequence(row, &end) || end)
+				continue;
+			if (from + bias <= addr && addr < to + bias && dwarf_lineno(row, &lineno) == 0)
+				return lineno;
+		}
+	}
+	return -1;
+}
+
 /* The source line of byte OFFSET of function S, or -1. */
 static int line_at(struct lines *l, const struct dobj_symbol *s, uint64_t offset)
 {
@@ -79,7 +107,7 @@ static int line_at(struct lines *l, const struct dobj_symbol *s, uint64_t offset
 	Dwfl_Line *line = dwfl_module_getsrc(l->mod, addr);
 	int lineno = -1;
 	if (!line || !dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL))
-		return -1;
+		return line_by_rows(l, addr);
 	return lineno;
 }
 
