@@ -21,14 +21,16 @@ def compile_c(src, obj, extra=(), compiler=SUTURE_CC):
 
 
 def compile_pair(tmp_path, orig_text, patched_text, extra=(), compiler=SUTURE_CC):
-    """Writes orig.c/patched.c (one source file name, as a rebuilt tree
-    would have) and returns the two objects."""
+    """Compiles the two versions of one source file at one path, src/unit.c,
+    as a tree is rebuilt after a change (so __FILE__ is the same), into
+    orig/unit.o and patched/unit.o; returns the two objects."""
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
     objs = []
     for name, text in (("orig", orig_text), ("patched", patched_text)):
-        d = tmp_path / name
-        d.mkdir(exist_ok=True)
-        (d / "unit.c").write_text(text)
-        objs.append(compile_c(d / "unit.c", d / "unit.o", extra, compiler))
+        (src / "unit.c").write_text(text)
+        (tmp_path / name).mkdir(exist_ok=True)
+        objs.append(compile_c(src / "unit.c", tmp_path / name / "unit.o", extra, compiler))
     return objs
 
 

@@ -8,12 +8,11 @@ When the diff succeeds, the patch it writes with -o must hold exactly the
 changed functions, be read by `suture info` and link with `ld -r`."""
 import json
 import pathlib
-import shutil
 
 import pytest
 
 from conftest import run
-from diffutil import compile_c
+from diffutil import SUTURE_CC, compile_pair
 
 CORPUS = pathlib.Path(__file__).parent / "diff-corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.json").exists())
@@ -23,15 +22,11 @@ def test_corpus_is_big_enough():
     assert len(CASES) >= 40
 
 
-def build(tmp_path, case):
-    """Both sides compile as unit.c, as the same file of two trees would."""
-    objs = []
-    for side in ("orig", "patched"):
-        d = tmp_path / side
-        d.mkdir()
-        shutil.copy(CORPUS / case / f"{side}.c", d / "unit.c")
-        objs.append(compile_c(d / "unit.c", d / "unit.o"))
-    return objs
+def build(tmp_path, case, compiler=SUTURE_CC):
+    """Both sides compile from one path, src/unit.c, as a tree is rebuilt
+    after a change."""
+    return compile_pair(tmp_path, (CORPUS / case / "orig.c").read_text(),
+                        (CORPUS / case / "patched.c").read_text(), compiler=compiler)
 
 
 def names(entries, state):

@@ -1,13 +1,12 @@
 """suture diff on objects it did not make: clang's, objects full of special
 sections, large ones; the two entry padding forms; bad input and usage."""
 import json
-import shutil
 
 import pytest
 
 from conftest import run
 from diffutil import PLAIN_GCC, SUTURE_CC, compile_c, compile_pair
-from test_diff_corpus import CORPUS
+from test_diff_corpus import CORPUS, build
 
 KITCHEN_SINK = r"""
 #include <stdio.h>
@@ -77,12 +76,7 @@ def test_clang_objects(tmp_path, suture, case):
     """clang names string literals .L.str.N objects and static locals
     f.name: strings still compare by content, locals pair by name."""
     expected, status = CLANG_CASES[case]
-    objs = []
-    for side in ("orig", "patched"):
-        (tmp_path / side).mkdir()
-        shutil.copy(CORPUS / case / f"{side}.c", tmp_path / side / "unit.c")
-        objs.append(compile_c(tmp_path / side / "unit.c", tmp_path / side / "unit.o",
-                              compiler=CLANG))
+    objs = build(tmp_path, case, compiler=CLANG)
     out = tmp_path / "p.o"
     proc = run([suture, "diff", "--json", *map(str, objs), "-o", str(out)], check=False)
     assert proc.returncode == status, proc.stderr
@@ -189,3 +183,19 @@ def test_damaged_objects_never_crash(tmp_path, suture):
             assert proc.returncode in (0, 1, 3), (proc.returncode, proc.stderr)
             if proc.returncode == 1 and "cannot patch live" not in proc.stderr:
                 assert proc.stderr.startswith("suture diff: ") and proc.stderr.count("\n") == 1
+
+
+def test_line_move_with_another_difference_is_a_change(tmp_path, suture):
+    """Built from two different paths, assert()'s __FILE__ string differs
+    too: then the __LINE__ move does not hide it, the functions changed."""
+    case = CORPUS / "line_shift_assert"
+    objs = []
+    for side in ("orig", "patched"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "unit.c").write_text((case / f"{side}.c").read_text())
+        objs.append(compile_c(tmp_path / side / "unit.c", tmp_path / side / "unit.o"))
+    report = json.loads(run([suture, "diff", "--json", *map(str, objs)]).stdout)
+    assert report["line_only"] == []
+    for name in ("get", "put"):
+        entry = next(f for f in report["functions"] if f["name"] == name)
+        assert set(entry["reasons"]) == {"code", "reference"}, entry
