@@ -199,3 +199,28 @@ def test_line_move_with_another_difference_is_a_change(tmp_path, suture):
     for name in ("get", "put"):
         entry = next(f for f in report["functions"] if f["name"] == name)
         assert set(entry["reasons"]) == {"code", "reference"}, entry
+
+
+def test_object_of_two_units_with_statics_of_one_name(tmp_path, suture):
+    """`ld -r` of two units, each with its own static helper: the change to
+    b.c's helper is b.c's, and the patch names it by its file."""
+    a = "static __attribute__((noinline)) int helper(int x) { return x + 1; }\n" \
+        "int a_api(int x) { return helper(x) * 2; }\n"
+    b = a.replace("x + 1", "x - 1").replace("a_api", "b_api")
+    objs = {}
+    for side, b_text in (("orig", b), ("patched", b.replace("x - 1", "x - 2"))):
+        d = tmp_path / side
+        d.mkdir()
+        (d / "a.c").write_text(a)
+        (d / "b.c").write_text(b_text)
+        for unit in ("a", "b"):
+            run(["gcc", "-O2", "-ffunction-sections", "-fdata-sections", "-c", f"{unit}.c"], cwd=d)
+        order = ["a.o", "b.o"] if side == "orig" else ["b.o", "a.o"]
+        run(["ld", "-r", *order, "-o", "both.o"], cwd=d)
+        objs[side] = d / "both.o"
+    out = tmp_path / "p.o"
+    report = json.loads(run([suture, "diff", "--json", str(objs["orig"]), str(objs["patched"]),
+                             "-o", str(out)]).stdout)
+    assert [(f["name"], f["file"]) for f in report["functions"]] == [("helper", "b.c")]
+    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    assert [(f["name"], f["file"]) for f in info["functions"]] == [("helper", "b.c")]

@@ -139,6 +139,7 @@ static int load_symbols(struct dobj *o)
 		s->owner = -1;
 		if (s->type == STT_FILE) {
 			file = s->name;
+			o->nfiles++;
 			continue;
 		}
 		if (s->bind == STB_LOCAL)
