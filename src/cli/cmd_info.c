@@ -17,6 +17,19 @@ static const char *object_name(const struct patch_file *pf, uint32_t object)
 	return patch_string(pf, pf->objects[object].name);
 }
 
+/* Functions defined in the patch that replace nothing: new ones. */
+static bool is_new_function(const struct patch_file *pf, size_t index)
+{
+	GElf_Sym sym;
+	if (!patch_symbol(pf, (uint32_t)index, &sym) || sym.st_shndx == SHN_UNDEF ||
+	    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		return false;
+	for (uint32_t i = 0; i < pf->header->n_funcs; i++)
+		if (pf->funcs[i].new_symbol == index)
+			return false;
+	return true;
+}
+
 static void print_text(const struct patch_file *pf)
 {
 	const struct suture_patch_header *h = pf->header;
@@ -39,6 +52,13 @@ static void print_text(const struct patch_file *pf)
 		       (unsigned long long)f->old_size,
 		       f->flags & SUTURE_FUNC_PART ? ", part of another function" : "");
 	}
+	size_t n_new = 0;
+	for (size_t i = 1; i < pf->ef->nsyms; i++)
+		n_new += is_new_function(pf, i);
+	printf("new functions:%s\n", n_new ? "" : " none");
+	for (size_t i = 1; i < pf->ef->nsyms; i++)
+		if (is_new_function(pf, i))
+			printf("  %s\n", patch_symbol_name(pf, (uint32_t)i));
 	printf("symbols resolved in the target:\n");
 	for (uint32_t i = 0; i < h->n_symbols; i++) {
 		const struct suture_patch_symbol *s = &pf->symbols[i];
@@ -81,6 +101,14 @@ static void print_json(const struct patch_file *pf)
 		printf(", \"old_size\": %llu, \"part\": %s}", (unsigned long long)f->old_size,
 		       f->flags & SUTURE_FUNC_PART ? "true" : "false");
 	}
+	printf("], \"new_functions\": [");
+	bool first = true;
+	for (size_t i = 1; i < pf->ef->nsyms; i++)
+		if (is_new_function(pf, i)) {
+			printf("%s", first ? "" : ", ");
+			json_string(stdout, patch_symbol_name(pf, (uint32_t)i));
+			first = false;
+		}
 	printf("], \"symbols\": [");
 	for (uint32_t i = 0; i < h->n_symbols; i++) {
 		const struct suture_patch_symbol *s = &pf->symbols[i];

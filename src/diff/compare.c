@@ -89,8 +89,7 @@ void ref_resolve(const struct dobj *o, size_t from_sec, const struct dobj_rela *
 		return;
 	}
 	if (t->sym.st_shndx != SHN_UNDEF && t->sym.st_shndx < o->nsecs &&
-	    t->sym.st_shndx != SHN_ABS && (t->type == STT_SECTION || t->type == STT_NOTYPE) &&
-	    t->bind == STB_LOCAL) {
+	    t->sym.st_shndx != SHN_ABS && t->bind == STB_LOCAL) {
 		resolve_in_section(o, t->sym.st_shndx, (int64_t)t->sym.st_value + r->addend,
 				   pc_in_code, out);
 		return;
@@ -115,7 +114,8 @@ const char *ref_describe(const struct dobj *o, const struct ref *ref)
 		snprintf(text, sizeof text, "a constant in %s", o->secs[ref->sec].name);
 		break;
 	case REF_SECTION:
-		snprintf(text, sizeof text, "%s%+lld", o->secs[ref->sec].name, (long long)ref->off);
+		snprintf(text, sizeof text, "%s%+lld (its contents)", o->secs[ref->sec].name,
+			 (long long)ref->off);
 		break;
 	case REF_EXTERNAL:
 		snprintf(text, sizeof text, "%s%+lld", ref->str, (long long)ref->off);
@@ -125,6 +125,13 @@ const char *ref_describe(const struct dobj *o, const struct ref *ref)
 }
 
 static bool sections_equal(const struct dobj *o, size_t a, const struct dobj *p, size_t b, int depth);
+
+/* A call through the PLT and a direct PC-relative one are the same
+ * instruction; gas picks one by the callee's binding (static or not). */
+static uint32_t same_type(uint32_t type)
+{
+	return type == R_X86_64_PLT32 ? R_X86_64_PC32 : type;
+}
 
 static bool refs_equal(const struct dobj *o, const struct ref *x,
 		       const struct dobj *p, const struct ref *y, int depth)
@@ -138,84 +145,114 @@ static bool refs_equal(const struct dobj *o, const struct ref *x,
 	case REF_CONST:
 		return x->len == y->len && memcmp(x->str, y->str, x->len) == 0;
 	case REF_SECTION:
-		return x->off == y->off && sections_equal(o, x->sec, p, y->sec, depth + 1);
+		if (x->off != y->off)
+			return false;
+		if (o->secs[x->sec].nsyms) {
+			/* A section of named things (a function's, reached at an
+			 * offset past its end by a jump table entry): those things
+			 * are compared on their own; here only their pairing. */
+			int twin = o->syms[o->secs[x->sec].syms[0]].twin;
+			return twin >= 0 && p->syms[twin].sym.st_shndx == y->sec;
+		}
+		return sections_equal(o, x->sec, p, y->sec, depth + 1);
 	case REF_EXTERNAL:
 		return x->off == y->off && strcmp(x->str, y->str) == 0;
 	}
 	return false;
 }
 
+/* The bytes of two ranges outside the fields relocations fill in (and
+ * outside the entry padding of code) are equal; *at gets the first
+ * offset where they differ. */
+static bool bytes_equal(const struct dobj_section *sa, const uint8_t *da, size_t ia, size_t na,
+			uint64_t astart, const uint8_t *db, uint64_t size, uint64_t *at)
+{
+	uint64_t pos = 0;
+	int pad_a = sa->is_code ? entry_padding_offset(da, size) : -1;
+	int pad_b = sa->is_code ? entry_padding_offset(db, size) : -1;
+	if (pad_a >= 0 && pad_a == pad_b) {
+		if (memcmp(da, db, (size_t)pad_a) != 0) {
+			*at = 0;
+			return false;
+		}
+		pos = (uint64_t)pad_a + 5;
+	}
+	for (size_t r = 0; pos < size; r++) {
+		uint64_t next = r < na ? sa->relas[ia + r].offset - astart : size;
+		if (next > size)
+			next = size;
+		if (next > pos && memcmp(da + pos, db + pos, next - pos) != 0) {
+			*at = pos;
+			while (da[*at] == db[*at])
+				(*at)++;
+			return false;
+		}
+		if (r >= na)
+			break;
+		if (next + rela_width(sa->relas[ia + r].type) > pos)
+			pos = next + rela_width(sa->relas[ia + r].type);
+	}
+	return true;
+}
+
+static void set_detail(char **detail, char *text)
+{
+	if (detail && !*detail)
+		*detail = text;
+	else
+		free(text);
+}
+
 /* Byte ranges [start, start+size) of section A in O and B in P are the same
- * code or data, relocations normalised.  Sets *what to a reason bit. */
-static bool ranges_equal(const struct dobj *o, size_t a, uint64_t astart,
-			 const struct dobj *p, size_t b, uint64_t bstart, uint64_t size,
-			 int depth, unsigned *what, char **detail)
+ * code or data, relocations normalised.  Returns 0, or the reason bits:
+ * every difference is looked at (a __LINE__ move is only one when the
+ * relocations agree too). */
+static unsigned ranges_differ(const struct dobj *o, size_t a, uint64_t astart,
+			      const struct dobj *p, size_t b, uint64_t bstart, uint64_t size,
+			      int depth, char **detail)
 {
 	const struct dobj_section *sa = &o->secs[a], *sb = &p->secs[b];
+	unsigned code = sa->is_code ? DIFF_R_CODE : DIFF_R_VALUE;
+	unsigned refs = sa->is_code ? DIFF_R_REFERENCE : DIFF_R_VALUE;
 	size_t na, nb;
 	size_t ia = dobj_relas_in(o, a, astart, astart + size, &na);
 	size_t ib = dobj_relas_in(p, b, bstart, bstart + size, &nb);
 	const uint8_t *da = sa->data ? sa->data + astart : NULL;
 	const uint8_t *db = sb->data ? sb->data + bstart : NULL;
-	if (!da != !db) {
-		*what = DIFF_R_VALUE;
-		return false;
-	}
-	/* The bytes, skipping the fields relocations fill in. */
-	uint64_t pos = 0;
-	size_t r = 0;
-	int pad_a = da && sa->is_code ? entry_padding_offset(da, size) : -1;
-	int pad_b = db && sb->is_code ? entry_padding_offset(db, size) : -1;
-	if (pad_a >= 0 && pad_a == pad_b) {
-		if (memcmp(da, db, (size_t)pad_a) != 0) {
-			*what = DIFF_R_CODE;
-			return false;
-		}
-		pos = (uint64_t)pad_a + 5;
-	}
-	while (da && pos < size) {
-		uint64_t next = r < na ? sa->relas[ia + r].offset - astart : size;
-		if (next > size)
-			next = size;
-		if (next > pos && memcmp(da + pos, db + pos, next - pos) != 0) {
-			*what = sa->is_code ? DIFF_R_CODE : DIFF_R_VALUE;
-			if (detail && !*detail) {
-				uint64_t at = pos;
-				while (da[at] == db[at])
-					at++;
-				*detail = xasprintf("bytes differ at offset %#llx", (unsigned long long)at);
-			}
-			return false;
-		}
-		if (r >= na)
-			break;
-		pos = next + rela_width(sa->relas[ia + r].type);
-		r++;
+	if (!da != !db)
+		return DIFF_R_VALUE;
+	unsigned why = 0;
+	uint64_t at;
+	if (da && !bytes_equal(sa, da, ia, na, astart, db, size, &at)) {
+		why |= code;
+		set_detail(detail, xasprintf("bytes differ at offset %#llx", (unsigned long long)at));
 	}
 	if (na != nb) {
-		*what = sa->is_code ? DIFF_R_CODE : DIFF_R_VALUE;
-		return false;
+		set_detail(detail, xasprintf("%zu relocations instead of %zu", nb, na));
+		return why | code;
 	}
-	for (r = 0; r < na; r++) {
+	for (size_t r = 0; r < na; r++) {
 		const struct dobj_rela *ra = &sa->relas[ia + r], *rb = &sb->relas[ib + r];
-		if (ra->offset - astart != rb->offset - bstart || ra->type != rb->type) {
-			*what = sa->is_code ? DIFF_R_CODE : DIFF_R_VALUE;
-			return false;
+		if (ra->offset - astart != rb->offset - bstart || same_type(ra->type) != same_type(rb->type)) {
+			set_detail(detail, xasprintf("relocations differ at offset %#llx",
+						     (unsigned long long)(ra->offset - astart)));
+			return why | code;
 		}
 		struct ref x, y;
 		ref_resolve(o, a, ra, &x);
 		ref_resolve(p, b, rb, &y);
 		if (!refs_equal(o, &x, p, &y, depth)) {
-			*what = sa->is_code ? DIFF_R_REFERENCE : DIFF_R_VALUE;
+			why |= refs;
 			if (detail && !*detail) {
 				char *was = xstrdup(ref_describe(o, &x));
 				*detail = xasprintf("refers to %s instead of %s", ref_describe(p, &y), was);
 				free(was);
 			}
-			return false;
+			if (!detail)
+				return why;
 		}
 	}
-	return true;
+	return why;
 }
 
 static bool sections_equal(const struct dobj *o, size_t a, const struct dobj *p, size_t b, int depth)
@@ -225,8 +262,7 @@ static bool sections_equal(const struct dobj *o, size_t a, const struct dobj *p,
 	if (o->secs[a].sh.sh_size != p->secs[b].sh.sh_size ||
 	    o->secs[a].sh.sh_type != p->secs[b].sh.sh_type)
 		return false;
-	unsigned what = 0;
-	return ranges_equal(o, a, 0, p, b, 0, o->secs[a].sh.sh_size, depth, &what, NULL);
+	return ranges_differ(o, a, 0, p, b, 0, o->secs[a].sh.sh_size, depth, NULL) == 0;
 }
 
 unsigned compare_symbols(const struct dobj *o, int a, const struct dobj *p, int b, char **detail)
@@ -242,9 +278,6 @@ unsigned compare_symbols(const struct dobj *o, int a, const struct dobj *p, int 
 	bool common_a = sa->sym.st_shndx == SHN_COMMON, common_b = sb->sym.st_shndx == SHN_COMMON;
 	if (common_a || common_b)
 		return common_a == common_b ? 0 : DIFF_R_VALUE;
-	unsigned what = 0;
-	if (ranges_equal(o, sa->sym.st_shndx, sa->sym.st_value, p, sb->sym.st_shndx,
-			 sb->sym.st_value, sa->sym.st_size, 0, &what, detail))
-		return 0;
-	return what;
+	return ranges_differ(o, sa->sym.st_shndx, sa->sym.st_value, p, sb->sym.st_shndx,
+			     sb->sym.st_value, sa->sym.st_size, 0, detail);
 }

@@ -18,6 +18,7 @@ struct entry {
 	int index;
 	int kind;
 	bool global;
+	const char *file;    /* the unit of a local, in objects of several units */
 	const char *key;
 	const char *owner;   /* key of the owner function, "" when none */
 	const char *name;
@@ -30,7 +31,10 @@ static int cmp_entry(const void *a, const void *b)
 		return x->global ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind - y->kind;
-	int c = strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
+	int c = strcmp(x->file, y->file);
+	if (c)
+		return c;
+	c = strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
 	if (c)
 		return c;
 	c = strcmp(x->owner, y->owner);
@@ -58,7 +62,11 @@ static void find_owners(struct dobj *o)
 	}
 }
 
-static struct entry *entries_of(const struct dobj *o, size_t *count)
+/* Objects of several units (ld -r) have statics of one name in two
+ * units: there a local pairs only within its unit (STT_FILE).  In an
+ * object of one unit the file name is left out, so that foo.c and
+ * foo-fixed.c still pair. */
+static struct entry *entries_of(const struct dobj *o, size_t *count, bool by_file)
 {
 	struct entry *e = xcalloc(o->nsyms + 1, sizeof *e);
 	size_t n = 0;
@@ -72,6 +80,7 @@ static struct entry *entries_of(const struct dobj *o, size_t *count)
 		e[n].key = s->key;
 		e[n].name = s->name;
 		e[n].owner = s->owner >= 0 ? o->syms[s->owner].key : "";
+		e[n].file = by_file && !e[n].global && s->file ? s->file : "";
 		n++;
 	}
 	qsort(e, n, sizeof *e, cmp_entry);
@@ -86,6 +95,9 @@ static int cmp_group(const struct entry *x, const struct entry *y)
 		return x->global ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind - y->kind;
+	int c = strcmp(x->file, y->file);
+	if (c)
+		return c;
 	return strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
 }
 
@@ -127,12 +139,52 @@ static void pair_group(struct dobj *o, struct entry *ea, size_t na,
 	free(done);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = x->kind - y->kind;
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static struct entry *unpaired_of(const struct dobj *o, size_t *count)
+{
+	struct entry *e = xcalloc(o->nsyms + 1, sizeof *e);
+	size_t n = 0;
+	for (size_t i = 0; i < o->nsyms; i++)
+		if (o->syms[i].kind != DSYM_OTHER && o->syms[i].twin < 0)
+			e[n++] = (struct entry){ .index = (int)i, .kind = o->syms[i].kind,
+						 .name = o->syms[i].name };
+	qsort(e, n, sizeof *e, cmp_name);
+	*count = n;
+	return e;
+}
+
+/* What is left pairs by plain name: a static function made global (or the
+ * other way round) is the same function. */
+static void pair_by_name(struct dobj *o, struct dobj *p)
+{
+	size_t na, nb;
+	struct entry *ea = unpaired_of(o, &na), *eb = unpaired_of(p, &nb);
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		int c = cmp_name(&ea[i], &eb[j]);
+		if (c == 0)
+			pair(o, ea[i++].index, p, eb[j++].index);
+		else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	free(ea);
+	free(eb);
+}
+
 void diff_correlate(struct dobj *o, struct dobj *p)
 {
 	find_owners(o);
 	find_owners(p);
 	size_t na, nb;
-	struct entry *ea = entries_of(o, &na), *eb = entries_of(p, &nb);
+	bool by_file = o->nfiles > 1 || p->nfiles > 1;
+	struct entry *ea = entries_of(o, &na, by_file), *eb = entries_of(p, &nb, by_file);
 	size_t i = 0, j = 0;
 	while (i < na && j < nb) {
 		int c = cmp_group(&ea[i], &eb[j]);
@@ -153,4 +205,5 @@ void diff_correlate(struct dobj *o, struct dobj *p)
 	}
 	free(ea);
 	free(eb);
+	pair_by_name(o, p);
 }

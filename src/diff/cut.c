@@ -10,7 +10,7 @@
  * the target's own numbering), and external symbols, resolved in the global
  * scope.  Each replaced function gets a .suture.funcs record with its old
  * bytes and a mask of what the linker may have written there. */
-#include "diff/diff.h"
+#include "diff/cut.h"
 #include "diff/compare.h"
 #include "patchfile/patchwrite.h"
 #include "patchfile/format.h"
@@ -20,19 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct cut {
-	struct diff *d;
-	struct dobj *o, *p;
-	struct patch_writer *pw;
-	uint32_t object;
-	int *sec_map;        /* patched section -> patch section (whole copies) */
-	int *sym_map;        /* patched symbol -> patch symbol */
-	int *queue;          /* copied symbols whose relocations are still to do */
-	size_t nqueue;
-	struct buf undef_names;
-	int failed;
-};
-
 static bool goes_in(const struct dobj_symbol *s)
 {
 	if (s->kind == DSYM_FUNC)
@@ -41,6 +28,12 @@ static bool goes_in(const struct dobj_symbol *s)
 		return s->state == DIFF_NEW || s->code_attached ||
 		       (s->const_local && s->state == DIFF_CHANGED);
 	return false;
+}
+
+/* A copied section is in no group and linked to no other section. */
+static uint64_t copied_flags(uint64_t flags)
+{
+	return flags & ~(uint64_t)(SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK);
 }
 
 /* The section name a copied symbol gets: its own section's name when it
@@ -67,9 +60,11 @@ static int copy_symbol(struct cut *c, size_t index)
 	}
 	const struct dobj_section *src = &c->p->secs[s->sym.st_shndx];
 	char *name = copy_name(c->p, s);
-	int sec = pw_add_section(c->pw, name, src->sh.sh_type, src->sh.sh_flags & ~(uint64_t)SHF_GROUP,
+	int sec = pw_add_section(c->pw, name, src->sh.sh_type, copied_flags(src->sh.sh_flags),
 				 src->sh.sh_addralign, src->sh.sh_entsize,
 				 src->data ? src->data + s->sym.st_value : NULL, s->sym.st_size);
+	if (strcmp(name, src->name) == 0)   /* the whole section: labels in it map 1:1 */
+		c->sec_map[s->sym.st_shndx] = sec;
 	free(name);
 	c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec, 0, s->sym.st_size);
 	c->queue = xrealloc(c->queue, (c->nqueue + 1) * sizeof *c->queue);
@@ -82,19 +77,17 @@ static int copy_symbol(struct cut *c, size_t index)
 static int undefined(struct cut *c, const char *name, const char *file, uint32_t object, int type)
 {
 	char *sym_name = file ? xasprintf("%s:%s", name, file) : xstrdup(name);
-	/* A small linear table: patches refer to few symbols. */
-	struct { char *name; int id; } *table = (void *)c->undef_names.data;
-	size_t n = c->undef_names.len / sizeof *table;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(table[i].name, sym_name) == 0) {
+	/* A linear search: a patch refers to few symbols. */
+	for (size_t i = 0; i < c->nundefs; i++)
+		if (strcmp(c->undefs[i].name, sym_name) == 0) {
 			free(sym_name);
-			return table[i].id;
+			return c->undefs[i].id;
 		}
 	int id = pw_add_symbol(c->pw, sym_name, type == STT_TLS ? STT_TLS : STT_NOTYPE,
 			       STB_GLOBAL, PW_UNDEF, 0, 0);
 	pw_add_symbol_record(c->pw, id, object, name, file);
-	struct { char *name; int id; } entry = { sym_name, id };
-	buf_add(&c->undef_names, &entry, sizeof entry);
+	c->undefs = xrealloc(c->undefs, (c->nundefs + 1) * sizeof *c->undefs);
+	c->undefs[c->nundefs++] = (struct undefined_symbol){ sym_name, id };
 	return id;
 }
 
@@ -121,7 +114,7 @@ static int copy_section(struct cut *c, size_t sec_index)
 	if (c->sec_map[sec_index] >= 0)
 		return c->sec_map[sec_index];
 	const struct dobj_section *s = &c->p->secs[sec_index];
-	int sec = pw_add_section(c->pw, s->name, s->sh.sh_type, s->sh.sh_flags & ~(uint64_t)SHF_GROUP,
+	int sec = pw_add_section(c->pw, s->name, s->sh.sh_type, copied_flags(s->sh.sh_flags),
 				 s->sh.sh_addralign, s->sh.sh_entsize, s->data, s->sh.sh_size);
 	c->sec_map[sec_index] = sec;
 	c->queue = xrealloc(c->queue, (c->nqueue + 1) * sizeof *c->queue);
@@ -130,7 +123,7 @@ static int copy_section(struct cut *c, size_t sec_index)
 }
 
 /* Target symbol and addend in the patch for relocation R of section SEC. */
-static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int64_t *addend)
+int cut_map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int64_t *addend)
 {
 	const struct dobj_symbol *t = &c->p->syms[r->sym];
 	*addend = r->addend;
@@ -140,6 +133,11 @@ static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int6
 	size_t tsec = t->sym.st_shndx;
 	int64_t base = (int64_t)t->sym.st_value + r->addend;
 	const struct dobj_section *ts = &c->p->secs[tsec];
+	if (c->sec_map[tsec] >= 0) {
+		/* a section copied whole (a function's own): same offsets */
+		*addend = base;
+		return pw_section_symbol(c->pw, c->sec_map[tsec]);
+	}
 	if (ts->is_strings || ts->nsyms == 0) {
 		*addend = base;
 		return pw_section_symbol(c->pw, copy_section(c, tsec));
@@ -147,8 +145,9 @@ static int map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int6
 	struct ref ref;
 	ref_resolve(c->p, sec, r, &ref);
 	if (ref.kind != REF_SYMBOL) {
-		c->failed = err_set("%s refers to an unnamed part of %s; suture diff -o cannot "
-				    "cut it out", c->p->path, ts->name);
+		c->failed = err_set("%s: code refers to an unnamed part of %s (a jump table into "
+				    "a shared text section?); build with -ffunction-sections "
+				    "(suture-cc does) to cut a patch", c->p->path, ts->name);
 		return pw_section_symbol(c->pw, copy_section(c, tsec));
 	}
 	*addend = ref.off;
@@ -176,7 +175,7 @@ static void copy_relocations(struct cut *c, int item)
 	for (size_t i = first; i < first + n; i++) {
 		const struct dobj_rela *r = &c->p->secs[sec].relas[i];
 		int64_t addend;
-		int target = map_target(c, sec, r, &addend);
+		int target = cut_map_target(c, sec, r, &addend);
 		int section = into;
 		if (item >= 0) {
 			/* The copied symbol's section is the one its symbol names. */
@@ -259,12 +258,15 @@ int diff_write_patch(struct diff *d, const char *path, const char *name)
 	}
 	for (size_t q = 0; q < c.nqueue; q++)
 		copy_relocations(&c, c.queue[q]);
+	size_t done = c.nqueue;
+	cut_unwind_info(&c);
+	for (size_t q = done; q < c.nqueue; q++)   /* what unwind info refers to */
+		copy_relocations(&c, c.queue[q]);
 	add_func_records(&c);
 	int ret = c.failed ? -1 : patch_write(c.pw, path);
-	struct { char *name; int id; } *table = (void *)c.undef_names.data;
-	for (size_t i = 0; i < c.undef_names.len / sizeof *table; i++)
-		free(table[i].name);
-	buf_free(&c.undef_names);
+	for (size_t i = 0; i < c.nundefs; i++)
+		free(c.undefs[i].name);
+	free(c.undefs);
 	free(c.queue);
 	free(c.sec_map);
 	free(c.sym_map);

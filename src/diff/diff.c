@@ -142,6 +142,12 @@ static void tie_part(struct dobj *p, size_t f, int target, void *changed_flag)
 	struct dobj_symbol *a = &p->syms[f], *b = &p->syms[target];
 	if (b->kind != DSYM_FUNC || (!a->is_part && !b->is_part))
 		return;
+	char *base_a = name_base(a->name), *base_b = name_base(b->name);
+	bool family = strcmp(base_a, base_b) == 0;
+	free(base_a);
+	free(base_b);
+	if (!family)
+		return;
 	bool a_changed = a->state == DIFF_CHANGED || a->state == DIFF_NEW;
 	bool b_changed = b->state == DIFF_CHANGED || b->state == DIFF_NEW;
 	if (a_changed == b_changed)
@@ -261,6 +267,7 @@ void diff_free(struct diff *d)
 	if (d->orig)
 		for (size_t i = 0; i < d->orig->nsyms; i++)
 			free((char *)d->orig->syms[i].detail);
+	diff_lines_release();
 	dobj_close(d->orig);
 	dobj_close(d->patched);
 }

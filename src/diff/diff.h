@@ -67,6 +67,8 @@ void diff_inline_reasons(struct diff *d);
 /* True when functions A (orig) and B (patched) differ only in __LINE__
  * values (linefix.c); *detail gets what moved. */
 bool diff_only_line_moved(const struct dobj *o, int a, const struct dobj *p, int b, char **detail);
+/* Frees what linefix.c keeps between calls. */
+void diff_lines_release(void);
 
 /* Text for a reason bit set. */
 const char *diff_reason_name(unsigned bit);

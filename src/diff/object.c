@@ -24,6 +24,21 @@ static int cmp_sym_value(const void *a, const void *b)
 	return x->st_size > y->st_size ? -1 : x->st_size < y->st_size;
 }
 
+/* What diff reads: the loaded sections, their relocations, and the unit
+ * records.  Debug information (most of an object built with -g) is left
+ * unread, and so unmapped: linefix.c reads the line tables on its own. */
+static bool needs_data(const struct dobj *o, const GElf_Shdr *sh, const char *name)
+{
+	if (sh->sh_flags & SHF_ALLOC)
+		return true;
+	if (sh->sh_type == SHT_RELA) {
+		GElf_Shdr target;
+		Elf_Scn *scn = elf_getscn(o->ef->elf, sh->sh_info);
+		return scn && gelf_getshdr(scn, &target) && (target.sh_flags & SHF_ALLOC);
+	}
+	return strcmp(name, ".suture.units") == 0;
+}
+
 static int load_sections(struct dobj *o)
 {
 	if (elf_getshdrnum(o->ef->elf, &o->nsecs) != 0)
@@ -37,7 +52,7 @@ static int load_sections(struct dobj *o)
 		s->name = elf_file_section_name(o->ef, scn);
 		if (!s->name)
 			s->name = "";
-		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size) {
+		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_size && needs_data(o, &s->sh, s->name)) {
 			Elf_Data *d = elf_getdata(scn, NULL);
 			if (!d || d->d_size != s->sh.sh_size)
 				return err_set("%s: unreadable section %s (truncated?)", o->path, s->name);
@@ -64,8 +79,11 @@ static int load_relocations(struct dobj *o)
 		for (size_t r = 0; r < n; r++) {
 			uint32_t sym = (uint32_t)ELF64_R_SYM(raw[r].r_info);
 			if (sym >= o->nsyms)
-				return err_set("%s: relocation %zu of %s names symbol %u outside .symtab",
-					       o->path, r, rs->name, sym);
+				return err_set("%s: relocation %zu of %s names symbol %u outside .symtab "
+					       "(damaged object?)", o->path, r, rs->name, sym);
+			if (raw[r].r_offset >= target->sh.sh_size)
+				return err_set("%s: relocation %zu of %s lies outside %s (damaged object?)",
+					       o->path, r, rs->name, target->name);
 			target->relas[target->nrelas++] = (struct dobj_rela){
 				raw[r].r_offset, (uint32_t)ELF64_R_TYPE(raw[r].r_info), sym, raw[r].r_addend };
 		}
@@ -82,6 +100,10 @@ static enum dsym_kind symbol_kind(const struct dobj *o, const GElf_Sym *sym, int
 		return DSYM_DATA;
 	if (sym->st_shndx >= o->nsecs)
 		return DSYM_OTHER;
+	/* String literals are compared by content, never by label (gcc's
+	 * .LC0, clang's .L.str.1 objects). */
+	if (o->secs[sym->st_shndx].is_strings)
+		return DSYM_OTHER;
 	if (type == STT_FUNC || type == STT_GNU_IFUNC)
 		return DSYM_FUNC;
 	if (type == STT_OBJECT || type == STT_TLS)
@@ -89,7 +111,20 @@ static enum dsym_kind symbol_kind(const struct dobj *o, const GElf_Sym *sym, int
 	return DSYM_OTHER;
 }
 
-static void load_symbols(struct dobj *o)
+/* A function or datum lies inside its section. */
+static int check_symbol(const struct dobj *o, const struct dobj_symbol *s)
+{
+	if (s->kind == DSYM_OTHER || s->sym.st_shndx == SHN_COMMON)
+		return 0;
+	const struct dobj_section *sec = &o->secs[s->sym.st_shndx];
+	if (sec->sh.sh_type != SHT_NOBITS &&
+	    (s->sym.st_value > sec->sh.sh_size || s->sym.st_size > sec->sh.sh_size - s->sym.st_value))
+		return err_set("%s: symbol %s lies outside its section %s (damaged object?)",
+			       o->path, s->name, sec->name);
+	return 0;
+}
+
+static int load_symbols(struct dobj *o)
 {
 	o->nsyms = o->ef->nsyms;
 	o->syms = xcalloc(o->nsyms + 1, sizeof *o->syms);
@@ -104,6 +139,7 @@ static void load_symbols(struct dobj *o)
 		s->owner = -1;
 		if (s->type == STT_FILE) {
 			file = s->name;
+			o->nfiles++;
 			continue;
 		}
 		if (s->bind == STB_LOCAL)
@@ -115,8 +151,11 @@ static void load_symbols(struct dobj *o)
 			s->const_local = s->kind == DSYM_DATA && s->bind == STB_LOCAL &&
 					 s->sym.st_shndx < o->nsecs &&
 					 !(o->secs[s->sym.st_shndx].sh.sh_flags & SHF_WRITE);
+			if (check_symbol(o, s) < 0)
+				return -1;
 		}
 	}
+	return 0;
 }
 
 /* Each section's FUNC/OBJECT symbols by address, for dobj_symbol_at(). */
@@ -159,8 +198,7 @@ struct dobj *dobj_open(const char *path)
 		dobj_close(o);
 		return NULL;
 	}
-	load_symbols(o);
-	if (load_relocations(o) < 0) {
+	if (load_symbols(o) < 0 || load_relocations(o) < 0) {
 		dobj_close(o);
 		return NULL;
 	}

@@ -58,6 +58,7 @@ struct dobj {
 	size_t nsecs;
 	struct dobj_symbol *syms;     /* by .symtab index */
 	size_t nsyms;
+	size_t nfiles;                /* STT_FILE symbols: more than one after ld -r */
 	const char *units;            /* .suture.units text, or NULL */
 	size_t units_size;
 };

@@ -65,6 +65,18 @@ static bool counts_as_use(const struct dobj_section *s)
 static void refuse_removed_still_called(struct diff *d)
 {
 	const struct dobj *o = d->orig;
+	bool *refused = xcalloc(o->nsyms + 1, 1);
+	/* A global function: the other units of the program are unchanged
+	 * code this diff cannot see, and they may call it. */
+	for (size_t i = 0; i < o->nsyms; i++) {
+		const struct dobj_symbol *f = &o->syms[i];
+		if (f->kind != DSYM_FUNC || f->state != DIFF_REMOVED || f->bind == STB_LOCAL)
+			continue;
+		diff_refuse(d, f->name, "keep the function in the patched source (unused is fine)",
+			    "global function %s was removed, but other units of the program, which "
+			    "are not changed, may still call it", f->name);
+		refused[i] = true;
+	}
 	for (size_t sec = 1; sec < o->nsecs; sec++) {
 		const struct dobj_section *s = &o->secs[sec];
 		if (!s->nrelas || !counts_as_use(s))
@@ -76,17 +88,17 @@ static void refuse_removed_still_called(struct diff *d)
 			    o->syms[ref.sym].state != DIFF_REMOVED)
 				continue;
 			int user = dobj_symbol_at(o, sec, s->relas[r].offset);
-			if (user == ref.sym || (user >= 0 && !unchanged(&o->syms[user])))
+			if (refused[ref.sym] || user == ref.sym || (user >= 0 && !unchanged(&o->syms[user])))
 				continue;
 			const char *name = o->syms[ref.sym].name;
 			diff_refuse(d, name, "keep the function in the patched source (unused is fine), "
 				    "or change its callers too",
 				    "%s was removed, but %s, which is not changed, still refers to it",
 				    name, user >= 0 ? o->syms[user].name : s->name);
-			o->syms[ref.sym].state = DIFF_REMOVED;   /* reported once below */
-			return;
+			refused[ref.sym] = true;
 		}
 	}
+	free(refused);
 }
 
 static bool is_constructor_table(const char *name)
@@ -121,9 +133,26 @@ static void refuse_constructors(struct diff *d)
 	}
 }
 
+/* Each thread's TLS block is laid out when the thread starts: there is no
+ * room in it for a variable that comes with a patch. */
+static void refuse_new_thread_locals(struct diff *d)
+{
+	const struct dobj *p = d->patched;
+	for (size_t i = 0; i < p->nsyms; i++) {
+		const struct dobj_symbol *s = &p->syms[i];
+		if (s->kind == DSYM_DATA && s->state == DIFF_NEW && s->type == STT_TLS)
+			diff_refuse(d, s->name,
+				    "use a shadow variable attached to the thread's own data "
+				    "(suture_shadow_alloc in <suture/patch.h>)",
+				    "%s is a new thread-local variable; the threads already running "
+				    "have no room for it", s->name);
+	}
+}
+
 void diff_check_refusals(struct diff *d)
 {
 	const struct dobj *o = d->orig;
+	refuse_new_thread_locals(d);
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct dobj_symbol *s = &o->syms[i];
 		if (s->kind == DSYM_DATA && s->state == DIFF_CHANGED && !s->code_attached &&
