@@ -22,12 +22,15 @@ CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
 VARIANTS = ["ANSWER", "ANSWER2", "HELPER", "STATE", "LIBC", "UNDEFINED", "SLOW"]
 
 
-def compile_unit(src, obj, extra=()):
-    run(["gcc", *CFLAGS, *extra, "-c", str(src), "-o", str(obj)])
+def compile_unit(src, obj, extra=(), cc=None):
+    """gcc with the padding flags, or CC (suture-cc) -fease-live-patching."""
+    flags = [cc, "-O2", "-g", "-fease-live-patching"] if cc else ["gcc", *CFLAGS]
+    run([*flags, *extra, "-c", str(src), "-o", str(obj)])
     return obj
 
 
-def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS, prefix="", program=True):
+def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANTS, prefix="", program=True,
+          cc=None):
     """Builds the program from its source (one source file name for every
     build, as a rebuilt tree has) and one patch per variant:
     {"prog": path, "ANSWER": patch path, ...}."""
@@ -36,7 +39,7 @@ def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANT
     orig_dir = root / "orig"
     orig_dir.mkdir(exist_ok=True)
     (orig_dir / src_name).write_text((PROGS / src_name).read_text())
-    orig = compile_unit(orig_dir / src_name, orig_dir / "unit.o", extra)
+    orig = compile_unit(orig_dir / src_name, orig_dir / "unit.o", extra, cc)
     out["orig.o"] = orig
     out["prog"] = root / "prog"
     if program:
@@ -45,7 +48,7 @@ def build(suture, root, src_name="ticker.c", extra=(), link=(), variants=VARIANT
         d = root / v.lower()
         d.mkdir(exist_ok=True)
         (d / src_name).write_text((PROGS / src_name).read_text())
-        new = compile_unit(d / src_name, d / "unit.o", [*extra, f"-DPATCH_{v}"])
+        new = compile_unit(d / src_name, d / "unit.o", [*extra, f"-DPATCH_{v}"], cc)
         patch = root / f"{prefix}{v.lower()}.o"
         run([suture, "diff", str(orig), str(new), "-o", str(patch)])
         out[v] = patch
@@ -391,3 +394,19 @@ def test_non_pie(suture, start, tmp_path):
     assert t.next_values() == [t.pid] * 3
     run([suture, "revert", str(t.pid), "--all"])
     assert is_original(t.next_values())
+
+
+def test_built_with_suture_cc(suture, suture_cc, start, tmp_path):
+    """The padding suture-cc makes (one 5-byte NOP), with stop's stack check."""
+    t_ = build(suture, tmp_path, variants=["ANSWER", "SLOW"], cc=suture_cc)
+    t = start(t_["prog"], "-t", "2", "-b")
+    apply(suture, t.pid, t_["ANSWER"])
+    assert is_answer_patch(t.next_values())
+    r = apply(suture, t.pid, t_["SLOW"], "--timeout", "0.2", check=False)
+    assert r.returncode == 4 and "is in slow" in r.stderr
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")
+    apply(suture, t.pid, t_["SLOW"])
+    run([suture, "revert", str(t.pid), "--all"])
+    assert is_original(t.next_values())
+    assert "EINTR" not in t.text()
