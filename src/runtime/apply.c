@@ -437,6 +437,8 @@ static int apply_loaded(struct apply *a)
 		free(rd);
 		goto undo;
 	}
+	/* the loading thread runs again until the switch stops everything */
+	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);
 	struct transition tr = {
 		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
@@ -477,7 +479,7 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 		return -1;
 	if (maps_read(pid, &a.maps) < 0 || objects_read(pid, &a.maps, &a.objs, &a.nobjs) < 0)
 		goto out;
-	if (state_read(a.p, &a.st) < 0 || refuse_interrupted(&a) < 0)
+	if (state_read(a.p, &a.st) < 0)
 		goto out;
 	a.funcs = xcalloc(pf->header->n_funcs + 1, sizeof *a.funcs);
 	a.im.pf = pf;
@@ -488,6 +490,8 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 		if ((rc = bind_object(&a, oi, &a.nfuncs)) != 0)
 			goto out;
 	rc = -1;
+	if (refuse_interrupted(&a) < 0)
+		goto out;
 	if (a.nfuncs == 0) {
 		err_set("the patch replaces no function");
 		goto out;

@@ -20,6 +20,7 @@ struct thread {
 	bool stopped;
 	bool gone;              /* exited while we held it */
 	int held_sig;           /* signal it was stopped for: delivered on release */
+	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
 	char comm[32];
 };
 
@@ -32,6 +33,14 @@ struct proc {
 	uint64_t syscall_insn;  /* address of a `syscall` instruction in the process */
 	uint64_t int3_insn;     /* address of an int3 byte in the process */
 };
+
+/* Figures for bench/: the longest time any thread was stopped, over
+ * every process handled since the counters were zeroed. */
+struct runtime_stats {
+	uint64_t longest_stop_ns;
+	uint64_t stops;
+};
+extern struct runtime_stats runtime_stats;
 
 /* Opens /proc/PID for memory access; refuses kernel threads, missing
  * processes and processes suture may not trace, with a message saying so. */

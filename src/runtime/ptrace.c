@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PF_KTHREAD 0x00200000
@@ -161,6 +162,26 @@ int thread_wait_stop(struct proc *p, struct thread *t, int *status_out)
 	return thread_wait(p, t, status_out, false);
 }
 
+struct runtime_stats runtime_stats;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How long T was stopped, for the figures in bench/. */
+static void note_resumed(struct thread *t)
+{
+	if (!t->stopped || !t->stopped_at)
+		return;
+	uint64_t d = now_ns() - t->stopped_at;
+	if (d > runtime_stats.longest_stop_ns)
+		runtime_stats.longest_stop_ns = d;
+	runtime_stats.stops++;
+}
+
 /* Records what a wait status says about thread T. */
 static void note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
 {
@@ -169,6 +190,8 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 		t->stopped = false;
 		return;
 	}
+	if (!t->stopped)
+		t->stopped_at = now_ns();
 	t->stopped = true;
 	int event = status >> 16;
 	int sig = WSTOPSIG(status);
@@ -286,6 +309,13 @@ int proc_seize_one(struct proc *p, struct thread **out)
 
 int proc_seize_all(struct proc *p)
 {
+	/* threads we hold but let run (proc_resume_all) are stopped again */
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (t->seized && !t->stopped && !t->gone)
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
+				t->gone = true;
+	}
 	for (;;) {
 		int added = seize_new_tasks(p);
 		if (added < 0)
@@ -307,6 +337,7 @@ int proc_resume_all(struct proc *p)
 		struct thread *t = p->threads[i];
 		if (!t->seized || !t->stopped || t->gone)
 			continue;
+		note_resumed(t);
 		if (ptrace(PTRACE_CONT, t->tid, 0, t->held_sig) != 0 && errno == ESRCH)
 			t->gone = true;
 		t->held_sig = 0;
@@ -317,12 +348,6 @@ int proc_resume_all(struct proc *p)
 
 int proc_interrupt_all(struct proc *p)
 {
-	for (size_t i = 0; i < p->nthreads; i++) {
-		struct thread *t = p->threads[i];
-		if (t->seized && !t->stopped && !t->gone)
-			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
-				t->gone = true;
-	}
 	return proc_seize_all(p);
 }
 
@@ -343,8 +368,10 @@ void proc_release(struct proc *p)
 	}
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
-		if (t->seized && !t->gone)
+		if (t->seized && !t->gone) {
+			note_resumed(t);
 			ptrace(PTRACE_DETACH, t->tid, 0, t->held_sig);
+		}
 		t->seized = false;
 		t->stopped = false;
 		t->held_sig = 0;

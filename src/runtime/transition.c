@@ -72,18 +72,16 @@ int transition_run(struct transition *t)
 	double deadline = now() + t->timeout;
 	char *busy = NULL;
 	for (;;) {
+		/* reading the objects' files for unwinding is done while the
+		 * threads run, not while they are stopped */
+		if (t->model == CM_STOP && !t->unwinder && !(t->unwinder = unwinder_new(t->p)))
+			return -1;
 		if (proc_seize_all(t->p) < 0)
 			return -1;
 		free(busy);
 		busy = threads_in_padding(t);
-		if (!busy && t->model == CM_STOP) {
-			if (!t->unwinder && !(t->unwinder = unwinder_new(t->p)))
-				return -1;
+		if (!busy && t->model == CM_STOP)
 			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy);
-			/* libdw walks a fresh /proc/PID/task list only once per attach */
-			unwinder_free(t->unwinder);
-			t->unwinder = NULL;
-		}
 		if (!busy)
 			break;
 		if (now() >= deadline) {
