@@ -70,8 +70,17 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 	return status;
 }
 
+/* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
+static void print_timing(void)
+{
+	if (getenv("SUTURE_TIMING"))
+		fprintf(stderr, "suture-timing: longest-stop-us=%.1f stops=%llu\n",
+			runtime_stats.longest_stop_ns / 1000.0, (unsigned long long)runtime_stats.stops);
+}
+
 int cmd_apply(int argc, char **argv)
 {
+	atexit(print_timing);
 	struct apply_opts o = { .model = CM_THREAD, .timeout = 10.0 };
 	struct runtime_args ra;
 	if (runtime_args_parse("apply", argc, argv, &ra, true) < 0)

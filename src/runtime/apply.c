@@ -437,6 +437,9 @@ static int apply_loaded(struct apply *a)
 		free(rd);
 		goto undo;
 	}
+	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
+	if (u)
+		unwinder_warm(u, t->tid);
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);
@@ -444,7 +447,7 @@ static int apply_loaded(struct apply *a)
 		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
 		.r = rd, .n = nrd, .gate = e.patch.gate, .gate_to = 1,
 		.busy = busy, .nbusy = nbusy, .entry = &e,
-		.during = PS_APPLYING, .after = PS_APPLIED,
+		.during = PS_APPLYING, .after = PS_APPLIED, .unwinder = u,
 	};
 	int rc = transition_run(&tr);
 	if (rc == 0 && a->o->replace)

@@ -52,6 +52,9 @@ int proc_seize_one(struct proc *p, struct thread **out);
 /* Seizes and stops every thread, including threads created meanwhile;
  * loops over /proc/PID/task until no new thread appears. */
 int proc_seize_all(struct proc *p);
+/* Seizes every thread without stopping it (the costly part of seizing,
+ * done before the stop so the stop itself is short). */
+int proc_seize_running(struct proc *p);
 /* Lets every stopped thread run again (keeping them seized). */
 int proc_resume_all(struct proc *p);
 /* Stops every seized thread again (after proc_resume_all). */

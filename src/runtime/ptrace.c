@@ -137,7 +137,7 @@ bool proc_alive(struct proc *p)
 	return alive;
 }
 
-static int seize(struct proc *p, struct thread *t)
+static int seize(struct proc *p, struct thread *t, bool stop)
 {
 	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE) != 0) {
 		if (errno == ESRCH) {
@@ -152,6 +152,8 @@ static int seize(struct proc *p, struct thread *t)
 		return err_set_errno("cannot trace thread %d of process %d", t->tid, p->pid);
 	}
 	t->seized = true;
+	if (!stop)
+		return 0;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno != ESRCH)
 		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
 	return 0;
@@ -257,7 +259,7 @@ static int wait_all_stopped(struct proc *p)
 
 /* Seizes the threads listed in /proc/PID/task that we do not hold yet;
  * returns how many were new, or -1. */
-static int seize_new_tasks(struct proc *p)
+static int seize_new_tasks(struct proc *p, bool stop)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task", p->pid);
@@ -271,7 +273,7 @@ static int seize_new_tasks(struct proc *p)
 		if (tid <= 0 || proc_thread(p, tid))
 			continue;
 		struct thread *t = add_thread(p, tid);
-		if (seize(p, t) < 0) {
+		if (seize(p, t, stop) < 0) {
 			closedir(dir);
 			return -1;
 		}
@@ -286,7 +288,7 @@ int proc_seize_one(struct proc *p, struct thread **out)
 	struct thread *t = proc_thread(p, p->pid);
 	if (!t) {
 		t = add_thread(p, p->pid);
-		if (seize(p, t) < 0)
+		if (seize(p, t, true) < 0)
 			return -1;
 	}
 	if (!t->gone && !t->stopped)
@@ -317,7 +319,7 @@ int proc_seize_all(struct proc *p)
 				t->gone = true;
 	}
 	for (;;) {
-		int added = seize_new_tasks(p);
+		int added = seize_new_tasks(p, true);
 		if (added < 0)
 			return -1;
 		size_t before = p->nthreads;
@@ -344,6 +346,15 @@ int proc_resume_all(struct proc *p)
 		t->stopped = false;
 	}
 	return 0;
+}
+
+int proc_seize_running(struct proc *p)
+{
+	for (;;) {
+		int added = seize_new_tasks(p, false);
+		if (added <= 0)
+			return added;
+	}
 }
 
 int proc_interrupt_all(struct proc *p)

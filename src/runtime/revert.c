@@ -92,7 +92,13 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 			ranges[nranges++] = (struct busy_range){ e->funcs[k].new_addr,
 				e->funcs[k].new_addr + e->funcs[k].new_size, e->funcs[k].name };
 	ranges[nranges++] = busy;
+	struct unwinder *u = unwinder_new(p);
+	if (u)
+		unwinder_warm(u, t->tid);
+	/* the loading thread runs again until the switch stops everything */
+	proc_resume_all(p);
 	struct transition tr = {
+		.unwinder = u,
 		.p = p, .model = (int)e->patch.model == CM_NONE ? CM_NONE : CM_STOP, .timeout = timeout,
 		.r = rd, .n = nrd, .gate = e->patch.gate, .gate_to = 0,
 		.busy = ranges, .nbusy = nranges, .entry = e,
@@ -101,12 +107,13 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	int rc = transition_run(&tr);
 	if (rc == 0) {
 		/* free the memory when no thread can still run in it */
-		struct unwinder *u = unwinder_new(p);
-		char *in_use = u ? threads_in(p, u, &busy, 1) : xstrdup("cannot unwind");
+		/* stop: no thread was in the patch's code before the switch, and
+		 * none can enter it after; none: look */
+		char *in_use = tr.model == CM_STOP ? NULL
+			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1) : xstrdup("cannot unwind");
 		if (!in_use)
 			remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 		free(in_use);
-		unwinder_free(u);
 	} else if (rc == TRANSITION_TIMEOUT && e->patch.state != PS_APPLIED) {
 		state_set(p, e, PS_APPLIED);
 	}

@@ -76,7 +76,7 @@ int transition_run(struct transition *t)
 		 * threads run, not while they are stopped */
 		if (t->model == CM_STOP && !t->unwinder && !(t->unwinder = unwinder_new(t->p)))
 			return -1;
-		if (proc_seize_all(t->p) < 0)
+		if (proc_seize_running(t->p) < 0 || proc_seize_all(t->p) < 0)
 			return -1;
 		free(busy);
 		busy = threads_in_padding(t);

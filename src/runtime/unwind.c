@@ -69,13 +69,33 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	return DWARF_CB_OK;
 }
 
-int unwinder_walk(struct unwinder *u, frame_fn fn, void *arg)
+static int attach(struct unwinder *u)
 {
 	if (!u->attached) {
 		if (dwfl_linux_proc_attach(u->dwfl, u->p->pid, true) != 0)
 			return err_set("cannot unwind the threads of process %d (%s)", u->p->pid, dwfl_errmsg(-1));
 		u->attached = true;
 	}
+	return 0;
+}
+
+static bool ignore_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
+{
+	return false;
+}
+
+void unwinder_warm(struct unwinder *u, pid_t tid)
+{
+	if (attach(u) < 0)
+		return;
+	struct walk w = { ignore_frame, NULL, tid, 0 };
+	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &w);
+}
+
+int unwinder_walk(struct unwinder *u, frame_fn fn, void *arg)
+{
+	if (attach(u) < 0)
+		return -1;
 	struct walk w = { fn, arg, 0, 0 };
 	if (dwfl_getthreads(u->dwfl, thread_cb, &w) != 0 && dwfl_errno() != 0)
 		return err_set("cannot unwind the threads of process %d (%s)", u->p->pid, dwfl_errmsg(-1));

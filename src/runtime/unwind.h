@@ -16,6 +16,9 @@ struct unwinder;
 
 /* Reports the modules of P (done before the threads stop: it reads files). */
 struct unwinder *unwinder_new(struct proc *p);
+/* Walks the stack of one stopped thread and forgets it: loads the
+ * unwind tables of the objects it runs in before the other threads stop. */
+void unwinder_warm(struct unwinder *u, pid_t tid);
 /* Walks every thread's stack (all threads must be stopped). */
 int unwinder_walk(struct unwinder *u, frame_fn fn, void *arg);
 void unwinder_free(struct unwinder *u);

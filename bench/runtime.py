@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""What suture apply costs: a patched call, the time threads are stopped,
+and patching many processes.  Prints Markdown tables (for the README).
+
+    /usr/bin/python3 bench/runtime.py [--runs N] [--only calls,stop,all] [--procs 1000]
+
+1. calls: ns per call of a function without padding, with suture-cc's
+   padding (unpatched), and patched (the padding is a jmp to the new
+   code), side by side in one process; best of 7 rounds of 20M calls.
+   Instructions are counted from the code: a patched call runs exactly
+   one more (the jmp, checked by tests/test_runtime.py).
+2. stop: the longest time any thread is stopped (suture's own clock,
+   SUTURE_TIMING=1) while a patch of 1, 10, 100 functions is applied to a
+   process of 1, 10, 100 threads with --consistency stop; median of --runs.
+3. all: wall time of `suture apply --all` (and revert --all) over --procs
+   idle processes of one program.
+
+Programs are built with build/suture-cc -fease-live-patching and patches
+with build/suture diff, in a temporary directory.
+"""
+import argparse
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SUTURE = str(ROOT / "build" / "suture")
+SUTURE_CC = str(ROOT / "build" / "suture-cc")
+CC = [SUTURE_CC, "-O2", "-fease-live-patching"]
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def build_pair(work, name, orig_src, variants, link=("-pthread",)):
+    """orig program + one patch per variant {tag: source}; one source file
+    name for all, as a rebuilt tree has."""
+    d = work / name
+    (d / "orig").mkdir(parents=True, exist_ok=True)
+    (d / "orig" / f"{name}.c").write_text(orig_src)
+    sh([*CC, "-c", str(d / "orig" / f"{name}.c"), "-o", str(d / "orig" / "u.o")])
+    prog = d / name
+    sh(["gcc", *link, str(d / "orig" / "u.o"), "-o", str(prog)])
+    patches = {}
+    for tag, src in variants.items():
+        (d / tag).mkdir(exist_ok=True)
+        (d / tag / f"{name}.c").write_text(src)
+        sh([*CC, "-c", str(d / tag / f"{name}.c"), "-o", str(d / tag / "u.o")])
+        patches[tag] = d / f"{tag}.o"
+        sh([SUTURE, "diff", str(d / "orig" / "u.o"), str(d / tag / "u.o"), "-o", str(patches[tag])])
+    return prog, patches
+
+
+CALLCOST = r"""
+#include <stdio.h>
+#include <time.h>
+#define BODY(x) return (x) * 3 + ADD;
+#ifndef ADD
+#define ADD 1
+#endif
+__attribute__((noinline, patchable_function_entry(0, 0))) int plain(int x) { return x * 3 + 1; }
+__attribute__((noinline)) int padded(int x) { return x * 3 + 1; }
+__attribute__((noinline)) int patched(int x) { BODY(x) }
+#define LOOP(fn) __attribute__((noinline)) unsigned loop_##fn(int n) \
+	{ unsigned s = 0; for (int i = 0; i < n; i++) s += fn(i); return s; }
+LOOP(plain) LOOP(padded) LOOP(patched)
+static double ns(unsigned (*loop)(int), int n)
+{
+	double best = 1e9;
+	for (int r = 0; r < 7; r++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		volatile unsigned s = loop(n);
+		(void)s;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double t = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n;
+		if (t < best) best = t;
+	}
+	return best;
+}
+int main(void)
+{
+	char line[16];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	while (fgets(line, sizeof line, stdin)) {
+		int n = 20000000;
+		printf("%.3f %.3f %.3f\n", ns(loop_plain, n), ns(loop_padded, n), ns(loop_patched, n));
+	}
+	return 0;
+}
+"""
+
+
+def bench_calls(work):
+    prog, patches = build_pair(work, "callcost", CALLCOST, {"p": "#define ADD 2\n" + CALLCOST})
+    p = subprocess.Popen([str(prog)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        p.stdout.readline()
+
+        def measure():
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            return [float(x) for x in p.stdout.readline().split()]
+        before = measure()
+        sh([SUTURE, "apply", "--consistency", "stop", str(p.pid), str(patches["p"])])
+        after = measure()
+    finally:
+        p.kill()
+        p.wait()
+    print("| function | ns per call (best of 7 x 20M) | instructions beyond call + body + ret |")
+    print("|---|---|---|")
+    print(f"| no padding | {after[0]:.3f} | 0 |")
+    print(f"| padding, not patched (one 5-byte NOP) | {after[1]:.3f} | 1 (the NOP) |")
+    print(f"| patched (the padding is `jmp new`) | {after[2]:.3f} | 1 (the jmp; the new version's own padding is jumped over) |")
+    print(f"\nbefore the patch, same process: {before[0]:.3f} / {before[1]:.3f} / {before[2]:.3f} ns;"
+          f" patched minus unpatched padding: {after[2] - after[1]:+.3f} ns\n")
+
+
+def target_source(nfuncs, changed, threads_code=True):
+    lines = ["#include <pthread.h>", "#include <stdio.h>", "#include <stdlib.h>",
+             "#include <time.h>", "#include <unistd.h>"]
+    for k in range(nfuncs):
+        add = 2 if k < changed else 1
+        lines.append(f"__attribute__((noinline)) int f{k}(int x) {{ return x * {k + 3} + {add}; }}")
+    lines.append("static int (*const table[])(int) = {" + ", ".join(f"f{k}" for k in range(nfuncs)) + "};")
+    lines.append(r"""
+static void *worker(void *arg)
+{
+	unsigned s = 0;
+	for (;;) {
+		for (unsigned k = 0; k < sizeof table / sizeof table[0]; k++)
+			s += table[k]((int)s);
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return arg;
+}
+int main(int argc, char **argv)
+{
+	int threads = argc > 1 ? atoi(argv[1]) : 1;
+	pthread_t t;
+	for (int i = 1; i < threads; i++)
+		pthread_create(&t, NULL, worker, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	worker(NULL);
+	return 0;
+}
+""")
+    return "\n".join(lines) + "\n"
+
+
+def timing(stderr):
+    m = re.search(r"longest-stop-us=([\d.]+)", stderr)
+    return float(m.group(1))
+
+
+def bench_stop(work, runs):
+    variants = {f"f{k}": target_source(100, k) for k in (1, 10, 100)}
+    prog, patches = build_pair(work, "stoptarget", target_source(100, 0), variants)
+    env = dict(os.environ, SUTURE_TIMING="1")
+    print("| threads | functions | longest stop of a thread, apply (ms) | revert (ms) | apply wall time (ms) |")
+    print("|---|---|---|---|---|")
+    for threads in (1, 10, 100):
+        p = subprocess.Popen([str(prog), str(threads)], stdout=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        time.sleep(0.2)
+        try:
+            for k in (1, 10, 100):
+                stops, rstops, walls = [], [], []
+                for _ in range(runs):
+                    t0 = time.monotonic()
+                    r = sh([SUTURE, "apply", "--consistency", "stop", "--timeout", "30", str(p.pid),
+                            str(patches[f"f{k}"])], env=env)
+                    walls.append((time.monotonic() - t0) * 1000)
+                    stops.append(timing(r.stderr) / 1000)
+                    r = sh([SUTURE, "revert", str(p.pid), f"f{k}"], env=env)
+                    rstops.append(timing(r.stderr) / 1000)
+                print(f"| {threads} | {k} | {statistics.median(stops):.2f} | {statistics.median(rstops):.2f} "
+                      f"| {statistics.median(walls):.1f} |")
+        finally:
+            p.kill()
+            p.wait()
+    print()
+
+
+IDLE = r"""
+#include <stdio.h>
+#include <unistd.h>
+__attribute__((noinline)) int work(int x) { return x + ADD; }
+int main(void) { for (int i = 0;; i++) { if (work(i) < 0) puts("?"); sleep(1); } }
+"""
+
+
+def bench_all(work, nprocs):
+    prog, patches = build_pair(work, "idle", "#define ADD 1\n" + IDLE, {"idlefix": "#define ADD 2\n" + IDLE})
+    procs = [subprocess.Popen([str(prog)], stdout=subprocess.DEVNULL) for _ in range(nprocs)]
+    try:
+        time.sleep(1)
+        print("| processes | model | apply --all (s) | revert --all (s) |")
+        print("|---|---|---|---|")
+        for model in ("none", "stop"):
+            t0 = time.monotonic()
+            r = sh([SUTURE, "apply", "--consistency", model, "--all", str(patches["idlefix"])])
+            t1 = time.monotonic()
+            sh([SUTURE, "revert", "--all", "idlefix"])
+            t2 = time.monotonic()
+            assert f"to {nprocs} processes" in r.stdout, r.stdout
+            print(f"| {nprocs} | {model} | {t1 - t0:.2f} | {t2 - t1:.2f} |")
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+    print()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", default="calls,stop,all")
+    ap.add_argument("--procs", type=int, default=1000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="suture-bench-rt-") as tmp:
+        work = pathlib.Path(tmp)
+        only = args.only.split(",")
+        if "calls" in only:
+            bench_calls(work)
+        if "stop" in only:
+            bench_stop(work, args.runs)
+        if "all" in only:
+            bench_all(work, args.procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
