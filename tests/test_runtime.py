@@ -410,3 +410,37 @@ def test_built_with_suture_cc(suture, suture_cc, start, tmp_path):
     run([suture, "revert", str(t.pid), "--all"])
     assert is_original(t.next_values())
     assert "EINTR" not in t.text()
+
+
+def test_killed_suture_never_half_patched(suture, ticker, start):
+    """SIGKILL suture at many points of apply and revert: the process keeps
+    running one whole version, `status` says which, and `revert` (of an
+    interrupted apply too) cleans up."""
+    import random
+    rnd = random.Random(5)
+    t = start(ticker["prog"], "-t", "4")
+    outcomes = set()
+    for i in range(24):
+        applied = any(p["name"] == "answer" for p in json.loads(
+            run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"])
+        cmd = ([suture, "revert", str(t.pid), "answer"] if applied else
+               [suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])])
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0, 0.004))
+        p.kill()
+        p.wait()
+        assert t.alive(), f"round {i}: the target died ({t.proc.returncode}) after {cmd[1]}"
+        r = run([suture, "status", "--json", str(t.pid)], check=False)
+        assert r.returncode == 0, f"round {i} ({cmd[1]}): {r.stderr} {t.proc.poll()}"
+        patches = json.loads(r.stdout)["processes"][0]["patches"]
+        vals = t.next_values()
+        if patches and patches[0]["runs"] == "new":
+            assert is_answer_patch(vals), (i, patches, vals)
+        else:
+            assert is_original(vals), (i, patches, vals)
+        if patches:
+            outcomes.add(patches[0]["state"])
+            if patches[0]["state"] != "applied":
+                run([suture, "revert", str(t.pid), "answer"])
+                assert is_original(t.next_values())
+    assert "EINTR" not in t.text()

@@ -9,6 +9,7 @@
  * restart (or return EINTR) exactly as it would have without us. */
 #include "runtime/inject.h"
 #include "runtime/maps.h"
+#include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -57,7 +58,7 @@ static int find_syscall_insn(struct proc *p)
 	return 0;
 }
 
-int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
+static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 {
 	if (!p->int3_insn)
 		p->int3_insn = find_code_bytes(p, "\xcc", 1);
@@ -95,7 +96,7 @@ int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 	return thread_set_regs(t, &saved);
 }
 
-int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
 {
 	if (find_syscall_insn(p) < 0)
 		return -1;
@@ -125,9 +126,90 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 		if (regs.rip == p->syscall_insn + 2)
 			break;
 		/* a pending interrupt or signal stop came first: step again */
+		regs = saved;
+		regs.rax = (unsigned long)nr;
+		regs.orig_rax = (unsigned long)-1;
+		regs.rdi = (unsigned long)args[0];
+		regs.rsi = (unsigned long)args[1];
+		regs.rdx = (unsigned long)args[2];
+		regs.r10 = (unsigned long)args[3];
+		regs.r8 = (unsigned long)args[4];
+		regs.r9 = (unsigned long)args[5];
 		regs.rip = p->syscall_insn;
+		if (thread_set_regs(t, &regs) < 0)
+			return -1;
 	}
 	*ret = (long)regs.rax;
+	return thread_set_regs(t, &saved);
+}
+
+/* Runs T (pointed at the trampoline) until it leaves the trampoline's
+ * system call; *regs gets its registers there. */
+static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_regs_struct *regs)
+{
+	int seen = 0;   /* stops at the trampoline's syscall: entry, then exit */
+	for (int tries = 0; tries < 1000; tries++) {
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) != 0)
+			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
+		int status;
+		if (thread_wait(p, t, &status, false) < 0)
+			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80) || (status >> 16) != 0)
+			continue;   /* an interrupt or a signal (held for later) */
+		if (thread_get_regs(t, regs) < 0)
+			return -1;
+		if (regs->rip == p->tramp + TRAMP_AFTER_SYSCALL && ++seen == 2)
+			return 0;
+	}
+	return err_set("thread %d of process %d does not come back from a system call", t->tid, p->pid);
+}
+
+int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+{
+	if (tramp_install(p) < 0)
+		return -1;
+	if (!p->tramp)
+		return remote_syscall_step(p, t, nr, args, ret);
+	struct user_regs_struct saved, regs;
+	if (thread_get_regs(t, &saved) < 0 || tramp_save(p, &saved) < 0)
+		return -1;
+	regs = saved;
+	regs.rax = (unsigned long)nr;
+	regs.orig_rax = (unsigned long)-1;
+	regs.rdi = (unsigned long)args[0];
+	regs.rsi = (unsigned long)args[1];
+	regs.rdx = (unsigned long)args[2];
+	regs.r10 = (unsigned long)args[3];
+	regs.r8 = (unsigned long)args[4];
+	regs.r9 = (unsigned long)args[5];
+	regs.rip = p->tramp + TRAMP_ENTRY;
+	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
+		return -1;
+	*ret = (long)regs.rax;
+	return thread_set_regs(t, &saved);
+}
+
+int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
+{
+	if (tramp_install(p) < 0)
+		return -1;
+	if (!p->tramp)
+		return remote_call_int3(p, t, fn, ret);
+	struct user_regs_struct saved, regs;
+	if (thread_get_regs(t, &saved) < 0 || tramp_save(p, &saved) < 0)
+		return -1;
+	regs = saved;
+	/* below the red zone, 16-byte aligned at the call, returning to the trampoline */
+	regs.rsp = ((saved.rsp - 128 - 512) & ~(uint64_t)15) - 8;
+	uint64_t ret_addr = p->tramp + TRAMP_CALL_RET;
+	if (mem_write(p, regs.rsp, &ret_addr, 8) < 0)
+		return -1;
+	regs.rip = fn;
+	regs.rax = 0;
+	regs.orig_rax = (unsigned long)-1;
+	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
+		return -1;
+	*ret = regs.rdi;
 	return thread_set_regs(t, &saved);
 }
 

@@ -32,6 +32,8 @@ struct proc {
 	size_t nthreads;
 	uint64_t syscall_insn;  /* address of a `syscall` instruction in the process */
 	uint64_t int3_insn;     /* address of an int3 byte in the process */
+	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
+	bool tramp_absent;      /* looked for room, found none */
 };
 
 /* Figures for bench/: the longest time any thread was stopped, over

@@ -6,6 +6,7 @@
  * that signal (held_sig) and gets it back when released, so the process
  * loses none of its signals. */
 #include "runtime/proc.h"
+#include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -94,6 +95,10 @@ void proc_close(struct proc *p)
 {
 	if (!p)
 		return;
+	if (p->tramp && proc_alive(p)) {
+		/* every thread has its registers back: nothing runs in it */
+		tramp_remove(p);
+	}
 	proc_release(p);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
@@ -139,7 +144,7 @@ bool proc_alive(struct proc *p)
 
 static int seize(struct proc *p, struct thread *t, bool stop)
 {
-	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE) != 0) {
+	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD) != 0) {
 		if (errno == ESRCH) {
 			t->gone = true;   /* exited before we could seize it */
 			return 0;
@@ -204,6 +209,8 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 			struct thread *nt = add_thread(p, (pid_t)new_tid);
 			nt->seized = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
 		}
+	} else if (event == 0 && sig == (SIGTRAP | 0x80)) {
+		/* a system-call stop (ours: PTRACE_SYSCALL): not a signal */
 	} else if (event == 0 && sig == SIGTRAP && trap_is_ours) {
 		/* our own single-step or breakpoint: not the program's signal */
 	} else if (event == 0) {
