@@ -236,6 +236,19 @@ def test_multithreaded_syscalls_restart(suture, ticker, start):
     assert set(os.listdir(f"/proc/{t.pid}/task")) == tids
 
 
+def test_threads_created_during_apply(suture, ticker, start):
+    """A thread keeps creating threads: every apply and revert catches the
+    ones born meanwhile, and none of them crashes or loses its call."""
+    t = start(ticker["prog"], "-c", "-t", "2")
+    for _ in range(5):
+        apply(suture, t.pid, ticker["ANSWER"])
+        assert is_answer_patch(t.next_values())
+        run([suture, "revert", str(t.pid), "answer"])
+        assert is_original(t.next_values())
+    assert t.alive()
+    assert "spawn failed" not in t.text() and "EINTR" not in t.text()
+
+
 def test_keeps_pending_signal(suture, ticker, start):
     """A signal that arrives while suture holds the process is delivered."""
     t = start(ticker["prog"], "-b")

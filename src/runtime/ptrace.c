@@ -142,11 +142,22 @@ bool proc_alive(struct proc *p)
 	return alive;
 }
 
+static bool proc_holds_any(struct proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->seized && !p->threads[i]->gone)
+			return true;
+	return false;
+}
+
 static int seize(struct proc *p, struct thread *t, bool stop)
 {
 	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD) != 0) {
-		if (errno == ESRCH) {
-			t->gone = true;   /* exited before we could seize it */
+		if (errno == ESRCH || (errno == EPERM && proc_holds_any(p))) {
+			/* exited before we could seize it (the kernel says EPERM for
+			 * a thread that is exiting; permission is per process, and
+			 * we hold another thread of it) */
+			t->gone = true;
 			return 0;
 		}
 		if (errno == EPERM)

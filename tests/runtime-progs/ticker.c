@@ -6,7 +6,9 @@
  *     -t N  N more threads, half blocked in nanosleep(), half in read() on
  *           a pipe; each prints "EINTR" if its system call ever fails so
  *     -b    one more thread that sits in slow() until SIGUSR1
- *     -x S  exit after S seconds */
+ *     -x S  exit after S seconds
+ *     -c    one more thread that keeps creating short-lived threads, each
+ *           calling answer() once (threads are born during apply) */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -98,6 +100,26 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static void *short_lived(void *arg)
+{
+	*(int *)arg = answer(1);
+	return NULL;
+}
+
+static void *spawner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_t t;
+		int result = 0;
+		if (pthread_create(&t, NULL, short_lived, &result) == 0)
+			pthread_join(t, NULL);
+		if (result == 0)
+			printf("spawn failed\n");
+	}
+	return NULL;
+}
+
 static void *slow_thread(void *arg)
 {
 	(void)arg;
@@ -108,7 +130,7 @@ static void *slow_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-	int threads = 0, exit_after = 0, busy = 0;
+	int threads = 0, exit_after = 0, busy = 0, churn = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
 			threads = atoi(argv[++i]);
@@ -116,6 +138,8 @@ int main(int argc, char **argv)
 			exit_after = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-b") == 0)
 			busy = 1;
+		else if (strcmp(argv[i], "-c") == 0)
+			churn = 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGUSR1, on_usr1);
@@ -126,6 +150,8 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, i % 2 ? reader : sleeper, NULL);
 	if (busy)
 		pthread_create(&t, NULL, slow_thread, NULL);
+	if (churn)
+		pthread_create(&t, NULL, spawner, NULL);
 	printf("ready\n");
 	time_t start = time(NULL);
 	for (int i = 0;; i++) {
