@@ -164,6 +164,30 @@ static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_
 	return err_set("thread %d of process %d does not come back from a system call", t->tid, p->pid);
 }
 
+/* Gives T its registers back.  From a system-call stop the thread would
+ * return to user space without the kernel's restart logic, so a system
+ * call it was interrupted in would return -ERESTARTSYS to the program:
+ * make it stop once more in the signal path (an interrupt), where the
+ * kernel restarts that system call when the thread is resumed. */
+static int give_back(struct proc *p, struct thread *t, const struct user_regs_struct *saved)
+{
+	if (thread_set_regs(t, saved) < 0)
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
+	for (int tries = 0; tries < 1000; tries++) {
+		int status;
+		if (thread_wait(p, t, &status, false) < 0)
+			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+		if ((status >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		/* a signal (now held) or another event came first */
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
+	}
+	return err_set("thread %d of process %d does not stop", t->tid, p->pid);
+}
+
 int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
 {
 	if (tramp_install(p) < 0)
@@ -186,7 +210,7 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
 		return -1;
 	*ret = (long)regs.rax;
-	return thread_set_regs(t, &saved);
+	return give_back(p, t, &saved);
 }
 
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
@@ -210,7 +234,7 @@ int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
 		return -1;
 	*ret = regs.rdi;
-	return thread_set_regs(t, &saved);
+	return give_back(p, t, &saved);
 }
 
 int remote_mmap(struct proc *p, struct thread *t, uint64_t addr, uint64_t len, int prot,

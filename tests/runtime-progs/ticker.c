@@ -84,8 +84,8 @@ static void *sleeper(void *arg)
 	(void)arg;
 	for (;;) {
 		struct timespec ts = { 3600, 0 };
-		if (nanosleep(&ts, NULL) != 0 && errno == EINTR)
-			printf("EINTR nanosleep\n");
+		if (nanosleep(&ts, NULL) != 0)
+			printf(errno == EINTR ? "EINTR nanosleep\n" : "SYSERR nanosleep %d\n", errno);
 	}
 	return NULL;
 }
@@ -95,8 +95,8 @@ static void *reader(void *arg)
 	(void)arg;
 	char c;
 	for (;;)
-		if (read(pipe_fds[0], &c, 1) < 0 && errno == EINTR)
-			printf("EINTR read\n");
+		if (read(pipe_fds[0], &c, 1) < 0)
+			printf(errno == EINTR ? "EINTR read\n" : "SYSERR read %d\n", errno);
 	return NULL;
 }
 
@@ -157,7 +157,10 @@ int main(int argc, char **argv)
 	for (int i = 0;; i++) {
 		printf("%d\n", answer(i));
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		/* EINTR is fine here (SIGUSR1 has a handler); any other error is
+		 * a system call that did not restart as it should */
+		if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+			printf("SYSERR nanosleep %d\n", errno);
 		if (exit_after && time(NULL) - start >= exit_after)
 			exit(0);
 	}
