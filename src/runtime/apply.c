@@ -459,6 +459,8 @@ static int apply_loaded(struct apply *a)
 		err_set("%s", saved);
 		free(saved);
 	}
+	/* the threads go first; the bookkeeping can wait */
+	proc_finish(a->p);
 	unwinder_free(tr.unwinder);
 	free(busy);
 	free(rd);

@@ -61,6 +61,9 @@ int proc_seize_running(struct proc *p);
 int proc_resume_all(struct proc *p);
 /* Stops every seized thread again (after proc_resume_all). */
 int proc_interrupt_all(struct proc *p);
+/* Removes the trampoline and detaches from every thread: the end of an
+ * operation, as soon as nothing more needs a stopped thread. */
+void proc_finish(struct proc *p);
 /* Detaches from every thread; each gets the signal it was stopped for. */
 void proc_release(struct proc *p);
 

@@ -91,15 +91,20 @@ struct proc *proc_open(pid_t pid)
 	return p;
 }
 
-void proc_close(struct proc *p)
+void proc_finish(struct proc *p)
 {
-	if (!p)
-		return;
 	if (p->tramp && proc_alive(p)) {
 		/* every thread has its registers back: nothing runs in it */
 		tramp_remove(p);
 	}
 	proc_release(p);
+}
+
+void proc_close(struct proc *p)
+{
+	if (!p)
+		return;
+	proc_finish(p);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
 	for (size_t i = 0; i < p->nthreads; i++)
@@ -288,9 +293,11 @@ static int seize_new_tasks(struct proc *p, bool stop)
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		pid_t tid = atoi(de->d_name);
-		if (tid <= 0 || proc_thread(p, tid))
+		struct thread *t = tid > 0 ? proc_thread(p, tid) : NULL;
+		if (tid <= 0 || (t && (t->seized || t->gone)))
 			continue;
-		struct thread *t = add_thread(p, tid);
+		if (!t)
+			t = add_thread(p, tid);   /* else released earlier: seize again */
 		if (seize(p, t, stop) < 0) {
 			closedir(dir);
 			return -1;
@@ -304,11 +311,10 @@ static int seize_new_tasks(struct proc *p, bool stop)
 int proc_seize_one(struct proc *p, struct thread **out)
 {
 	struct thread *t = proc_thread(p, p->pid);
-	if (!t) {
+	if (!t)
 		t = add_thread(p, p->pid);
-		if (seize(p, t, true) < 0)
-			return -1;
-	}
+	if (!t->seized && !t->gone && seize(p, t, true) < 0)
+		return -1;
 	if (!t->gone && !t->stopped)
 		thread_wait_stop(p, t, NULL);
 	t = proc_thread(p, p->pid);

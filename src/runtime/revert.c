@@ -117,6 +117,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	} else if (rc == TRANSITION_TIMEOUT && e->patch.state != PS_APPLIED) {
 		state_set(p, e, PS_APPLIED);
 	}
+	proc_finish(p);
 	unwinder_free(tr.unwinder);
 	free(ranges);
 	free(rd);
