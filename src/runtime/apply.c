@@ -461,6 +461,8 @@ static int apply_loaded(struct apply *a)
 	}
 	/* the threads go first; the bookkeeping can wait */
 	proc_finish(a->p);
+	if (rc == 0 && !proc_alive(a->p))
+		rc = err_set("process %d exited during the apply", a->p->pid);
 	unwinder_free(tr.unwinder);
 	free(busy);
 	free(rd);

@@ -78,6 +78,8 @@ int transition_run(struct transition *t)
 			return -1;
 		if (proc_seize_running(t->p) < 0 || proc_seize_all(t->p) < 0)
 			return -1;
+		if (!proc_alive(t->p))
+			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
 		free(busy);
 		busy = threads_in_padding(t);
 		if (!busy && t->model == CM_STOP)

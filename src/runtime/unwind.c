@@ -1,16 +1,30 @@
 /* Stack walking through libdw's dwfl (CFI from .eh_frame/.debug_frame of
- * each mapped object). */
+ * each mapped object).
+ *
+ * libdw is given suture's own view of the process (dwfl_attach_state):
+ * the threads suture holds stopped, their registers, and memory read from
+ * /proc/PID/mem a page at a time.  libdw's own Linux backend reads stacks
+ * word by word with PTRACE_PEEKDATA and lists threads from /proc, which
+ * made unwinding most of the time the threads are stopped. */
 #include "runtime/unwind.h"
 #include "common/error.h"
 #include "common/util.h"
 
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGE 4096ull
 
 struct unwinder {
 	Dwfl *dwfl;
 	struct proc *p;
 	bool attached;
+	/* the last page read: a walk reads a few words of the same page */
+	uint64_t page_addr;
+	bool page_valid;
+	uint8_t page[PAGE];
 };
 
 static char *debuginfo_path;
@@ -34,6 +48,70 @@ struct unwinder *unwinder_new(struct proc *p)
 	}
 	return u;
 }
+
+/* The threads: the ones suture holds stopped, in its order. */
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+	size_t i = (size_t)(uintptr_t)*thread_argp;
+	for (; i < u->p->nthreads; i++) {
+		struct thread *t = u->p->threads[i];
+		if (t->seized && t->stopped && !t->gone) {
+			*thread_argp = (void *)(uintptr_t)(i + 1);
+			return t->tid;
+		}
+	}
+	return 0;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+	for (size_t i = 0; i < u->p->nthreads; i++)
+		if (u->p->threads[i]->tid == tid && u->p->threads[i]->stopped) {
+			*thread_argp = (void *)(uintptr_t)(i + 1);
+			return true;
+		}
+	return false;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+	uint64_t page = addr & ~(PAGE - 1);
+	if (addr - page > PAGE - sizeof *result)
+		return mem_read(u->p, addr, result, sizeof *result) == 0;
+	if (!u->page_valid || u->page_addr != page) {
+		u->page_valid = pread(u->p->mem_fd, u->page, PAGE, (off_t)page) == (ssize_t)PAGE;
+		u->page_addr = page;
+		if (!u->page_valid)
+			return mem_read(u->p, addr, result, sizeof *result) == 0;
+	}
+	memcpy(result, u->page + (addr - page), sizeof *result);
+	return true;
+}
+
+/* DWARF numbering on x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip. */
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	pid_t tid = dwfl_thread_tid(thread);
+	struct user_regs_struct r;
+	struct thread t = { .tid = tid };
+	if (thread_get_regs(&t, &r) < 0)
+		return false;
+	Dwarf_Word regs[17] = {
+		r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp,
+		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip,
+	};
+	return dwfl_thread_state_registers(thread, 0, 17, regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
 
 struct walk {
 	frame_fn fn;
@@ -72,10 +150,12 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 static int attach(struct unwinder *u)
 {
 	if (!u->attached) {
-		if (dwfl_linux_proc_attach(u->dwfl, u->p->pid, true) != 0)
+		if (!dwfl_attach_state(u->dwfl, NULL, u->p->pid, &thread_callbacks, u))
 			return err_set("cannot unwind the threads of process %d (%s)", u->p->pid, dwfl_errmsg(-1));
 		u->attached = true;
 	}
+	/* the memory changes while the threads run between walks */
+	u->page_valid = false;
 	return 0;
 }
 
