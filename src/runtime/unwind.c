@@ -49,15 +49,19 @@ struct unwinder *unwinder_new(struct proc *p)
 	return u;
 }
 
-/* The threads: the ones suture holds stopped, in its order. */
+/* The threads: the ones suture holds stopped, in its order; each
+ * thread's argument is its struct thread. */
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
 	struct unwinder *u = arg;
-	size_t i = (size_t)(uintptr_t)*thread_argp;
+	size_t i = 0;
+	if (*thread_argp)
+		while (i < u->p->nthreads && u->p->threads[i++] != *thread_argp)
+			;
 	for (; i < u->p->nthreads; i++) {
 		struct thread *t = u->p->threads[i];
 		if (t->seized && t->stopped && !t->gone) {
-			*thread_argp = (void *)(uintptr_t)(i + 1);
+			*thread_argp = t;
 			return t->tid;
 		}
 	}
@@ -67,12 +71,11 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
 	struct unwinder *u = arg;
-	for (size_t i = 0; i < u->p->nthreads; i++)
-		if (u->p->threads[i]->tid == tid && u->p->threads[i]->stopped) {
-			*thread_argp = (void *)(uintptr_t)(i + 1);
-			return true;
-		}
-	return false;
+	struct thread *t = proc_thread(u->p, tid);
+	if (!t || !t->stopped)
+		return false;
+	*thread_argp = t;
+	return true;
 }
 
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
@@ -94,10 +97,8 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 /* DWARF numbering on x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip. */
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-	pid_t tid = dwfl_thread_tid(thread);
 	struct user_regs_struct r;
-	struct thread t = { .tid = tid };
-	if (thread_get_regs(&t, &r) < 0)
+	if (thread_get_regs(thread_arg, &r) < 0)
 		return false;
 	Dwarf_Word regs[17] = {
 		r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp,
