@@ -494,8 +494,12 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 	a.im.objs = a.objs;
 	a.im.nobjs = a.nobjs;
 	for (uint32_t oi = 0; oi < pf->header->n_objects; oi++)
-		if ((rc = bind_object(&a, oi, &a.nfuncs)) != 0)
+		if ((rc = bind_object(&a, oi, &a.nfuncs)) != 0) {
+			/* an interrupted switch explains a mismatch better */
+			if (rc == -1 || rc == RT_OTHER_BUILD)
+				refuse_interrupted(&a);
 			goto out;
+		}
 	rc = -1;
 	if (refuse_interrupted(&a) < 0)
 		goto out;
