@@ -161,4 +161,5 @@ void diff_check_refusals(struct diff *d)
 	}
 	refuse_removed_still_called(d);
 	refuse_constructors(d);
+	diff_check_signatures(d);
 }
