@@ -215,6 +215,21 @@ static void propagate(struct diff *d)
 	sync_states(d->orig, p);
 }
 
+/* New and removed static locals say whose they are: a renamed one is a
+ * new variable, and the old one keeps its value in the process. */
+static void describe_static_locals(struct dobj *x)
+{
+	for (size_t i = 0; i < x->nsyms; i++) {
+		struct dobj_symbol *s = &x->syms[i];
+		if (s->kind != DSYM_DATA || s->bind != STB_LOCAL || s->owner < 0 || s->detail ||
+		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strchr(s->key, '#'))
+			continue;
+		s->detail = xasprintf(s->state == DIFF_NEW
+				      ? "static local of %s, starts from its initial value"
+				      : "static local of %s", x->syms[s->owner].name);
+	}
+}
+
 static void count(struct diff *d)
 {
 	for (size_t i = 0; i < d->orig->nsyms; i++) {
@@ -247,6 +262,8 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 	diff_inline_reasons(d);
 	propagate(d);
 	diff_check_refusals(d);
+	describe_static_locals(d->orig);
+	describe_static_locals(d->patched);
 	count(d);
 	return 0;
 }
@@ -267,6 +284,10 @@ void diff_free(struct diff *d)
 	if (d->orig)
 		for (size_t i = 0; i < d->orig->nsyms; i++)
 			free((char *)d->orig->syms[i].detail);
+	if (d->patched)   /* details of symbols without a twin are their own */
+		for (size_t i = 0; i < d->patched->nsyms; i++)
+			if (d->patched->syms[i].twin < 0)
+				free((char *)d->patched->syms[i].detail);
 	diff_lines_release();
 	dobj_close(d->orig);
 	dobj_close(d->patched);
