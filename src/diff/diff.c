@@ -157,15 +157,17 @@ static void tie_part(struct dobj *p, size_t f, int target, void *changed_flag)
 }
 
 /* A function reading static constant data that changed reads the copy
- * in the patch, so it is patched too. */
+ * in the patch, so it is patched too; so is data pointing to it (a table
+ * of tables), and then what reads that. */
 static void const_reason(struct dobj *p, size_t f, int target, void *changed_flag)
 {
-	struct dobj_symbol *t = &p->syms[target];
+	struct dobj_symbol *t = &p->syms[target], *s = &p->syms[f];
 	if (t->kind == DSYM_DATA && t->const_local && t->state == DIFF_CHANGED &&
-	    p->syms[f].state != DIFF_CHANGED && p->syms[f].state != DIFF_NEW) {
-		change(p, f, DIFF_R_REFERENCE);
-		if (!p->syms[f].detail)
-			p->syms[f].detail = xasprintf("reads %s, whose contents changed", t->name);
+	    s->state != DIFF_CHANGED && s->state != DIFF_NEW) {
+		change(p, f, s->kind == DSYM_FUNC ? DIFF_R_REFERENCE : DIFF_R_VALUE);
+		if (!s->detail)
+			s->detail = xasprintf(s->kind == DSYM_FUNC ? "reads %s, whose contents changed"
+					      : "points to %s, whose contents changed", t->name);
 		*(bool *)changed_flag = true;
 	}
 }
@@ -203,11 +205,12 @@ static void propagate(struct diff *d)
 	bool again = true;
 	while (again) {
 		again = false;
-		for (size_t i = 0; i < p->nsyms; i++)
-			if (p->syms[i].kind == DSYM_FUNC) {
+		for (size_t i = 0; i < p->nsyms; i++) {
+			if (p->syms[i].kind == DSYM_FUNC)
 				for_each_target(p, i, tie_part, &again);
+			if (p->syms[i].kind != DSYM_OTHER && p->syms[i].sym.st_shndx < p->nsecs)
 				for_each_target(p, i, const_reason, &again);
-			}
+		}
 	}
 	for (size_t i = 0; i < p->nsyms; i++)
 		if (p->syms[i].kind == DSYM_FUNC && p->syms[i].state == DIFF_CHANGED)

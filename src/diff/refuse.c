@@ -20,7 +20,7 @@ static void refuse_data(struct diff *d, const struct dobj_symbol *s, const struc
 {
 	const struct dobj *p = d->patched;
 	bool readonly = twin->sym.st_shndx < p->nsecs &&
-			!(p->secs[twin->sym.st_shndx].sh.sh_flags & SHF_WRITE);
+			section_is_readonly(&p->secs[twin->sym.st_shndx]);
 	if (s->reasons & DIFF_R_SIZE) {
 		diff_refuse(d, s->name,
 			    "keep the old definition and attach new fields with a shadow variable "
