@@ -52,6 +52,9 @@ def test_corpus_case(tmp_path, suture, case):
     for name, reasons in expected.get("reasons", {}).items():
         entry = next(e for e in report["functions"] if e["name"] == name)
         assert set(reasons) <= set(entry["reasons"]), (name, entry)
+    for name, reasons in expected.get("reasons_exact", {}).items():
+        entry = next(e for e in report["functions"] if e["name"] == name)
+        assert entry["reasons"] == reasons, (name, entry)
 
     if expected["exit"] != 0:
         assert not out.exists()
