@@ -149,8 +149,26 @@ static void refuse_new_thread_locals(struct diff *d)
 	}
 }
 
+/* An ifunc's resolver ran when the program was loaded: its choice is in
+ * the GOT, and a new resolver would never run. */
+static void refuse_resolvers(struct diff *d)
+{
+	const struct dobj *p = d->patched;
+	for (size_t i = 0; i < p->nsyms; i++) {
+		const struct dobj_symbol *s = &p->syms[i];
+		if (s->kind == DSYM_FUNC && s->type == STT_GNU_IFUNC &&
+		    (s->state == DIFF_CHANGED || s->state == DIFF_NEW))
+			diff_refuse(d, s->name,
+				    "patch the implementations it chooses from instead",
+				    "the resolver of ifunc %s %s; resolvers ran when the program was "
+				    "loaded, so it would never run", s->name,
+				    s->state == DIFF_NEW ? "is new" : "changed");
+	}
+}
+
 void diff_check_refusals(struct diff *d)
 {
+	refuse_resolvers(d);
 	const struct dobj *o = d->orig;
 	refuse_new_thread_locals(d);
 	for (size_t i = 0; i < o->nsyms; i++) {
