@@ -6,9 +6,10 @@ function changed, built with suture-cc at the default level.
     /usr/bin/python3 bench/diff_sqlite.py [WORKDIR]
 
 Prints, for objects built with and without -g: the object sizes, the median
-wall time of 5 runs of `suture diff ORIG.o PATCHED.o -o OUT.o` and the
-largest peak memory (both from /usr/bin/time -v), and peak memory over the
-two objects' size.  Downloads and builds into WORKDIR (default
+wall time and CPU time (user + system) of 5 runs of `suture diff ORIG.o
+PATCHED.o -o OUT.o` and the largest peak memory (CPU and memory from
+/usr/bin/time -v), and peak memory over the two objects' size.  On a shared
+machine the CPU time is the steadier figure.  Downloads and builds into WORKDIR (default
 /tmp/suture-bench-diff); nothing is written in the tree."""
 import pathlib
 import re
@@ -57,7 +58,7 @@ def build_pair(work, source, flags, tag):
 def measure(orig, patched, out):
     """Wall time from the clock around the run (/usr/bin/time -v rounds to
     10 ms), peak memory from /usr/bin/time -v."""
-    times, peaks = [], []
+    times, cpus, peaks = [], [], []
     for _ in range(RUNS):
         start = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-v", str(SUTURE), "diff", str(orig),
@@ -65,9 +66,11 @@ def measure(orig, patched, out):
         times.append(time.perf_counter() - start)
         if proc.returncode != 0:
             raise SystemExit(f"suture diff failed:\n{proc.stdout}{proc.stderr}")
+        cpus.append(sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", proc.stderr).group(1))
+                        for kind in ("User", "System")))
         peaks.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)",
                                    proc.stderr).group(1)))
-    return statistics.median(times), max(peaks), proc.stdout
+    return statistics.median(times), statistics.median(cpus), max(peaks), proc.stdout
 
 
 def main():
@@ -78,9 +81,10 @@ def main():
     for tag, flags in (("g", ["-g"]), ("nog", [])):
         orig, patched = build_pair(work, source, flags, tag)
         size = orig.stat().st_size + patched.stat().st_size
-        wall, peak_kb, report = measure(orig, patched, work / f"{tag}-patch.o")
+        wall, cpu, peak_kb, report = measure(orig, patched, work / f"{tag}-patch.o")
         print(f"-O2 {' '.join(flags) or '(no -g)'}: objects {size / 2**20:.1f} MiB together; "
-              f"suture diff -o: {wall * 1000:.0f} ms (median of {RUNS}), "
+              f"suture diff -o: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU "
+              f"(medians of {RUNS}), "
               f"peak {peak_kb / 1024:.1f} MiB = {peak_kb * 1024 / size:.2f}x the objects; "
               f"report: {report.strip()}")
 

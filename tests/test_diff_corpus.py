@@ -52,20 +52,27 @@ def test_corpus_case(tmp_path, suture, case):
     for name, reasons in expected.get("reasons", {}).items():
         entry = next(e for e in report["functions"] if e["name"] == name)
         assert set(reasons) <= set(entry["reasons"]), (name, entry)
+    for name, reasons in expected.get("reasons_exact", {}).items():
+        entry = next(e for e in report["functions"] if e["name"] == name)
+        assert entry["reasons"] == reasons, (name, entry)
 
     if expected["exit"] != 0:
         assert not out.exists()
         assert report["patch"] is None
         return
     info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
-    assert sorted(f["name"] for f in info["functions"]) == expected["functions"]["changed"]
+    replaced = expected.get("replaced", expected["functions"]["changed"])
+    assert sorted(f["name"] for f in info["functions"]) == replaced
+    assert sorted(info["new_functions"]) == expected.get("defined_new", expected["functions"]["new"])
     assert info["name"] == case
     run(["ld", "-r", str(out), "-o", str(tmp_path / "linked.o")])
     objdump = run(["objdump", "-dr", str(out)])
     assert objdump.stderr == ""
     readelf = run(["readelf", "-a", "-W", str(out)])
     assert readelf.stderr == "" and "warning" not in readelf.stdout.lower()
+    defined = {line.split()[-1] for line in readelf.stdout.splitlines()
+               if " FUNC " in line and " UND " not in line}
     for name in expected["functions"]["changed"] + expected["functions"]["new"]:
-        assert f"<{name}>:" in objdump.stdout
+        assert name in defined
     for section in expected.get("sections", []):
         assert f"Disassembly of section {section}:" in objdump.stdout

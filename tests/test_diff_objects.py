@@ -224,3 +224,31 @@ def test_object_of_two_units_with_statics_of_one_name(tmp_path, suture):
     assert [(f["name"], f["file"]) for f in report["functions"]] == [("helper", "b.c")]
     info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
     assert [(f["name"], f["file"]) for f in info["functions"]] == [("helper", "b.c")]
+
+
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+def test_without_function_sections(tmp_path, suture, cc):
+    """Functions sharing .text are still told apart, and cut out one by one."""
+    case = CORPUS / "new_static_callee"
+    objs = compile_pair(tmp_path, (case / "orig.c").read_text(), (case / "patched.c").read_text(),
+                        compiler=[cc, "-O2"])
+    out = tmp_path / "p.o"
+    report = json.loads(run([suture, "diff", "--json", *map(str, objs), "-o", str(out)]).stdout)
+    assert [(f["name"], f["state"]) for f in report["functions"]] == \
+        [("check", "changed"), ("valid_char", "new")]
+    dump = run(["objdump", "-dr", str(out)]).stdout
+    assert "<check>:" in dump and "<valid_char>:" in dump
+    assert "Disassembly of section .text.check:" in dump
+    run(["ld", "-r", str(out), "-o", str(tmp_path / "l.o")])
+
+
+def test_jump_table_in_shared_text_cannot_be_cut(tmp_path, suture):
+    case = CORPUS / "switch_jump_table_case_changed"
+    objs = compile_pair(tmp_path, (case / "orig.c").read_text(), (case / "patched.c").read_text(),
+                        compiler=["gcc", "-O2"])
+    report = run([suture, "diff", *map(str, objs)]).stdout
+    assert report.startswith("changed  function  classify [code]")
+    proc = run([suture, "diff", *map(str, objs), "-o", str(tmp_path / "p.o")], check=False)
+    assert proc.returncode == 1
+    assert "build with -ffunction-sections (suture-cc does) to cut a patch" in proc.stderr
+    assert not (tmp_path / "p.o").exists()

@@ -17,15 +17,18 @@ static const char *object_name(const struct patch_file *pf, uint32_t object)
 	return patch_string(pf, pf->objects[object].name);
 }
 
-/* Functions defined in the patch that replace nothing: new ones. */
+/* Functions defined in the patch that replace nothing, and are no other
+ * name (alias) of one that does: new ones. */
 static bool is_new_function(const struct patch_file *pf, size_t index)
 {
-	GElf_Sym sym;
+	GElf_Sym sym, replacing;
 	if (!patch_symbol(pf, (uint32_t)index, &sym) || sym.st_shndx == SHN_UNDEF ||
 	    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 		return false;
 	for (uint32_t i = 0; i < pf->header->n_funcs; i++)
-		if (pf->funcs[i].new_symbol == index)
+		if (pf->funcs[i].new_symbol == index ||
+		    (patch_symbol(pf, pf->funcs[i].new_symbol, &replacing) &&
+		     replacing.st_shndx == sym.st_shndx && replacing.st_value == sym.st_value))
 			return false;
 	return true;
 }

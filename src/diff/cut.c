@@ -36,14 +36,43 @@ static uint64_t copied_flags(uint64_t flags)
 	return flags & ~(uint64_t)(SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK);
 }
 
-/* The section name a copied symbol gets: its own section's name when it
- * had one to itself (-ffunction-sections), else section name + '.' + name. */
-static char *copy_name(const struct dobj *p, const struct dobj_symbol *s)
+/* Does symbol S have its section to itself (-ffunction-sections), aliases
+ * of it (same address and size) aside? */
+static bool owns_section(const struct dobj *p, const struct dobj_symbol *s)
 {
 	const struct dobj_section *sec = &p->secs[s->sym.st_shndx];
-	if (sec->nsyms == 1 && s->sym.st_value == 0 && s->sym.st_size == sec->sh.sh_size)
-		return xstrdup(sec->name);
-	return xasprintf("%s.%s", sec->name, s->name);
+	if (s->sym.st_value != 0 || s->sym.st_size != sec->sh.sh_size)
+		return false;
+	for (size_t i = 0; i < sec->nsyms; i++) {
+		const GElf_Sym *other = &p->syms[sec->syms[i]].sym;
+		if (other->st_value != 0 || other->st_size != s->sym.st_size)
+			return false;
+	}
+	return true;
+}
+
+/* The section name a copied symbol gets: its own section's name when it
+ * had one to itself, else section name + '.' + name. */
+static char *copy_name(const struct dobj *p, const struct dobj_symbol *s)
+{
+	if (owns_section(p, s))
+		return xstrdup(p->secs[s->sym.st_shndx].name);
+	return xasprintf("%s.%s", p->secs[s->sym.st_shndx].name, s->name);
+}
+
+/* An alias of symbol INDEX (same section, address and size) already
+ * copied, or -1: aliases share one copy. */
+static int copied_alias(const struct cut *c, size_t index)
+{
+	const struct dobj_symbol *s = &c->p->syms[index];
+	const struct dobj_section *sec = &c->p->secs[s->sym.st_shndx];
+	for (size_t i = 0; i < sec->nsyms; i++) {
+		const struct dobj_symbol *other = &c->p->syms[sec->syms[i]];
+		if (sec->syms[i] != index && c->sym_map[sec->syms[i]] >= 0 &&
+		    other->sym.st_value == s->sym.st_value && other->sym.st_size == s->sym.st_size)
+			return c->sym_map[sec->syms[i]];
+	}
+	return -1;
 }
 
 static int copy_symbol(struct cut *c, size_t index)
@@ -58,6 +87,11 @@ static int copy_symbol(struct cut *c, size_t index)
 		return c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec, 0,
 							 s->sym.st_size);
 	}
+	int alias = copied_alias(c, index);
+	if (alias >= 0)
+		return c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind,
+							 pw_symbol_section(c->pw, alias), 0,
+							 s->sym.st_size);
 	const struct dobj_section *src = &c->p->secs[s->sym.st_shndx];
 	char *name = copy_name(c->p, s);
 	int sec = pw_add_section(c->pw, name, src->sh.sh_type, copied_flags(src->sh.sh_flags),
@@ -221,6 +255,24 @@ static uint8_t *old_mask(const struct dobj *o, const struct dobj_symbol *f, cons
 	return mask;
 }
 
+/* Is OLD an alias of a function recorded before it (one address, one
+ * record: the runtime redirects an address once)? */
+static bool alias_recorded(const struct cut *c, const struct dobj_symbol *old)
+{
+	for (size_t i = 0; i < c->p->nsyms; i++) {
+		const struct dobj_symbol *s = &c->p->syms[i];
+		if (s->kind != DSYM_FUNC || s->state != DIFF_CHANGED || s->twin < 0)
+			continue;
+		const struct dobj_symbol *earlier = &c->o->syms[s->twin];
+		if (earlier == old)
+			return false;
+		if (earlier->sym.st_shndx == old->sym.st_shndx &&
+		    earlier->sym.st_value == old->sym.st_value)
+			return true;
+	}
+	return false;
+}
+
 static void add_func_records(struct cut *c)
 {
 	for (size_t i = 0; i < c->p->nsyms; i++) {
@@ -228,6 +280,8 @@ static void add_func_records(struct cut *c)
 		if (s->kind != DSYM_FUNC || s->state != DIFF_CHANGED || s->twin < 0)
 			continue;
 		const struct dobj_symbol *old = &c->o->syms[s->twin];
+		if (alias_recorded(c, old))
+			continue;
 		const uint8_t *bytes = dobj_symbol_bytes(c->o, old);
 		if (!bytes || old->sym.st_size == 0) {
 			c->failed = err_set("%s: function %s has no bytes to check the target against",

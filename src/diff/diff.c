@@ -157,15 +157,17 @@ static void tie_part(struct dobj *p, size_t f, int target, void *changed_flag)
 }
 
 /* A function reading static constant data that changed reads the copy
- * in the patch, so it is patched too. */
+ * in the patch, so it is patched too; so is data pointing to it (a table
+ * of tables), and then what reads that. */
 static void const_reason(struct dobj *p, size_t f, int target, void *changed_flag)
 {
-	struct dobj_symbol *t = &p->syms[target];
+	struct dobj_symbol *t = &p->syms[target], *s = &p->syms[f];
 	if (t->kind == DSYM_DATA && t->const_local && t->state == DIFF_CHANGED &&
-	    p->syms[f].state != DIFF_CHANGED && p->syms[f].state != DIFF_NEW) {
-		change(p, f, DIFF_R_REFERENCE);
-		if (!p->syms[f].detail)
-			p->syms[f].detail = xasprintf("reads %s, whose contents changed", t->name);
+	    s->state != DIFF_CHANGED && s->state != DIFF_NEW) {
+		change(p, f, s->kind == DSYM_FUNC ? DIFF_R_REFERENCE : DIFF_R_VALUE);
+		if (!s->detail)
+			s->detail = xasprintf(s->kind == DSYM_FUNC ? "reads %s, whose contents changed"
+					      : "points to %s, whose contents changed", t->name);
 		*(bool *)changed_flag = true;
 	}
 }
@@ -203,16 +205,32 @@ static void propagate(struct diff *d)
 	bool again = true;
 	while (again) {
 		again = false;
-		for (size_t i = 0; i < p->nsyms; i++)
-			if (p->syms[i].kind == DSYM_FUNC) {
+		for (size_t i = 0; i < p->nsyms; i++) {
+			if (p->syms[i].kind == DSYM_FUNC)
 				for_each_target(p, i, tie_part, &again);
+			if (p->syms[i].kind != DSYM_OTHER && p->syms[i].sym.st_shndx < p->nsecs)
 				for_each_target(p, i, const_reason, &again);
-			}
+		}
 	}
 	for (size_t i = 0; i < p->nsyms; i++)
 		if (p->syms[i].kind == DSYM_FUNC && p->syms[i].state == DIFF_CHANGED)
 			for_each_target(p, i, clone_reason, NULL);
 	sync_states(d->orig, p);
+}
+
+/* New and removed static locals say whose they are: a renamed one is a
+ * new variable, and the old one keeps its value in the process. */
+static void describe_static_locals(struct dobj *x)
+{
+	for (size_t i = 0; i < x->nsyms; i++) {
+		struct dobj_symbol *s = &x->syms[i];
+		if (s->kind != DSYM_DATA || s->bind != STB_LOCAL || s->owner < 0 || s->detail ||
+		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strchr(s->key, '#'))
+			continue;
+		s->detail = xasprintf(s->state == DIFF_NEW
+				      ? "static local of %s, starts from its initial value"
+				      : "static local of %s", x->syms[s->owner].name);
+	}
 }
 
 static void count(struct diff *d)
@@ -247,6 +265,8 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 	diff_inline_reasons(d);
 	propagate(d);
 	diff_check_refusals(d);
+	describe_static_locals(d->orig);
+	describe_static_locals(d->patched);
 	count(d);
 	return 0;
 }
@@ -267,6 +287,10 @@ void diff_free(struct diff *d)
 	if (d->orig)
 		for (size_t i = 0; i < d->orig->nsyms; i++)
 			free((char *)d->orig->syms[i].detail);
+	if (d->patched)   /* details of symbols without a twin are their own */
+		for (size_t i = 0; i < d->patched->nsyms; i++)
+			if (d->patched->syms[i].twin < 0)
+				free((char *)d->patched->syms[i].detail);
 	diff_lines_release();
 	dobj_close(d->orig);
 	dobj_close(d->patched);

@@ -62,6 +62,8 @@ void diff_note(struct diff *d, const char *symbol, const char *fmt, ...)
 void diff_correlate(struct dobj *o, struct dobj *p);
 /* Collects the refusals (refuse.c). */
 void diff_check_refusals(struct diff *d);
+/* Refuses global functions whose signature changed (signature.c). */
+void diff_check_signatures(struct diff *d);
 /* Reasons from the unit records: inlined callees (inline.c). */
 void diff_inline_reasons(struct diff *d);
 /* True when functions A (orig) and B (patched) differ only in __LINE__

@@ -66,30 +66,42 @@ static struct dobj_symbol *changed_function(struct dobj *o, const char *name, bo
 	return NULL;
 }
 
-/* The callers CALLEE was inlined into, per the records. */
+/* The callers CALLEE was inlined into, per the records (one line per call
+ * site: each caller counts once). */
 static void inline_reasons_for(struct diff *d, char **lines, size_t n, const char *callee)
 {
 	bool any_copy, copy_changed;
 	copies_of(d->orig, d->patched, callee, &any_copy, &copy_changed);
-	struct dobj_symbol **callers = xcalloc(n + 1, sizeof *callers);
+	char **names = NULL;
+	struct dobj_symbol **changed = NULL;
 	size_t ncallers = 0, nchanged = 0;
 	for (size_t i = 0; i < n; i++) {
 		char name[512], caller[512];
 		if (!str_ends_with(lines[i], ";inlining to") || !field(lines[i], 1, name, sizeof name) ||
-		    strcmp(name, callee) != 0 || !field(lines[i], 6, caller, sizeof caller))
+		    strcmp(name, callee) != 0 || !field(lines[i], 6, caller, sizeof caller) ||
+		    strcmp(caller, callee) == 0)
 			continue;
+		bool seen = false;
+		for (size_t j = 0; j < ncallers && !seen; j++)
+			seen = strcmp(names[j], caller) == 0;
 		bool exists;
 		struct dobj_symbol *s = changed_function(d->orig, caller, &exists);
-		if (!exists)
+		if (seen || !exists)
 			continue;
-		ncallers++;
-		if (s)
-			callers[nchanged++] = s;
+		names = xrealloc(names, (ncallers + 1) * sizeof *names);
+		names[ncallers++] = xstrdup(caller);
+		if (s) {
+			changed = xrealloc(changed, (nchanged + 1) * sizeof *changed);
+			changed[nchanged++] = s;
+		}
 	}
-	bool changed = any_copy ? copy_changed : ncallers >= 2 && nchanged == ncallers;
-	for (size_t i = 0; changed && i < nchanged; i++)
-		callers[i]->reasons |= DIFF_R_INLINED;
-	free(callers);
+	bool callee_changed = any_copy ? copy_changed : ncallers >= 2 && nchanged == ncallers;
+	for (size_t i = 0; callee_changed && i < nchanged; i++)
+		changed[i]->reasons |= DIFF_R_INLINED;
+	for (size_t i = 0; i < ncallers; i++)
+		free(names[i]);
+	free(names);
+	free(changed);
 }
 
 static bool is_changed_name(struct dobj_symbol **changed, size_t n, const char *name)

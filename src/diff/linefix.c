@@ -13,66 +13,18 @@
  * constant that moved by chance as much as the lines did is not told
  * apart from a line number. */
 #include "diff/diff.h"
+#include "diff/debuginfo.h"
 #include "common/util.h"
 
 #include <capstone/capstone.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One relocated view of an object's DWARF, made on first use. */
-struct lines {
-	const struct dobj *obj;
-	Dwfl *dwfl;
-	Dwfl_Module *mod;
-	Elf *elf;       /* libdwfl's copy, with section addresses assigned */
-	GElf_Addr bias;
-};
-
-static struct lines cache[2];
-
-static const Dwfl_Callbacks offline_callbacks = {
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
-
-static struct lines *lines_of(const struct dobj *o)
-{
-	for (int i = 0; i < 2; i++)
-		if (cache[i].obj == o)
-			return cache[i].mod ? &cache[i] : NULL;
-	struct lines *l = cache[0].obj ? &cache[1] : &cache[0];
-	if (l->dwfl)
-		dwfl_end(l->dwfl);
-	memset(l, 0, sizeof *l);
-	l->obj = o;
-	l->dwfl = dwfl_begin(&offline_callbacks);
-	if (!l->dwfl)
-		return NULL;
-	l->mod = dwfl_report_offline(l->dwfl, "", o->path, -1);
-	dwfl_report_end(l->dwfl, NULL, NULL);
-	if (l->mod)
-		l->elf = dwfl_module_getelf(l->mod, &l->bias);
-	if (!l->elf)
-		l->mod = NULL;
-	return l->mod ? l : NULL;
-}
-
-void diff_lines_release(void)
-{
-	for (int i = 0; i < 2; i++) {
-		if (cache[i].dwfl)
-			dwfl_end(cache[i].dwfl);
-		memset(&cache[i], 0, sizeof cache[i]);
-	}
-}
-
 /* The line of the row covering ADDR, walking every line table: libdwfl's
  * own lookup goes through the units' address ranges, which it does not
  * find in clang's relocatable objects; the rows themselves are relocated. */
-static int line_by_rows(struct lines *l, Dwarf_Addr addr)
+static int line_by_rows(struct debuginfo *l, Dwarf_Addr addr)
 {
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias;
@@ -97,13 +49,11 @@ static int line_by_rows(struct lines *l, Dwarf_Addr addr)
 }
 
 /* The source line of byte OFFSET of function S, or -1. */
-static int line_at(struct lines *l, const struct dobj_symbol *s, uint64_t offset)
+static int line_at(struct debuginfo *l, const struct dobj_symbol *s, uint64_t offset)
 {
-	Elf_Scn *scn = elf_getscn(l->elf, s->sym.st_shndx);
-	GElf_Shdr sh;
-	if (!scn || !gelf_getshdr(scn, &sh))
+	Dwarf_Addr addr;
+	if (!debuginfo_address(l, s->sym.st_shndx, s->sym.st_value + offset, &addr))
 		return -1;
-	Dwarf_Addr addr = sh.sh_addr + l->bias + s->sym.st_value + offset;
 	Dwfl_Line *line = dwfl_module_getsrc(l->mod, addr);
 	int lineno = -1;
 	if (!line || !dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL))
@@ -185,7 +135,7 @@ bool diff_only_line_moved(const struct dobj *o, int a, const struct dobj *p, int
 	int n = moved_immediates(code_a, code_b, sa->sym.st_size, moved, 64);
 	if (n <= 0)
 		return false;
-	struct lines *la = lines_of(o), *lb = lines_of(p);
+	struct debuginfo *la = debuginfo_of(o), *lb = debuginfo_of(p);
 	if (!la || !lb)
 		return false;
 	for (int i = 0; i < n; i++) {

@@ -150,7 +150,7 @@ static int load_symbols(struct dobj *o)
 			s->is_part = s->kind == DSYM_FUNC && name_is_part(s->name);
 			s->const_local = s->kind == DSYM_DATA && s->bind == STB_LOCAL &&
 					 s->sym.st_shndx < o->nsecs &&
-					 !(o->secs[s->sym.st_shndx].sh.sh_flags & SHF_WRITE);
+					 section_is_readonly(&o->secs[s->sym.st_shndx]);
 			if (check_symbol(o, s) < 0)
 				return -1;
 		}
@@ -279,6 +279,11 @@ size_t dobj_relas_in(const struct dobj *o, size_t sec, uint64_t start, uint64_t 
 		n++;
 	*count = n;
 	return lo;
+}
+
+bool section_is_readonly(const struct dobj_section *s)
+{
+	return !(s->sh.sh_flags & SHF_WRITE) || strncmp(s->name, ".data.rel.ro", 12) == 0;
 }
 
 unsigned rela_width(uint32_t type)

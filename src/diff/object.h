@@ -79,5 +79,8 @@ size_t dobj_relas_in(const struct dobj *o, size_t sec, uint64_t start, uint64_t 
 /* Number of bytes a relocation of TYPE writes (0 for those writing none). */
 unsigned rela_width(uint32_t type);
 bool rela_is_pc_relative(uint32_t type);
+/* Read-only once the program runs: no SHF_WRITE, or RELRO data
+ * (.data.rel.ro: written only by the dynamic linker). */
+bool section_is_readonly(const struct dobj_section *s);
 
 #endif

@@ -20,7 +20,7 @@ static void refuse_data(struct diff *d, const struct dobj_symbol *s, const struc
 {
 	const struct dobj *p = d->patched;
 	bool readonly = twin->sym.st_shndx < p->nsecs &&
-			!(p->secs[twin->sym.st_shndx].sh.sh_flags & SHF_WRITE);
+			section_is_readonly(&p->secs[twin->sym.st_shndx]);
 	if (s->reasons & DIFF_R_SIZE) {
 		diff_refuse(d, s->name,
 			    "keep the old definition and attach new fields with a shadow variable "
@@ -149,8 +149,26 @@ static void refuse_new_thread_locals(struct diff *d)
 	}
 }
 
+/* An ifunc's resolver ran when the program was loaded: its choice is in
+ * the GOT, and a new resolver would never run. */
+static void refuse_resolvers(struct diff *d)
+{
+	const struct dobj *p = d->patched;
+	for (size_t i = 0; i < p->nsyms; i++) {
+		const struct dobj_symbol *s = &p->syms[i];
+		if (s->kind == DSYM_FUNC && s->type == STT_GNU_IFUNC &&
+		    (s->state == DIFF_CHANGED || s->state == DIFF_NEW))
+			diff_refuse(d, s->name,
+				    "patch the implementations it chooses from instead",
+				    "the resolver of ifunc %s %s; resolvers ran when the program was "
+				    "loaded, so it would never run", s->name,
+				    s->state == DIFF_NEW ? "is new" : "changed");
+	}
+}
+
 void diff_check_refusals(struct diff *d)
 {
+	refuse_resolvers(d);
 	const struct dobj *o = d->orig;
 	refuse_new_thread_locals(d);
 	for (size_t i = 0; i < o->nsyms; i++) {
@@ -161,4 +179,5 @@ void diff_check_refusals(struct diff *d)
 	}
 	refuse_removed_still_called(d);
 	refuse_constructors(d);
+	diff_check_signatures(d);
 }
