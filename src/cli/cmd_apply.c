@@ -30,7 +30,10 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 	int status = EXIT_DONE;
 	const char *name = patch_string(pf, pf->header->name);
 	o->quiet_not_target = true;
+	bool tty = isatty(2);
 	for (size_t i = 0; i < n; i++) {
+		if (tty && (i % 16 == 0 || i + 1 == n))
+			fprintf(stderr, "\rsuture apply: %zu/%zu processes looked at, %zu patched", i + 1, n, ndone);
 		if (pids[i] == getpid() || !runtime_maps_target(pids[i], pf))
 			continue;
 		int rc = runtime_apply(pids[i], pf, o);
@@ -39,6 +42,8 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 			continue;
 		}
 		if (rc == RT_OTHER_BUILD) {
+			if (tty)
+				fprintf(stderr, "\r\033[K");
 			fprintf(stderr, "suture apply: skipped process %d: %s\n", pids[i], err_msg());
 			if (!first_skip)
 				first_skip = strdup(err_msg());
@@ -46,10 +51,14 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 		}
 		if (rc == RT_NOT_TARGET || !runtime_pid_usable(pids[i]))
 			continue;
+		if (tty)
+			fprintf(stderr, "\r\033[K");
 		err_print("suture apply");
 		status = rc == RT_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAILED;
 		break;
 	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	if (status != EXIT_DONE) {
 		for (size_t k = ndone; k-- > 0;)
 			if (runtime_revert(done[k], name, o->timeout, true) < 0)

@@ -47,7 +47,10 @@ int cmd_revert(int argc, char **argv)
 	pid_t *pids;
 	size_t n = list_pids(&pids), ndone = 0;
 	int status = EXIT_DONE;
+	bool tty = isatty(2);
 	for (size_t i = 0; i < n; i++) {
+		if (tty && (i % 16 == 0 || i + 1 == n))
+			fprintf(stderr, "\rsuture revert: %zu/%zu processes looked at, %zu reverted", i + 1, n, ndone);
 		if (pids[i] == getpid() || !runtime_has_state(pids[i]))
 			continue;
 		int rc = runtime_revert(pids[i], name, ra.timeout, true);
@@ -59,6 +62,8 @@ int cmd_revert(int argc, char **argv)
 		}
 	}
 	free(pids);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	if (status == EXIT_DONE && ndone == 0) {
 		err_report("suture revert", "no process has %s%s%s applied; see 'suture status'",
 			   name ? "patch '" : "any patch", name ? name : "", name ? "'" : "");
