@@ -458,3 +458,21 @@ def test_killed_suture_never_half_patched(suture, ticker, start):
                 run([suture, "revert", str(t.pid), "answer"])
                 assert is_original(t.next_values())
     assert "EINTR" not in t.text()
+
+
+def test_all_undone_when_one_fails(suture, start, tmp_path):
+    """--all where one process cannot switch in time: the processes already
+    patched are reverted, so no process is changed (exit 4)."""
+    ticker = build(suture, tmp_path, extra=["-DSLOW_MS=7"], variants=["SLOW"], prefix="undo_")
+    free = start(ticker["prog"])
+    held = start(ticker["prog"], "-b")           # a thread sits in slow()
+    assert free.pid < held.pid
+    before = [snapshot(t.pid, ticker["prog"]) for t in (free, held)]
+    r = run([suture, "apply", "--consistency", "stop", "--timeout", "0.3", "--all",
+             str(ticker["SLOW"])], check=False)
+    assert r.returncode == 4, r.stderr
+    assert "is in slow" in r.stderr and "reverted 'undo_slow' in the 1 process" in r.stderr
+    after = [snapshot(t.pid, ticker["prog"]) for t in (free, held)]
+    assert after[0][1] == before[0][1] and after[1] == before[1]
+    st = json.loads(run([suture, "status", "--json", str(free.pid)]).stdout)
+    assert st["processes"][0]["patches"] == []

@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #ifndef ORIG_ADD
-#define ORIG_ADD 1                /* another value makes another program */
+#define ORIG_ADD 1                /* another value makes another answer() */
+#endif
+#ifndef SLOW_MS
+#define SLOW_MS 5                 /* another value makes another slow() */
 #endif
 
 static int counter;               /* a static variable of the target */
@@ -64,7 +67,7 @@ __attribute__((noinline)) int answer(int x)
 __attribute__((noinline)) void slow(void)
 {
 	while (!released) {
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		struct timespec ts = { 0, SLOW_MS * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 #ifdef PATCH_SLOW
