@@ -422,7 +422,8 @@ def test_built_with_suture_cc(suture, suture_cc, start, tmp_path):
     apply(suture, t.pid, t_["SLOW"])
     run([suture, "revert", str(t.pid), "--all"])
     assert is_original(t.next_values())
-    assert "EINTR" not in t.text()
+    # (SIGUSR1 may land on a sleeper: its EINTR is the program's own)
+    assert "SYSERR" not in t.text()
 
 
 def test_killed_suture_never_half_patched(suture, ticker, start):
