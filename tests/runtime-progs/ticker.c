@@ -28,6 +28,7 @@
 static int counter;               /* a static variable of the target */
 __thread int calls;               /* a thread-local variable of the target */
 static volatile sig_atomic_t released;
+static volatile int naps;
 static int pipe_fds[2];
 
 __attribute__((noinline)) static int helper(int x)
@@ -69,6 +70,7 @@ __attribute__((noinline)) void slow(void)
 	while (!released) {
 		struct timespec ts = { 0, SLOW_MS * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		naps += SLOW_MS;          /* SLOW_MS in the code's own bytes */
 	}
 #ifdef PATCH_SLOW
 	fprintf(stderr, "patched slow\n");
