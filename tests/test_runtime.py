@@ -477,3 +477,19 @@ def test_all_undone_when_one_fails(suture, start, tmp_path):
     assert after[0][1] == before[0][1] and after[1] == before[1]
     st = json.loads(run([suture, "status", "--json", str(free.pid)]).stdout)
     assert st["processes"][0]["patches"] == []
+
+
+def test_stopped_process_stays_stopped(suture, ticker, start):
+    """A process stopped with SIGSTOP is patched without running a single
+    line of its own, stays stopped, and runs the new code once continued."""
+    t = start(ticker["prog"], "-t", "2")
+    os.kill(t.pid, signal.SIGSTOP)
+    time.sleep(0.1)
+    printed = len(t.values())
+    apply(suture, t.pid, ticker["ANSWER"])
+    time.sleep(0.2)
+    state = pathlib.Path(f"/proc/{t.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    assert state == "T" and len(t.values()) == printed
+    os.kill(t.pid, signal.SIGCONT)
+    assert is_answer_patch(t.next_values())
+    assert "SYSERR" not in t.text()

@@ -20,6 +20,7 @@ struct thread {
 	bool stopped;
 	bool gone;              /* exited while we held it */
 	int held_sig;           /* signal it was stopped for: delivered on release */
+	bool group_stop;        /* stopped by SIGSTOP & co.: must stay stopped */
 	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
 	char comm[32];
 };

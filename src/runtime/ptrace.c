@@ -218,6 +218,8 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 	t->stopped = true;
 	int event = status >> 16;
 	int sig = WSTOPSIG(status);
+	if (event == PTRACE_EVENT_STOP)
+		t->group_stop = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 	if (event == PTRACE_EVENT_CLONE) {
 		unsigned long new_tid = 0;
 		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &new_tid);
@@ -364,8 +366,13 @@ int proc_resume_all(struct proc *p)
 		if (!t->seized || !t->stopped || t->gone)
 			continue;
 		note_resumed(t);
-		if (ptrace(PTRACE_CONT, t->tid, 0, t->held_sig) != 0 && errno == ESRCH)
+		/* a process stopped by SIGSTOP stays stopped: listen, not run */
+		if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0,
+			   t->group_stop ? 0 : t->held_sig) != 0 && errno == ESRCH)
 			t->gone = true;
+		t->stopped = false;   /* (listening counts as running: interrupt it to use it) */
+		if (t->group_stop)
+			continue;   /* its held signal waits for the release */
 		t->held_sig = 0;
 		t->stopped = false;
 	}
