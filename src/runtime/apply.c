@@ -405,16 +405,20 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 
 static int apply_loaded(struct apply *a)
 {
+	/* the unwinder reads the objects' files: before anything is stopped */
+	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
 	struct thread *t;
-	if (proc_seize_one(a->p, &t) < 0)
+	if (proc_seize_one(a->p, &t) < 0) {
+		unwinder_free(u);
 		return -1;
+	}
 	/* re-read under ptrace: another suture may have changed it meanwhile */
 	state_free(&a->st);
 	if (state_read(a->p, &a->st) < 0)
-		return -1;
+		goto undo;
 	if (!a->st.base || memcmp(a->st.header.magic, STATE_MAGIC, 8) != 0) {
 		if (state_create(a->p, t, &a->st) < 0)
-			return -1;
+			goto undo;
 		a->state_created = true;
 	}
 	if (map_patch_memory(a, t) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
@@ -437,7 +441,6 @@ static int apply_loaded(struct apply *a)
 		free(rd);
 		goto undo;
 	}
-	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
 	if (u)
 		unwinder_warm(u, t->tid);
 	/* the loading thread runs again until the switch stops everything */
@@ -469,6 +472,7 @@ static int apply_loaded(struct apply *a)
 	free(e.funcs);
 	return rc;
 undo:;
+	unwinder_free(u);
 	char *saved = xstrdup(err_msg());
 	if (proc_alive(a->p))
 		unload(a, t);

@@ -56,9 +56,13 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 {
 	if (refuse_stacked_above(p, st, e) < 0)
 		return -1;
+	/* the unwinder reads the objects' files: before anything is stopped */
+	struct unwinder *u = unwinder_new(p);
 	struct thread *t;
-	if (proc_seize_one(p, &t) < 0)
+	if (proc_seize_one(p, &t) < 0) {
+		unwinder_free(u);
 		return -1;
+	}
 	struct redirect *rd = xcalloc(e->patch.n_funcs + 1, sizeof *rd);
 	size_t nrd = 0;
 	for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
@@ -77,6 +81,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		slot_encode(slot, r->slot, e->patch.gate, r->from, r->to);
 		if (mem_write(p, r->slot, slot, 18) < 0) {
 			free(rd);
+			unwinder_free(u);
 			return -1;
 		}
 	}
@@ -92,7 +97,6 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 			ranges[nranges++] = (struct busy_range){ e->funcs[k].new_addr,
 				e->funcs[k].new_addr + e->funcs[k].new_size, e->funcs[k].name };
 	ranges[nranges++] = busy;
-	struct unwinder *u = unwinder_new(p);
 	if (u)
 		unwinder_warm(u, t->tid);
 	/* the loading thread runs again until the switch stops everything */
