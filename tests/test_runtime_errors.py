@@ -137,3 +137,38 @@ def test_usage_errors(suture, ticker):
         r = run([suture, *args], check=False)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.startswith(f"suture {args[0]}: "), r.stderr
+
+
+@pytest.fixture(scope="module")
+def merge_parts(tmp_path_factory):
+    """The driver of patch_merge() that tests/test_patchfile_merge.py uses:
+    it makes a patch that names its object's build-id, as suture build will."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    build_dir = pathlib.Path(os.environ.get("SUTURE_BUILD", root / "build"))
+    exe = tmp_path_factory.mktemp("driver") / "merge_parts"
+    run(["gcc", "-I", str(root / "src"), str(root / "tests" / "patchmerge" / "merge_parts.c"),
+         str(build_dir / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-o", str(exe)])
+    return str(exe)
+
+
+def test_patch_for_another_build_id(suture, ticker, start, tmp_path, merge_parts):
+    """A patch that names a build-id: applied to its build it works; to a
+    process running another build of the same program it is refused, naming
+    both build-ids."""
+    import re
+    bid = re.search(r"Build ID: ([0-9a-f]+)",
+                    run(["readelf", "-n", str(ticker["prog"])]).stdout).group(1)
+    good = tmp_path / "fix.o"
+    run([merge_parts, str(good), "fix", "prog", bid, str(ticker["ANSWER"])])
+    t = start(ticker["prog"])
+    run([suture, "apply", "--consistency", "stop", str(t.pid), str(good)])
+    st = run([suture, "status", str(t.pid)]).stdout
+    assert f"fix: applied (stop), {ticker['prog']} build-id {bid}" in st
+
+    wrong = tmp_path / "wrong.o"
+    other_bid = "00" * 20
+    run([merge_parts, str(wrong), "wrong", "prog", other_bid, str(ticker["ANSWER"])])
+    t2 = start(ticker["prog"])
+    refused(suture, t2, ticker["prog"], ["apply", "--consistency", "stop", str(t2.pid), str(wrong)],
+            "the patch is for another build of prog", f"it wants build-id {other_bid}",
+            f"maps build-id {bid}")
