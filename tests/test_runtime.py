@@ -493,3 +493,64 @@ def test_stopped_process_stays_stopped(suture, ticker, start):
     os.kill(t.pid, signal.SIGCONT)
     assert is_answer_patch(t.next_values())
     assert "SYSERR" not in t.text()
+
+
+def add_callbacks(patch, out, callbacks):
+    """Writes OUT: PATCH with callback records ({kind: function name}; kinds
+    as in docs/patch-format.md), the way `suture build --manual` will."""
+    import struct
+    syms = run(["readelf", "-sW", str(patch)]).stdout
+    index = {m.group(2): int(m.group(1)) for m in
+             re.finditer(r"^\s*(\d+):\s+\S+\s+\d+\s+FUNC\s+\S+\s+\S+\s+\S+\s+(\S+)$", syms, re.M)}
+    records = b"".join(struct.pack("<II", kind, index[name]) for kind, name in callbacks.items())
+    work = pathlib.Path(str(out) + ".d")
+    work.mkdir()
+    from diffutil import sections
+    offset, size = sections(patch)[".suture.header"]
+    header = bytearray(pathlib.Path(patch).read_bytes()[offset:offset + size])
+    header[28:32] = struct.pack("<I", len(callbacks))   # n_callbacks
+    (work / "hdr").write_bytes(bytes(header))
+    (work / "cb").write_bytes(records)
+    run(["objcopy", "--update-section", f".suture.header={work / 'hdr'}",
+         "--update-section", f".suture.callbacks={work / 'cb'}", str(patch), str(out)])
+    return out
+
+
+def test_callbacks(suture, start, tmp_path):
+    """pre-patch, post-patch, pre-unpatch and post-unpatch run in the
+    target, in order, around the switches; a pre-patch callback that
+    returns non-zero refuses the patch and changes nothing."""
+    t_ = build(suture, tmp_path, variants=["CALLBACKS"])
+    patch = add_callbacks(t_["CALLBACKS"], tmp_path / "cb.o", {
+        1: "ticker_pre_patch", 2: "ticker_post_patch",
+        3: "ticker_pre_unpatch", 4: "ticker_post_unpatch"})
+    info = run([suture, "info", str(patch)]).stdout
+    assert "ticker_pre_patch" in info
+    t = start(t_["prog"])
+    apply(suture, t.pid, patch)
+    assert is_answer_patch(t.next_values())
+    run([suture, "revert", str(t.pid), "callbacks"])
+    assert is_original(t.next_values())
+    lines = t.text().splitlines()
+    events = [line for line in lines if "patch" in line]
+    # (the callbacks call the patch's own answer(), as ld would bind it)
+    assert events == ["pre-patch", "post-patch 1000", "pre-unpatch", "post-unpatch 1000"], events
+    # pre-patch ran before any new answer was printed, post-patch after
+    first_new = next(i for i, x in enumerate(lines) if x.isdigit() and int(x) >= 1000)
+    assert lines.index("pre-patch") < first_new
+
+    proc_env = dict(os.environ, TICKER_REFUSE="1")
+    out = tmp_path / "refuse.txt"
+    with open(out, "w") as fh:
+        p = subprocess.Popen([str(t_["prog"])], stdout=fh, env=proc_env)
+    try:
+        time.sleep(0.3)
+        before = snapshot(p.pid, t_["prog"])
+        r = run([suture, "apply", "--consistency", "stop", str(p.pid), str(patch)], check=False)
+        assert r.returncode == 1
+        assert "pre-patch callback 'ticker_pre_patch' of patch 'callbacks' returned 7" in r.stderr
+        assert snapshot(p.pid, t_["prog"]) == before
+        assert "pre-patch" in out.read_text() and "post-patch" not in out.read_text()
+    finally:
+        p.kill()
+        p.wait()

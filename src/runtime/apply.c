@@ -5,6 +5,7 @@
  * symbol.  Then one thread is stopped to map and fill the patch's memory,
  * and all threads for the switch. */
 #include "runtime/runtime.h"
+#include "runtime/callbacks.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -335,6 +336,8 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 	e->patch.mem_size = a->im.size;
 	e->patch.code_end = a->mem + a->im.code_size;
 	e->patch.gate = a->mem;
+	e->patch.pre_unpatch = callback_addr(&a->im, SUTURE_CB_PRE_UNPATCH);
+	e->patch.post_unpatch = callback_addr(&a->im, SUTURE_CB_POST_UNPATCH);
 	e->funcs = xcalloc(a->nfuncs + 1, sizeof *e->funcs);
 	*rd = xcalloc(a->nfuncs + 1, sizeof **rd);
 	*nrd = 0;
@@ -431,6 +434,8 @@ static int apply_loaded(struct apply *a)
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
+	if (callbacks_run(&a->im, a->p, t, SUTURE_CB_PRE_PATCH) < 0)
+		goto undo;
 
 	struct state_entry e;
 	struct redirect *rd;
@@ -466,6 +471,13 @@ static int apply_loaded(struct apply *a)
 	proc_finish(a->p);
 	if (rc == 0 && !proc_alive(a->p))
 		rc = err_set("process %d exited during the apply", a->p->pid);
+	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {
+		/* the patch is in: a failing post-patch callback does not undo it */
+		struct thread *cb;
+		if (proc_seize_one(a->p, &cb) == 0)
+			callbacks_run(&a->im, a->p, cb, SUTURE_CB_POST_PATCH);
+		proc_finish(a->p);
+	}
 	unwinder_free(tr.unwinder);
 	free(busy);
 	free(rd);

@@ -1,5 +1,6 @@
 /* suture revert, for one process: the switch of apply, backwards. */
 #include "runtime/runtime.h"
+#include "runtime/callbacks.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/redirect.h"
@@ -99,6 +100,15 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	ranges[nranges++] = busy;
 	if (u)
 		unwinder_warm(u, t->tid);
+	if (e->patch.pre_unpatch && (e->patch.state == PS_APPLIED || e->patch.state == PS_REVERTING)) {
+		uint64_t ret;
+		if (remote_call(p, t, e->patch.pre_unpatch, &ret) < 0) {
+			err_prefix("patch '%s': pre-unpatch callback", e->patch.name);
+			unwinder_free(u);
+			free(rd);
+			return -1;
+		}
+	}
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(p);
 	struct transition tr = {
@@ -109,18 +119,22 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		.during = PS_REVERTING, .after = PS_REVERTED,
 	};
 	int rc = transition_run(&tr);
+	bool free_memory = false;
 	if (rc == 0) {
-		/* free the memory when no thread can still run in it */
 		/* stop: no thread was in the patch's code before the switch, and
 		 * none can enter it after; none: look */
 		char *in_use = tr.model == CM_STOP ? NULL
 			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1) : xstrdup("cannot unwind");
-		if (!in_use)
-			remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
+		free_memory = !in_use;
 		free(in_use);
-	} else if (rc == TRANSITION_TIMEOUT && e->patch.state != PS_APPLIED) {
-		state_set(p, e, PS_APPLIED);
 	}
+	proc_finish(p);
+	/* the post-unpatch callback runs before its code goes away; the
+	 * revert is done whatever it returns */
+	if (rc == 0 && e->patch.post_unpatch)
+		callback_run_addr(p, e->patch.post_unpatch, e->patch.name, "post-unpatch");
+	if (free_memory && proc_seize_one(p, &t) == 0)
+		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);
 	free(ranges);

@@ -53,7 +53,9 @@ struct state_patch {
 	uint64_t gate;          /* address of the gate byte */
 	uint64_t applied_at;    /* unix time */
 	uint64_t replaced_by;   /* seq of the --replace patch, or 0 */
-	uint64_t reserved[3];
+	uint64_t pre_unpatch;   /* callbacks revert runs (addresses), or 0 */
+	uint64_t post_unpatch;
+	uint64_t reserved[1];
 };
 
 struct state_func {

@@ -56,6 +56,8 @@ __attribute__((noinline)) int answer(int x)
 	char buf[32];
 	snprintf(buf, sizeof buf, "pid %d", (int)getpid());
 	return (int)strlen(buf) == 0 ? -1 : getpid();
+#elif defined(PATCH_CALLBACKS)
+	return helper(x) + 1000;
 #elif defined(PATCH_UNDEFINED)
 	extern int suture_test_no_such_function(int);
 	return suture_test_no_such_function(x);
@@ -63,6 +65,34 @@ __attribute__((noinline)) int answer(int x)
 	return helper(x) + ORIG_ADD;
 #endif
 }
+
+#ifdef PATCH_CALLBACKS
+/* The patch's callbacks (tests add their records to the patch file): each
+ * says it ran; pre-patch refuses when TICKER_REFUSE is set in the target. */
+int ticker_pre_patch(void)
+{
+	printf("pre-patch\n");
+	return getenv("TICKER_REFUSE") ? 7 : 0;
+}
+
+int ticker_post_patch(void)
+{
+	printf("post-patch %d\n", answer(0));
+	return 0;
+}
+
+int ticker_pre_unpatch(void)
+{
+	printf("pre-unpatch\n");
+	return 0;
+}
+
+int ticker_post_unpatch(void)
+{
+	printf("post-unpatch %d\n", answer(0));
+	return 0;
+}
+#endif
 
 /* Sits here (a frame of slow() on its stack) until SIGUSR1. */
 __attribute__((noinline)) void slow(void)
