@@ -554,3 +554,30 @@ def test_callbacks(suture, start, tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+@pytest.mark.parametrize("point, runs", [("loaded", "old"), ("phase1", "old"),
+                                         ("gate", "new"), ("phase3", "new")])
+def test_killed_at_each_point_of_the_switch(suture, ticker, start, point, runs):
+    """suture SIGKILLed at each point of apply (SUTURE_FAULT): the process
+    runs all-old or all-new code, status says which, and revert cleans up."""
+    t = start(ticker["prog"], "-t", "2")
+    env = dict(os.environ, SUTURE_FAULT=point)
+    r = subprocess.run([suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == -signal.SIGKILL
+    assert t.alive()
+    (p,) = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"]
+    assert p["interrupted"] and p["runs"] == runs, p
+    assert p["state"] == ("loaded" if point == "loaded" else "applying")
+    vals = t.next_values()
+    assert is_answer_patch(vals) if runs == "new" else is_original(vals)
+    text = run([suture, "status", str(t.pid)]).stdout
+    assert f"interrupted apply: the process runs the {runs} code" in text
+    # a new apply is refused until the interrupted one is cleaned up
+    r = apply(suture, t.pid, ticker["ANSWER"], check=False)
+    assert r.returncode == 1 and "interrupted apply of patch 'answer'" in r.stderr
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+    assert json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"] == []
+    assert "SYSERR" not in t.text()

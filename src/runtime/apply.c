@@ -446,6 +446,7 @@ static int apply_loaded(struct apply *a)
 		free(rd);
 		goto undo;
 	}
+	fault_point("loaded");
 	if (u)
 		unwinder_warm(u, t->tid);
 	/* the loading thread runs again until the switch stops everything */

@@ -3,6 +3,8 @@
 #include "runtime/loader.h"
 #include "common/error.h"
 
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t ENDBR64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
@@ -62,15 +64,27 @@ int gate_write(struct proc *p, uint64_t gate, uint8_t value)
 	return mem_write(p, gate, &value, 1);
 }
 
+void fault_point(const char *where)
+{
+	const char *want = getenv("SUTURE_FAULT");
+	if (want && strcmp(want, where) == 0)
+		raise(SIGKILL);
+}
+
 int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (padding_point(p, &r[i], r[i].slot) < 0)
 			return -1;
+		fault_point("phase1");   /* after the first padding is rewritten */
+	}
 	if (gate_write(p, gate, gate_to) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	fault_point("gate");
+	for (size_t i = 0; i < n; i++) {
 		if (padding_point(p, &r[i], gate_to ? r[i].to : r[i].from) < 0)
 			return -1;
+		fault_point("phase3");
+	}
 	return 0;
 }

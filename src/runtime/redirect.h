@@ -48,6 +48,10 @@ void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target);
 int gate_write(struct proc *p, uint64_t gate, uint8_t value);
 
+/* For tests: suture kills itself (SIGKILL) here when SUTURE_FAULT names
+ * this point ("loaded", "phase1", "gate", "phase3"). */
+void fault_point(const char *where);
+
 /* The three phases over N redirects, switching the gate to GATE_TO. */
 int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to);
 
