@@ -581,3 +581,18 @@ def test_killed_at_each_point_of_the_switch(suture, ticker, start, point, runs):
     assert is_original(t.next_values())
     assert json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"] == []
     assert "SYSERR" not in t.text()
+
+
+@pytest.mark.parametrize("point, runs", [("phase1", "new"), ("gate", "old"), ("phase3", "old")])
+def test_killed_during_revert(suture, ticker, start, point, runs):
+    t = start(ticker["prog"])
+    apply(suture, t.pid, ticker["ANSWER"])
+    env = dict(os.environ, SUTURE_FAULT=point)
+    r = subprocess.run([suture, "revert", str(t.pid), "answer"], env=env, capture_output=True, text=True)
+    assert r.returncode == -signal.SIGKILL
+    (p,) = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"]
+    assert p["state"] == "reverting" and p["runs"] == runs, p
+    vals = t.next_values()
+    assert is_answer_patch(vals) if runs == "new" else is_original(vals)
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
