@@ -596,3 +596,23 @@ def test_killed_during_revert(suture, ticker, start, point, runs):
     assert is_answer_patch(vals) if runs == "new" else is_original(vals)
     run([suture, "revert", str(t.pid), "answer"])
     assert is_original(t.next_values())
+
+
+def test_deleted_and_replaced_executable(suture, ticker, start, tmp_path):
+    """The program's file was deleted (or replaced by a new build) since
+    it started: suture reads the mapped file itself, through map_files."""
+    import shutil
+    gone = tmp_path / "gone"
+    shutil.copy(ticker["prog"], gone)
+    t = start(gone)
+    gone.unlink()
+    apply(suture, t.pid, ticker["ANSWER"])
+    assert is_answer_patch(t.next_values())
+
+    swapped = tmp_path / "swapped"
+    shutil.copy(ticker["prog"], swapped)
+    t2 = start(swapped)
+    swapped.unlink()
+    swapped.write_bytes(b"not the program any more\n")
+    apply(suture, t2.pid, ticker["ANSWER"])
+    assert is_answer_patch(t2.next_values())
