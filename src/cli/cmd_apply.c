@@ -1,14 +1,106 @@
 /* suture apply: see man/suture-apply.1. */
 #include "cli/commands.h"
+#include "cli/runtime_args.h"
 #include "common/error.h"
+#include "patchfile/patchread.h"
+#include "runtime/runtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 const char usage_apply[] =
-	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--replace] PID|--all PATCH\n";
+	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--replace] PID|--all PATCH\n"
+	"  --consistency MODEL  thread (default; not available yet), stop (no thread in a replaced\n"
+	"                       function, kpatch) or none (switch at once, libpulp)\n"
+	"  --timeout SECONDS    how long to retry the switch (default 10)\n"
+	"  --replace            cumulative patch: replaces every earlier patch of its objects\n"
+	"  --all                every process that maps the patch's target object\n";
+
+/* --all: every process that runs the target; on a failure, the ones
+ * already patched are reverted, so nothing is changed anywhere. */
+static int apply_all(struct patch_file *pf, struct apply_opts *o)
+{
+	pid_t *pids;
+	size_t n = list_pids(&pids);
+	pid_t *done = calloc(n + 1, sizeof *done);
+	size_t ndone = 0;
+	char *first_skip = NULL;
+	int status = EXIT_DONE;
+	const char *name = patch_string(pf, pf->header->name);
+	o->quiet_not_target = true;
+	for (size_t i = 0; i < n; i++) {
+		if (pids[i] == getpid() || !runtime_maps_target(pids[i], pf))
+			continue;
+		int rc = runtime_apply(pids[i], pf, o);
+		if (rc == 0) {
+			done[ndone++] = pids[i];
+			continue;
+		}
+		if (rc == RT_NOT_TARGET || !runtime_pid_usable(pids[i])) {
+			if (!first_skip && rc != RT_NOT_TARGET)
+				first_skip = strdup(err_msg());
+			continue;
+		}
+		err_print("suture apply");
+		status = rc == RT_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAILED;
+		break;
+	}
+	if (status != EXIT_DONE) {
+		for (size_t k = ndone; k-- > 0;)
+			if (runtime_revert(done[k], name, o->timeout, true) < 0)
+				err_print("suture apply: undoing");
+		if (ndone)
+			fprintf(stderr, "suture apply: reverted '%s' in the %zu process(es) already patched\n",
+				name, ndone);
+	} else if (ndone == 0) {
+		err_report("suture apply", "no process runs the patch's target%s%s",
+			   first_skip ? ": " : "", first_skip ? first_skip : "");
+		status = EXIT_FAILED;
+	} else {
+		printf("applied '%s' to %zu process%s\n", name, ndone, ndone == 1 ? "" : "es");
+	}
+	free(first_skip);
+	free(done);
+	free(pids);
+	return status;
+}
 
 int cmd_apply(int argc, char **argv)
 {
-	err_report("suture apply", "not available in this version yet");
-	return EXIT_FAILED;
+	struct apply_opts o = { .model = CM_THREAD, .timeout = 10.0 };
+	struct runtime_args ra;
+	if (runtime_args_parse("apply", argc, argv, &ra, true) < 0)
+		return EXIT_USAGE;
+	if (ra.npos != 1)
+		return usage_error("apply", "expects PID|--all and one PATCH");
+	o.timeout = ra.timeout;
+	o.replace = ra.replace;
+	if (!ra.model || strcmp(ra.model, "thread") == 0) {
+		err_report("suture apply", "the 'thread' consistency model (the default) is not available in "
+			   "this version yet; use --consistency stop (or none)");
+		return EXIT_FAILED;
+	}
+	o.model = strcmp(ra.model, "stop") == 0 ? CM_STOP : CM_NONE;
+	struct patch_file *pf = patch_file_open(ra.pos[0]);
+	if (!pf) {
+		err_print("suture apply");
+		return EXIT_FAILED;
+	}
+	int status;
+	if (ra.all) {
+		status = apply_all(pf, &o);
+	} else {
+		int rc = runtime_apply(ra.pid, pf, &o);
+		if (rc == 0) {
+			printf("applied '%s' to process %d\n", patch_string(pf, pf->header->name), ra.pid);
+			status = EXIT_DONE;
+		} else {
+			err_print("suture apply");
+			status = rc == RT_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAILED;
+		}
+	}
+	patch_file_close(pf);
+	return status;
 }

@@ -1,14 +1,167 @@
 /* suture status: see man/suture-status.1. */
 #include "cli/commands.h"
+#include "cli/runtime_args.h"
 #include "common/error.h"
+#include "common/util.h"
+#include "elf/elffile.h"
+#include "runtime/runtime.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 const char usage_status[] =
-	"usage: suture status [--json] [PID|--all]\n";
+	"usage: suture status [--json] [PID|--all]\n"
+	"  the patches each process runs (default: every patched process)\n";
+
+static bool shown(const struct state_entry *e)
+{
+	return e->patch.state != PS_REVERTED && e->patch.state != PS_REPLACED;
+}
+
+/* Which code a patch's functions run: an interrupted switch is decided
+ * by the gate byte. */
+static const char *runs(const struct proc_status *s, size_t i)
+{
+	uint32_t st = s->st.entries[i].patch.state;
+	if (st == PS_APPLIED)
+		return "new";
+	if (st == PS_LOADED)
+		return "old";
+	return s->gate[i] == 1 ? "new" : s->gate[i] == 0 ? "old" : "unknown";
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct proc_status *s, bool first)
+{
+	printf("%s{\"pid\": %d, \"comm\": ", first ? "" : ", ", s->pid);
+	json_str(s->comm);
+	printf(", \"patches\": [");
+	bool firstp = true;
+	for (size_t i = 0; i < s->st.n; i++) {
+		const struct state_entry *e = &s->st.entries[i];
+		if (!shown(e))
+			continue;
+		char hex[129];
+		build_id_to_hex(e->patch.build_id, e->patch.build_id_len, hex);
+		printf("%s{\"name\": ", firstp ? "" : ", ");
+		json_str(e->patch.name);
+		printf(", \"state\": \"%s\", \"interrupted\": %s, \"runs\": \"%s\", \"consistency\": \"%s\", "
+		       "\"object\": ", patch_state_name(e->patch.state),
+		       e->patch.state == PS_APPLIED ? "false" : "true", runs(s, i),
+		       consistency_name(e->patch.model));
+		json_str(e->patch.object);
+		printf(", \"build_id\": \"%s\", \"sequence\": %" PRIu64 ", \"applied_at\": %" PRIu64
+		       ", \"functions\": [", hex, e->patch.seq, e->patch.applied_at);
+		for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
+			const struct state_func *f = &e->funcs[k];
+			printf("%s{\"name\": ", k ? ", " : "");
+			json_str(f->name);
+			printf(", \"address\": \"0x%" PRIx64 "\", \"new_address\": \"0x%" PRIx64 "\"}",
+			       f->old_addr, f->new_addr);
+		}
+		printf("]}");
+		firstp = false;
+	}
+	printf("]}");
+}
+
+static void print_text(const struct proc_status *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->st.n; i++)
+		n += shown(&s->st.entries[i]);
+	printf("process %d (%s): %zu patch%s\n", s->pid, s->comm, n, n == 1 ? "" : "es");
+	for (size_t i = 0; i < s->st.n; i++) {
+		const struct state_entry *e = &s->st.entries[i];
+		if (!shown(e))
+			continue;
+		char hex[129];
+		build_id_to_hex(e->patch.build_id, e->patch.build_id_len, hex);
+		printf("  %s: %s (%s), %s build-id %s\n", e->patch.name, patch_state_name(e->patch.state),
+		       consistency_name(e->patch.model), e->patch.object, hex);
+		if (e->patch.state != PS_APPLIED)
+			printf("    interrupted %s: the process runs the %s code; 'suture revert %d %s' cleans up\n",
+			       e->patch.state == PS_REVERTING ? "revert" : "apply", runs(s, i), s->pid,
+			       e->patch.name);
+		for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
+			const struct state_func *f = &e->funcs[k];
+			if (f->new_addr)
+				printf("    %s 0x%" PRIx64 " -> 0x%" PRIx64 "\n", f->name, f->old_addr, f->new_addr);
+			else
+				printf("    %s 0x%" PRIx64 " (original)\n", f->name, f->old_addr);
+		}
+	}
+}
 
 int cmd_status(int argc, char **argv)
 {
-	err_report("suture status", "not available in this version yet");
-	return EXIT_FAILED;
+	struct runtime_args ra;
+	bool target = false;
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-' || strcmp(argv[i], "--all") == 0)
+			target = true;
+	if (runtime_args_parse("status", argc, argv, &ra, target) < 0)
+		return EXIT_USAGE;
+	if (ra.npos != 0 || ra.model)
+		return usage_error("status", "expects at most one PID (or --all)");
+	if (!target)
+		ra.all = true;
+	if (!ra.all) {
+		struct proc_status s;
+		if (runtime_status(ra.pid, &s) < 0) {
+			err_print("suture status");
+			return EXIT_FAILED;
+		}
+		if (ra.json) {
+			printf("{\"processes\": [");
+			print_json(&s, true);
+			printf("]}\n");
+		} else {
+			print_text(&s);
+		}
+		proc_status_free(&s);
+		return EXIT_DONE;
+	}
+	pid_t *pids;
+	size_t n = list_pids(&pids), count = 0;
+	if (ra.json)
+		printf("{\"processes\": [");
+	for (size_t i = 0; i < n; i++) {
+		if (pids[i] == getpid() || !runtime_has_state(pids[i]))
+			continue;
+		struct proc_status s;
+		if (runtime_status(pids[i], &s) < 0) {
+			if (runtime_pid_usable(pids[i]))
+				err_print("suture status");
+			continue;
+		}
+		if (ra.json)
+			print_json(&s, count == 0);
+		else
+			print_text(&s);
+		count++;
+		proc_status_free(&s);
+	}
+	if (ra.json)
+		printf("]}\n");
+	else if (count == 0)
+		printf("no process has a patch applied\n");
+	free(pids);
+	return EXIT_DONE;
 }

@@ -1,0 +1,85 @@
+#include "cli/runtime_args.h"
+#include "cli/commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v <= 0 || v > 4194304)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_args *ra, bool want_target)
+{
+	memset(ra, 0, sizeof *ra);
+	ra->timeout = 10.0;
+	bool have_target = !want_target;
+	bool only_operands = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (!only_operands && strcmp(a, "--") == 0) {
+			only_operands = true;
+			continue;
+		}
+		if (!only_operands && (strncmp(a, "--consistency", 13) == 0 || strncmp(a, "--timeout", 9) == 0)) {
+			const char *eq = strchr(a, '=');
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error(cmd, "%s needs a value", a), -1;
+			if (a[2] == 'c') {
+				if (strcmp(val, "thread") && strcmp(val, "stop") && strcmp(val, "none"))
+					return usage_error(cmd, "unknown consistency model '%s' (thread, stop or none)",
+							   val), -1;
+				ra->model = val;
+			} else {
+				char *end;
+				ra->timeout = strtod(val, &end);
+				if (*val == '\0' || *end != '\0' || ra->timeout < 0 || ra->timeout > 86400)
+					return usage_error(cmd, "--timeout wants seconds, not '%s'", val), -1;
+			}
+			continue;
+		}
+		if (!only_operands && strcmp(a, "--replace") == 0 && strcmp(cmd, "apply") == 0) {
+			ra->replace = true;
+			continue;
+		}
+		if (!only_operands && strcmp(a, "--json") == 0 && strcmp(cmd, "status") == 0) {
+			ra->json = true;
+			continue;
+		}
+		if (!only_operands && strcmp(a, "--all") == 0) {
+			if (!have_target) {
+				ra->all = true;
+				have_target = true;
+			} else {
+				if (ra->npos >= 4)
+					return usage_error(cmd, "too many operands"), -1;
+				ra->pos[ra->npos++] = a;
+			}
+			continue;
+		}
+		if (!only_operands && a[0] == '-' && a[1] != '\0')
+			return usage_error(cmd, "unknown option '%s'", a), -1;
+		if (!have_target) {
+			if (!parse_pid(a, &ra->pid))
+				return usage_error(cmd, "'%s' is not a process ID (or --all)", a), -1;
+			have_target = true;
+			continue;
+		}
+		if (ra->npos >= 4)
+			return usage_error(cmd, "too many operands"), -1;
+		ra->pos[ra->npos++] = a;
+	}
+	if (!have_target)
+		return usage_error(cmd, "which process? give a PID or --all"), -1;
+	return 0;
+}

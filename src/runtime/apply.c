@@ -1,0 +1,508 @@
+/* suture apply, for one process: verify, load, switch (see docs/runtime.md).
+ *
+ * Everything that can refuse the patch runs before the process is touched:
+ * the target object by build-id, every replaced function's bytes, every
+ * symbol.  Then one thread is stopped to map and fill the patch's memory,
+ * and all threads for the switch. */
+#include "runtime/runtime.h"
+#include "runtime/inject.h"
+#include "runtime/loader.h"
+#include "runtime/maps.h"
+#include "runtime/redirect.h"
+#include "runtime/symbols.h"
+#include "runtime/transition.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* One function the patch replaces, as found in the process. */
+struct target_func {
+	const struct suture_patch_func *rec;
+	const char *name;
+	uint64_t addr, size;
+	uint64_t pad;           /* 0 for a part (f.cold): never entered by a call */
+	uint8_t orig_pad[PAD_LEN];
+	uint64_t from;          /* where its callers go today */
+	uint64_t from_lo, from_hi;   /* that code, when it is an earlier patch's */
+	uint64_t new_addr, new_size, to;
+	bool restore;           /* --replace: back to the original */
+};
+
+struct apply {
+	struct proc *p;
+	struct patch_file *pf;
+	const struct apply_opts *o;
+	struct maps maps;
+	struct object *objs;
+	size_t nobjs;
+	struct state st;
+	struct image im;
+	struct target_func *funcs;
+	size_t nfuncs;
+	bool state_created;
+	uint64_t mem;           /* mapped patch memory, 0 before */
+};
+
+/* The APPLIED patch highest in the stack that redirects PAD, or NULL. */
+static const struct state_func *top_func(const struct state *st, uint64_t pad, const struct state_entry **owner)
+{
+	const struct state_func *best = NULL;
+	uint64_t best_seq = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_entry *e = &st->entries[i];
+		if (e->patch.state != PS_APPLIED)
+			continue;
+		for (uint32_t k = 0; k < e->patch.n_funcs; k++)
+			if (e->funcs[k].pad == pad && pad && e->patch.seq > best_seq) {
+				best = &e->funcs[k];
+				best_seq = e->patch.seq;
+				if (owner)
+					*owner = e;
+			}
+	}
+	return best;
+}
+
+static int refuse_interrupted(struct apply *a)
+{
+	for (size_t i = 0; i < a->st.n; i++) {
+		const struct state_patch *sp = &a->st.entries[i].patch;
+		const char *name = patch_string(a->pf, a->pf->header->name);
+		if (sp->state == PS_APPLYING || sp->state == PS_REVERTING || sp->state == PS_LOADED)
+			return err_set("process %d has an interrupted %s of patch '%s'; run 'suture revert %d %s' first",
+				       a->p->pid, sp->state == PS_REVERTING ? "revert" : "apply", sp->name,
+				       a->p->pid, sp->name);
+		if (sp->state == PS_APPLIED && strcmp(sp->name, name) == 0)
+			return err_set("patch '%s' is already applied to process %d (%s); revert it first",
+				       name, a->p->pid, a->p->comm);
+	}
+	return 0;
+}
+
+/* Checks one function of the patch against the process: it exists, has
+ * the expected size and bytes (under the mask), and entry padding. */
+static int verify_func(struct apply *a, const struct object *obj, const struct suture_patch_func *rec,
+		       struct target_func *tf)
+{
+	struct patch_file *pf = a->pf;
+	const char *name = patch_string(pf, rec->old_name);
+	const char *file = rec->old_file ? patch_string(pf, rec->old_file) : NULL;
+	struct resolved r;
+	int found = sym_in_object(obj, name, file, &r);
+	if (found < 0)
+		return -1;
+	if (!found)
+		return err_set("function '%s' is not in %s: the patch is for another program or build",
+			       name, obj->path);
+	if (r.size != rec->old_size)
+		return err_set("function '%s' in %s has %" PRIu64 " bytes, the patch expects %" PRIu64
+			       ": the patch is for another build", name, obj->path, r.size, rec->old_size);
+	memset(tf, 0, sizeof *tf);
+	tf->rec = rec;
+	tf->name = name;
+	tf->addr = r.addr;
+	tf->size = r.size;
+	uint8_t *code = xmalloc(r.size + 1);
+	if (mem_read(a->p, r.addr, code, r.size) < 0) {
+		free(code);
+		return -1;
+	}
+	const uint8_t *want = pf->oldcode + rec->old_bytes;
+	const uint8_t *mask = pf->oldcode + rec->old_mask;
+	bool part = rec->flags & SUTURE_FUNC_PART;
+	int pad_off = part ? -1 : entry_padding(code, r.size);
+	const struct state_entry *owner = NULL;
+	const struct state_func *prev = NULL;
+	if (!part) {
+		/* already patched: its padding is a jump now; compare the original */
+		uint64_t endbr = r.size >= 4 && memcmp(code, "\xf3\x0f\x1e\xfa", 4) == 0 ? 4 : 0;
+		prev = top_func(&a->st, r.addr + endbr, &owner);
+		if (prev) {
+			memcpy(code + endbr, prev->orig_pad, PAD_LEN);
+			pad_off = entry_padding(code, r.size);
+		}
+		if (pad_off < 0) {
+			free(code);
+			return err_set("function '%s' in %s has no entry padding: rebuild with suture-cc "
+				       "-fease-live-patching", name, obj->path);
+		}
+		tf->pad = r.addr + (uint64_t)pad_off;
+		memcpy(tf->orig_pad, code + pad_off, PAD_LEN);
+		tf->from = prev ? prev->target : tf->pad + PAD_LEN;
+		if (prev && prev->new_addr) {
+			tf->from_lo = prev->new_addr;
+			tf->from_hi = prev->new_addr + prev->new_size;
+		}
+	}
+	/* the padding may be in either form: one 5-byte NOP or five 1-byte NOPs */
+	bool want_padding = tf->pad && entry_padding(want, r.size) == pad_off;
+	for (uint64_t i = 0; i < r.size; i++) {
+		if ((code[i] & mask[i]) == (want[i] & mask[i]))
+			continue;
+		if (want_padding && i >= (uint64_t)pad_off && i < (uint64_t)pad_off + PAD_LEN)
+			continue;
+		int res = err_set("function '%s' in %s differs from what the patch expects at +0x%" PRIx64
+				  " (0x%02x in the process, 0x%02x in the patch): the patch is for another build",
+				  name, obj->path, i, code[i], want[i]);
+		free(code);
+		return res;
+	}
+	free(code);
+	return 0;
+}
+
+/* Binds patch object OI to an object of the process: by build-id, or,
+ * for a patch without one, the object whose functions match. */
+static int bind_object(struct apply *a, uint32_t oi, size_t *nfunc)
+{
+	struct patch_file *pf = a->pf;
+	const struct suture_patch_object *po = &pf->objects[oi];
+	const char *pname = patch_string(pf, po->name);
+	char want_hex[2 * SUTURE_BUILD_ID_MAX + 1];
+	build_id_to_hex(po->build_id, po->build_id_len, want_hex);
+	const struct object *named = NULL;
+	char *first_error = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < a->nobjs; k++) {
+			const struct object *obj = &a->objs[k];
+			bool name_match = strcmp(obj->basename, pname) == 0;
+			if (name_match)
+				named = obj;
+			if (po->build_id_len) {
+				if (obj->build_id_len != po->build_id_len ||
+				    memcmp(obj->build_id, po->build_id, po->build_id_len) != 0)
+					continue;
+			} else if (pass == 0 ? !name_match : name_match) {
+				continue;   /* first the object of that name, then any */
+			}
+			size_t start = *nfunc;
+			int rc = 0;
+			for (uint32_t f = 0; f < pf->header->n_funcs && rc == 0; f++)
+				if (pf->funcs[f].object == oi)
+					rc = verify_func(a, obj, &pf->funcs[f], &a->funcs[(*nfunc)++]);
+			if (rc == 0) {
+				a->im.bound[oi] = obj;
+				free(first_error);
+				return 0;
+			}
+			*nfunc = start;
+			if (!first_error || (po->build_id_len || name_match))
+				first_error = (free(first_error), xstrdup(err_msg()));
+		}
+		if (po->build_id_len)
+			break;
+	}
+	if (first_error) {
+		err_set("%s", first_error);
+		free(first_error);
+		return -1;
+	}
+	if (po->build_id_len && named) {
+		char have_hex[2 * 64 + 1];
+		build_id_to_hex(named->build_id, named->build_id_len, have_hex);
+		return err_set("the patch is for another build of %s: it wants build-id %s, process %d maps "
+			       "build-id %s", pname, want_hex, a->p->pid, have_hex);
+	}
+	if (a->o->quiet_not_target)
+		return RT_NOT_TARGET;
+	if (po->build_id_len)
+		return err_set("process %d (%s) does not map %s with build-id %s", a->p->pid, a->p->comm,
+			       pname, want_hex);
+	return err_set("process %d (%s) does not run %s", a->p->pid, a->p->comm, pname);
+}
+
+/* --replace: the functions of earlier patches of the same objects that
+ * this one no longer touches go back to their original code. */
+static void add_restores(struct apply *a)
+{
+	for (size_t i = 0; i < a->st.n; i++) {
+		const struct state_entry *e = &a->st.entries[i];
+		if (e->patch.state != PS_APPLIED)
+			continue;
+		for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
+			const struct state_func *sf = &e->funcs[k];
+			if (!sf->pad)
+				continue;
+			bool have = false;
+			for (size_t j = 0; j < a->nfuncs; j++)
+				if (a->funcs[j].pad == sf->pad)
+					have = true;
+			const struct state_entry *owner = NULL;
+			const struct state_func *top = top_func(&a->st, sf->pad, &owner);
+			if (have || top != sf)
+				continue;
+			a->funcs = xrealloc(a->funcs, (a->nfuncs + 1) * sizeof *a->funcs);
+			struct target_func *tf = &a->funcs[a->nfuncs++];
+			memset(tf, 0, sizeof *tf);
+			tf->name = sf->name;
+			tf->addr = sf->old_addr;
+			tf->size = sf->old_size;
+			tf->pad = sf->pad;
+			memcpy(tf->orig_pad, sf->orig_pad, PAD_LEN);
+			tf->from = sf->target;
+			tf->from_lo = sf->new_addr;
+			tf->from_hi = sf->new_addr + sf->new_size;
+			tf->restore = true;
+			tf->to = sf->pad + PAD_LEN;
+		}
+	}
+}
+
+static int map_patch_memory(struct apply *a, struct thread *t)
+{
+	const struct object *obj = a->im.bound[0];
+	uint64_t lo = obj->lo, hi = obj->hi;
+	for (uint32_t i = 1; i < a->pf->header->n_objects; i++) {
+		if (a->im.bound[i]->lo < lo)
+			lo = a->im.bound[i]->lo;
+		if (a->im.bound[i]->hi > hi)
+			hi = a->im.bound[i]->hi;
+	}
+	struct maps m;
+	if (maps_read(a->p->pid, &m) < 0)
+		return -1;
+	int rc = -1;
+	for (unsigned skip = 0; skip < 16; skip++) {
+		uint64_t want;
+		if (maps_find_near(&m, lo, hi, a->im.size, skip, &want) < 0)
+			break;
+		uint64_t got;
+		if (remote_mmap(a->p, t, want, a->im.size, PROT_READ | PROT_EXEC,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, &got) < 0)
+			continue;   /* taken meanwhile by a running thread: the next one */
+		if (got != want) {   /* a kernel without MAP_FIXED_NOREPLACE */
+			remote_munmap(a->p, t, got, a->im.size);
+			continue;
+		}
+		a->mem = got;
+		rc = 0;
+		break;
+	}
+	maps_free(&m);
+	if (rc < 0 && !a->mem)
+		return err_set("no room for the patch's %" PRIu64 " KiB within 2 GB of %s in process %d",
+			       a->im.size / 1024, obj->path, a->p->pid);
+	return rc;
+}
+
+/* Fills in new addresses and slots once the memory's address is known. */
+static void place_funcs(struct apply *a)
+{
+	size_t slot = 0;
+	for (size_t i = 0; i < a->nfuncs; i++) {
+		struct target_func *tf = &a->funcs[i];
+		if (!tf->restore) {
+			GElf_Sym sym;
+			patch_symbol(a->pf, tf->rec->new_symbol, &sym);
+			tf->new_addr = image_symbol_addr(&a->im, tf->rec->new_symbol);
+			tf->new_size = sym.st_size;
+			uint64_t off = tf->new_addr - a->im.base;
+			tf->to = skip_padding(tf->new_addr, a->im.bytes + off,
+					      tf->new_size < a->im.size - off ? tf->new_size : 0);
+		}
+		if (!tf->pad)
+			continue;
+		uint64_t slot_addr = image_slot_addr(&a->im, slot++);
+		slot_encode(a->im.bytes + (slot_addr - a->im.base), slot_addr, a->im.base, tf->from, tf->to);
+	}
+}
+
+static void fill_entry(struct apply *a, struct state_entry *e, struct redirect **rd, size_t *nrd)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->patch.name, sizeof e->patch.name, "%s", patch_string(a->pf, a->pf->header->name));
+	snprintf(e->patch.object, sizeof e->patch.object, "%s", a->im.bound[0]->path);
+	memcpy(e->patch.build_id, a->im.bound[0]->build_id, a->im.bound[0]->build_id_len);
+	e->patch.build_id_len = (uint32_t)a->im.bound[0]->build_id_len;
+	e->patch.state = PS_LOADED;
+	e->patch.model = (uint32_t)a->o->model;
+	e->patch.n_funcs = (uint32_t)a->nfuncs;
+	e->patch.mem = a->mem;
+	e->patch.mem_size = a->im.size;
+	e->patch.code_end = a->mem + a->im.code_size;
+	e->patch.gate = a->mem;
+	e->funcs = xcalloc(a->nfuncs + 1, sizeof *e->funcs);
+	*rd = xcalloc(a->nfuncs + 1, sizeof **rd);
+	*nrd = 0;
+	size_t slot = 0;
+	for (size_t i = 0; i < a->nfuncs; i++) {
+		struct target_func *tf = &a->funcs[i];
+		struct state_func *sf = &e->funcs[i];
+		snprintf(sf->name, sizeof sf->name, "%s", tf->name);
+		sf->old_addr = tf->addr;
+		sf->old_size = tf->size;
+		sf->pad = tf->pad;
+		memcpy(sf->orig_pad, tf->orig_pad, PAD_LEN);
+		sf->new_addr = tf->new_addr;
+		sf->new_size = tf->new_size;
+		sf->target = tf->to;
+		sf->flags = tf->rec ? tf->rec->flags : 0;
+		if (!tf->pad)
+			continue;
+		sf->slot = image_slot_addr(&a->im, slot++);
+		struct redirect *r = &(*rd)[(*nrd)++];
+		r->pad = tf->pad;
+		memcpy(r->orig_pad, tf->orig_pad, PAD_LEN);
+		r->from = tf->from;
+		r->to = tf->to;
+		r->slot = sf->slot;
+	}
+}
+
+/* The code that must not be running for the switch (stop model). */
+static struct busy_range *busy_ranges(struct apply *a, size_t *n)
+{
+	struct busy_range *b = xcalloc(2 * a->nfuncs + 1, sizeof *b);
+	*n = 0;
+	for (size_t i = 0; i < a->nfuncs; i++) {
+		struct target_func *tf = &a->funcs[i];
+		b[(*n)++] = (struct busy_range){ tf->addr, tf->addr + tf->size, tf->name };
+		if (tf->from_lo)
+			b[(*n)++] = (struct busy_range){ tf->from_lo, tf->from_hi, tf->name };
+	}
+	return b;
+}
+
+/* Undo what loading did, before any switch: free memory and state. */
+static void unload(struct apply *a, struct thread *t)
+{
+	if (a->mem)
+		remote_munmap(a->p, t, a->mem, a->im.size);
+	if (a->state_created && a->st.base)
+		remote_munmap(a->p, t, a->st.base, STATE_SIZE);
+}
+
+/* After a --replace switch: the patches it superseded are gone. */
+static void retire_replaced(struct apply *a, struct state_entry *e, struct thread *t)
+{
+	for (size_t i = 0; i < a->st.n; i++) {
+		struct state_entry *old = &a->st.entries[i];
+		if (old->patch.state != PS_APPLIED || old->addr == e->addr)
+			continue;
+		if (strcmp(old->patch.object, e->patch.object) != 0)
+			continue;
+		state_set_replaced_by(a->p, old, e->patch.seq);
+		state_set(a->p, old, PS_REPLACED);
+		/* stop: no thread was in its code, so nothing can run in it any more */
+		if (a->o->model == CM_STOP)
+			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
+	}
+}
+
+static int apply_loaded(struct apply *a)
+{
+	struct thread *t;
+	if (proc_seize_one(a->p, &t) < 0)
+		return -1;
+	/* re-read under ptrace: another suture may have changed it meanwhile */
+	state_free(&a->st);
+	if (state_read(a->p, &a->st) < 0)
+		return -1;
+	if (!a->st.base || memcmp(a->st.header.magic, STATE_MAGIC, 8) != 0) {
+		if (state_create(a->p, t, &a->st) < 0)
+			return -1;
+		a->state_created = true;
+	}
+	if (map_patch_memory(a, t) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
+	    image_relocate(&a->im, a->mem) < 0)
+		goto undo;
+	place_funcs(a);
+	if (mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
+		goto undo;
+	if (a->im.has_data &&
+	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
+			    PROT_READ | PROT_WRITE) < 0)
+		goto undo;
+
+	struct state_entry e;
+	struct redirect *rd;
+	size_t nrd, nbusy;
+	fill_entry(a, &e, &rd, &nrd);
+	if (state_append(a->p, &a->st, &e) < 0) {
+		free(e.funcs);
+		free(rd);
+		goto undo;
+	}
+	struct busy_range *busy = busy_ranges(a, &nbusy);
+	struct transition tr = {
+		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
+		.r = rd, .n = nrd, .gate = e.patch.gate, .gate_to = 1,
+		.busy = busy, .nbusy = nbusy, .entry = &e,
+		.during = PS_APPLYING, .after = PS_APPLIED,
+	};
+	int rc = transition_run(&tr);
+	if (rc == 0 && a->o->replace)
+		retire_replaced(a, &e, t);
+	if (rc != 0 && proc_alive(a->p)) {
+		state_set(a->p, &e, PS_REVERTED);
+		char *saved = xstrdup(err_msg());
+		unload(a, t);
+		err_set("%s", saved);
+		free(saved);
+	}
+	unwinder_free(tr.unwinder);
+	free(busy);
+	free(rd);
+	free(e.funcs);
+	return rc;
+undo:;
+	char *saved = xstrdup(err_msg());
+	if (proc_alive(a->p))
+		unload(a, t);
+	err_set("%s", saved);
+	free(saved);
+	return -1;
+}
+
+int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
+{
+	struct apply a = { .pf = pf, .o = o };
+	int rc = -1;
+	a.p = proc_open(pid);
+	if (!a.p)
+		return -1;
+	if (maps_read(pid, &a.maps) < 0 || objects_read(pid, &a.maps, &a.objs, &a.nobjs) < 0)
+		goto out;
+	if (state_read(a.p, &a.st) < 0 || refuse_interrupted(&a) < 0)
+		goto out;
+	a.funcs = xcalloc(pf->header->n_funcs + 1, sizeof *a.funcs);
+	a.im.pf = pf;
+	a.im.bound = xcalloc(pf->header->n_objects + 1, sizeof *a.im.bound);
+	a.im.objs = a.objs;
+	a.im.nobjs = a.nobjs;
+	for (uint32_t oi = 0; oi < pf->header->n_objects; oi++)
+		if ((rc = bind_object(&a, oi, &a.nfuncs)) != 0)
+			goto out;
+	rc = -1;
+	if (a.nfuncs == 0) {
+		err_set("the patch replaces no function");
+		goto out;
+	}
+	if (o->replace)
+		add_restores(&a);
+	for (size_t i = 0; i < a.nfuncs; i++)
+		if (a.funcs[i].pad)
+			a.im.nslots++;
+	if (image_prepare(&a.im, a.p) < 0)
+		goto out;
+	rc = apply_loaded(&a);
+out:
+	if (a.p)
+		proc_close(a.p);
+	image_free(&a.im);
+	state_free(&a.st);
+	objects_free(a.objs, a.nobjs);
+	maps_free(&a.maps);
+	free(a.funcs);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* System calls made by a stopped thread of the target on our behalf. */
+#ifndef SUTURE_RUNTIME_INJECT_H
+#define SUTURE_RUNTIME_INJECT_H
+
+#include "runtime/proc.h"
+
+/* Runs syscall NR with up to six arguments in thread T (stopped), and
+ * restores every register afterwards, orig_rax included, so that a system
+ * call T was blocked in restarts as if nothing happened.  The thread's
+ * stack is not touched (no red zone issue).  *ret gets the raw result
+ * (-errno on failure). */
+int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret);
+
+/* Calls FN() in thread T (stopped) on a scratch frame below its red zone,
+ * and gives T all its registers back; *ret gets what FN returned. */
+int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);
+
+/* mmap/munmap/mprotect in the target; remote_mmap returns the address or
+ * sets an error naming the process. */
+int remote_mmap(struct proc *p, struct thread *t, uint64_t addr, uint64_t len, int prot,
+		int flags, int fd, uint64_t *out);
+int remote_munmap(struct proc *p, struct thread *t, uint64_t addr, uint64_t len);
+int remote_mprotect(struct proc *p, struct thread *t, uint64_t addr, uint64_t len, int prot);
+
+#endif

@@ -1,0 +1,391 @@
+/* Placing a patch's sections and applying its relocations. */
+#include "runtime/loader.h"
+#include "runtime/inject.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096ull
+#define ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+#define STUB_SIZE 8     /* ff 25 rel32 + 2 bytes of int3 */
+#define GOT_ENTRY 16    /* the address, then the TLS offset */
+
+/* Sections that are not loaded: the records, unwind tables (anonymous
+ * memory has none), the padding records, constructors (not run). */
+static bool section_is_loaded(const char *name, const GElf_Shdr *sh)
+{
+	if (!(sh->sh_flags & SHF_ALLOC))
+		return false;
+	static const char *skip[] = { ".suture", ".eh_frame", ".note", "__patchable_function_entries",
+				      ".init_array", ".fini_array", ".ctors", ".dtors", ".group" };
+	for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+		if (str_starts_with(name, skip[i]))
+			return false;
+	return true;
+}
+
+static void layout(struct image *im)
+{
+	struct elf_file *ef = im->pf->ef;
+	elf_getshdrnum(ef->elf, &im->nsecs);
+	im->sec_off = xcalloc(im->nsecs, sizeof *im->sec_off);
+	for (size_t i = 0; i < im->nsecs; i++)
+		im->sec_off[i] = UINT64_MAX;
+
+	uint64_t off = HEADER_SIZE;
+	im->slots_off = off;
+	off += im->nslots * SLOT_SIZE;
+	im->stubs_off = off;
+	off += im->nsyms * STUB_SIZE;
+	off = ALIGN_UP(off, 16);
+	im->got_off = off;
+	off += im->nsyms * GOT_ENTRY;
+	/* pass 0: code; pass 1: read-only data; pass 2: writable data */
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 2) {
+			im->code_size = ALIGN_UP(off, PAGE);
+			off = im->code_size;
+		}
+		for (size_t i = 1; i < im->nsecs; i++) {
+			Elf_Scn *scn = elf_getscn(ef->elf, i);
+			GElf_Shdr sh;
+			if (!scn || !gelf_getshdr(scn, &sh))
+				continue;
+			const char *name = elf_file_section_name(ef, scn);
+			if (!name || !section_is_loaded(name, &sh))
+				continue;
+			int kind = (sh.sh_flags & SHF_EXECINSTR) ? 0 : (sh.sh_flags & SHF_WRITE) ? 2 : 1;
+			if (kind != pass)
+				continue;
+			uint64_t align = sh.sh_addralign ? sh.sh_addralign : 1;
+			off = ALIGN_UP(off, align);
+			im->sec_off[i] = off;
+			off += sh.sh_size;
+			if (pass == 2)
+				im->has_data = true;
+		}
+	}
+	im->size = ALIGN_UP(off, PAGE);
+	if (!im->has_data)
+		im->size = im->code_size;
+}
+
+/* Marks the symbols that some loaded section's relocations use. */
+static int mark_referenced(struct image *im)
+{
+	struct elf_file *ef = im->pf->ef;
+	for (size_t i = 1; i < im->nsecs; i++) {
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA)
+			continue;
+		if (sh.sh_info >= im->nsecs || im->sec_off[sh.sh_info] == UINT64_MAX)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t r = 0; data && r < n; r++) {
+			GElf_Rela rela;
+			if (!gelf_getrela(data, (int)r, &rela))
+				return err_set("%s: unreadable relocation %zu of section %zu", ef->path, r, i);
+			size_t s = GELF_R_SYM(rela.r_info);
+			if (s >= im->nsyms)
+				return err_set("%s: relocation refers to symbol %zu, beyond the symbol table",
+					       ef->path, s);
+			im->syms[s].referenced = true;
+		}
+	}
+	return 0;
+}
+
+static const struct suture_patch_symbol *symbol_record(const struct patch_file *pf, size_t index)
+{
+	for (uint32_t i = 0; i < pf->header->n_symbols; i++)
+		if (pf->symbols[i].symbol == index)
+			return &pf->symbols[i];
+	return NULL;
+}
+
+static int resolve_undefined(struct image *im, struct proc *p, size_t index, const GElf_Sym *sym)
+{
+	const struct patch_file *pf = im->pf;
+	const char *name = patch_symbol_name(pf, (uint32_t)index);
+	const struct suture_patch_symbol *rec = symbol_record(pf, index);
+	const char *file = NULL;
+	struct resolved r;
+	int found;
+	if (rec && rec->name)
+		name = patch_string(pf, rec->name);
+	if (rec && rec->file)
+		file = patch_string(pf, rec->file);
+	if (rec && rec->object != SUTURE_OBJECT_GLOBAL) {
+		const struct object *obj = im->bound[rec->object];
+		found = sym_in_object(obj, name, file, &r);
+		if (found == 0)
+			return err_set("symbol '%s'%s%s%s is not in %s: the patch does not fit this build "
+				       "(or the target was stripped: install it with its symbol table)",
+				       name, file ? " (of " : "", file ? file : "", file ? ")" : "", obj->path);
+	} else {
+		found = sym_global(p, im->objs, im->nobjs, name, &r);
+		if (found == 0) {
+			/* a static of the target that the patch did not mark as such */
+			for (size_t k = 0; k < im->nobjs && !found; k++)
+				if (im->bound[0] == &im->objs[k])
+					found = sym_in_object(&im->objs[k], name, NULL, &r);
+		}
+		if (found == 0) {
+			if (GELF_ST_BIND(sym->st_info) == STB_WEAK) {
+				im->syms[index] = (struct image_sym){ true, true, false, false, 0 };
+				return 0;
+			}
+			return err_set("symbol '%s' is not defined by any object of process %d: load the library "
+				       "that defines it first, or fix the patch", name, p->pid);
+		}
+	}
+	if (found < 0)
+		return -1;
+	struct image_sym *is = &im->syms[index];
+	is->resolved = true;
+	is->value = r.addr;
+	is->ifunc = r.type == STT_GNU_IFUNC;
+	if (r.type == STT_TLS) {
+		int64_t tpoff;
+		if (sym_tls_offset(&r, &tpoff) < 0)
+			return err_prefix("symbol '%s'", name);
+		is->tls = true;
+		is->value = (uint64_t)tpoff;
+	}
+	return 0;
+}
+
+int image_prepare(struct image *im, struct proc *p)
+{
+	struct elf_file *ef = im->pf->ef;
+	im->nsyms = ef->nsyms;
+	im->syms = xcalloc(im->nsyms + 1, sizeof *im->syms);
+	layout(im);
+	if (mark_referenced(im) < 0)
+		return -1;
+	for (size_t i = 1; i < im->nsyms; i++) {
+		if (!im->syms[i].referenced)
+			continue;
+		GElf_Sym sym;
+		elf_file_symbol(ef, i, &sym);
+		if (sym.st_shndx == SHN_UNDEF) {
+			if (resolve_undefined(im, p, i, &sym) < 0)
+				return -1;
+		} else if (sym.st_shndx == SHN_ABS) {
+			im->syms[i].resolved = true;
+			im->syms[i].value = sym.st_value;
+		} else if (sym.st_shndx >= im->nsecs || im->sec_off[sym.st_shndx] == UINT64_MAX) {
+			return err_set("%s: symbol '%s' lies in a section suture does not load", ef->path,
+				       patch_symbol_name(im->pf, (uint32_t)i));
+		} else if (GELF_ST_TYPE(sym.st_info) == STT_TLS) {
+			return err_set("%s: the patch defines a thread-local variable ('%s'); new thread-local "
+				       "variables cannot be added to a running process", ef->path,
+				       patch_symbol_name(im->pf, (uint32_t)i));
+		}
+	}
+	return 0;
+}
+
+/* Calls an IFUNC resolver in the process, the way the dynamic linker
+ * would when binding the symbol. */
+int image_resolve_ifuncs(struct image *im, struct proc *p, struct thread *t)
+{
+	for (size_t i = 1; i < im->nsyms; i++) {
+		if (!im->syms[i].ifunc)
+			continue;
+		uint64_t addr;
+		if (remote_call(p, t, im->syms[i].value, &addr) < 0)
+			return err_prefix("resolving '%s'", patch_symbol_name(im->pf, (uint32_t)i));
+		im->syms[i].value = addr;
+		im->syms[i].ifunc = false;
+	}
+	return 0;
+}
+
+uint64_t image_symbol_addr(const struct image *im, uint32_t symndx)
+{
+	GElf_Sym sym;
+	if (!elf_file_symbol(im->pf->ef, symndx, &sym))
+		return 0;
+	if (sym.st_shndx == SHN_UNDEF)
+		return im->syms[symndx].value;
+	if (sym.st_shndx == SHN_ABS)
+		return sym.st_value;
+	if (sym.st_shndx >= im->nsecs || im->sec_off[sym.st_shndx] == UINT64_MAX)
+		return 0;
+	return im->base + im->sec_off[sym.st_shndx] + (GELF_ST_TYPE(sym.st_info) == STT_SECTION ? 0 : sym.st_value);
+}
+
+uint64_t image_slot_addr(const struct image *im, size_t i)
+{
+	return im->base + im->slots_off + i * SLOT_SIZE;
+}
+
+static bool fits_s32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void put32(uint8_t *at, int64_t v)
+{
+	int32_t x = (int32_t)v;
+	memcpy(at, &x, 4);
+}
+
+/* The GOT entry of symbol S, filled in on first use. */
+static uint64_t got_entry(struct image *im, size_t s, uint64_t value, bool tls)
+{
+	uint64_t off = im->got_off + s * GOT_ENTRY + (tls ? 8 : 0);
+	memcpy(im->bytes + off, &value, 8);
+	return im->base + off;
+}
+
+/* The stub `jmp *GOT(%rip)` of symbol S, for calls out of rel32 reach. */
+static uint64_t stub_entry(struct image *im, size_t s, uint64_t target)
+{
+	uint64_t got = got_entry(im, s, target, false);
+	uint64_t off = im->stubs_off + s * STUB_SIZE;
+	uint8_t *at = im->bytes + off;
+	at[0] = 0xff;
+	at[1] = 0x25;
+	put32(at + 2, (int64_t)(got - (im->base + off + 6)));
+	at[6] = at[7] = 0xcc;
+	return im->base + off;
+}
+
+static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, const GElf_Shdr *target_sh)
+{
+	size_t s = GELF_R_SYM(rela->r_info);
+	uint32_t type = GELF_R_TYPE(rela->r_info);
+	const char *sname = patch_symbol_name(im->pf, (uint32_t)s);
+	if (rela->r_offset + 8 > target_sh->sh_size + 4 || rela->r_offset + 4 > target_sh->sh_size)
+		return err_set("%s: relocation at 0x%" PRIx64 " lies outside its section",
+			       im->pf->ef->path, rela->r_offset);
+	uint64_t S = image_symbol_addr(im, (uint32_t)s);
+	int64_t A = rela->r_addend;
+	uint64_t P = im->base + im->sec_off[sec] + rela->r_offset;
+	uint8_t *at = im->bytes + im->sec_off[sec] + rela->r_offset;
+	bool tls = s < im->nsyms && im->syms[s].tls;
+	int64_t v;
+	switch (type) {
+	case R_X86_64_NONE:
+		return 0;
+	case R_X86_64_64:
+		v = (int64_t)(S + A);
+		if (rela->r_offset + 8 > target_sh->sh_size)
+			return err_set("%s: relocation at 0x%" PRIx64 " lies outside its section",
+				       im->pf->ef->path, rela->r_offset);
+		memcpy(at, &v, 8);
+		return 0;
+	case R_X86_64_PC64:
+		v = (int64_t)(S + A - P);
+		memcpy(at, &v, 8);
+		return 0;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		v = (int64_t)(S + A - P);
+		if (!fits_s32(v)) {
+			GElf_Sym sym;
+			elf_file_symbol(im->pf->ef, s, &sym);
+			bool func = sym.st_shndx == SHN_UNDEF &&
+				(type == R_X86_64_PLT32 || GELF_ST_TYPE(sym.st_info) == STT_FUNC ||
+				 GELF_ST_TYPE(sym.st_info) == STT_NOTYPE);
+			if (!func)
+				return err_set("'%s' is more than 2 GB away from the patch's memory; "
+					       "rebuild the patch with -fPIC", sname);
+			v = (int64_t)(stub_entry(im, s, S) + A - P);
+		}
+		put32(at, v);
+		return 0;
+	case R_X86_64_32:
+		v = (int64_t)(S + A);
+		if (v < 0 || v > UINT32_MAX)
+			return err_set("'%s' does not fit a 32-bit absolute relocation; rebuild the patch with -fPIC",
+				       sname);
+		put32(at, v);
+		return 0;
+	case R_X86_64_32S:
+		v = (int64_t)(S + A);
+		if (!fits_s32(v))
+			return err_set("'%s' does not fit a 32-bit absolute relocation; rebuild the patch with -fPIC",
+				       sname);
+		put32(at, v);
+		return 0;
+	case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX:
+	case R_X86_64_REX_GOTPCRELX:
+		v = (int64_t)(got_entry(im, s, S, false) + A - P);
+		put32(at, v);
+		return 0;
+	case R_X86_64_TPOFF32:
+		if (!tls)
+			return err_set("'%s' is used as a thread-local variable but is not one", sname);
+		put32(at, (int64_t)S + A);
+		return 0;
+	case R_X86_64_GOTTPOFF:
+		if (!tls)
+			return err_set("'%s' is used as a thread-local variable but is not one", sname);
+		put32(at, (int64_t)(got_entry(im, s, S, true) + A - P));
+		return 0;
+	}
+	return err_set("%s: relocation type %u (for '%s') is not supported by suture's loader",
+		       im->pf->ef->path, type, sname);
+}
+
+int image_relocate(struct image *im, uint64_t base)
+{
+	struct elf_file *ef = im->pf->ef;
+	im->base = base;
+	free(im->bytes);
+	im->bytes = xcalloc(1, im->size);
+	memset(im->bytes, 0xcc, im->code_size);
+	memset(im->bytes, 0, HEADER_SIZE);   /* the gate, 0: old code */
+	memset(im->bytes + im->got_off, 0, im->nsyms * GOT_ENTRY);
+	for (size_t i = 1; i < im->nsecs; i++) {
+		if (im->sec_off[i] == UINT64_MAX)
+			continue;
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		gelf_getshdr(scn, &sh);
+		if (sh.sh_type == SHT_NOBITS) {
+			memset(im->bytes + im->sec_off[i], 0, sh.sh_size);
+			continue;
+		}
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (data && data->d_buf && data->d_size <= sh.sh_size)
+			memcpy(im->bytes + im->sec_off[i], data->d_buf, data->d_size);
+	}
+	for (size_t i = 1; i < im->nsecs; i++) {
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA)
+			continue;
+		size_t target = sh.sh_info;
+		if (target >= im->nsecs || im->sec_off[target] == UINT64_MAX)
+			continue;
+		GElf_Shdr target_sh;
+		gelf_getshdr(elf_getscn(ef->elf, target), &target_sh);
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t r = 0; data && r < n; r++) {
+			GElf_Rela rela;
+			gelf_getrela(data, (int)r, &rela);
+			if (relocate_one(im, target, &rela, &target_sh) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+void image_free(struct image *im)
+{
+	free(im->sec_off);
+	free(im->syms);
+	free(im->bytes);
+	free(im->bound);
+}

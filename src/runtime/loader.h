@@ -1,0 +1,68 @@
+/* Laying a patch out for one process and relocating it.
+ *
+ * The patch's memory, one mapping placed within ±2 GB of the target
+ * object so that rel32 jumps and PC-relative references reach both ways:
+ *
+ *   [ header: gate byte | slots | stubs | GOT | code | read-only data ]  r-x
+ *   [ writable data and bss ]                                            rw-
+ *
+ * Undefined symbols are resolved in the process (symbols.c); a call that
+ * cannot reach its target with rel32 goes through a stub `jmp *GOT(%rip)`;
+ * GOTPCREL references use a GOT entry in the patch memory. */
+#ifndef SUTURE_RUNTIME_LOADER_H
+#define SUTURE_RUNTIME_LOADER_H
+
+#include "patchfile/patchread.h"
+#include "runtime/maps.h"
+#include "runtime/proc.h"
+#include "runtime/symbols.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SLOT_SIZE 32
+#define HEADER_SIZE 64
+
+struct image_sym {
+	bool referenced;
+	bool resolved;
+	bool ifunc;             /* addr is a resolver: call it in the process */
+	bool tls;               /* value is a thread-pointer offset */
+	uint64_t value;
+};
+
+struct image {
+	/* inputs */
+	struct patch_file *pf;
+	const struct object **bound;   /* patch object index -> process object */
+	const struct object *objs;     /* every object of the process */
+	size_t nobjs;
+	size_t nslots;
+	/* layout (offsets from base) */
+	size_t nsecs;
+	uint64_t *sec_off;             /* per ELF section index; UINT64_MAX = not loaded */
+	uint64_t slots_off, stubs_off, got_off;
+	uint64_t code_size;            /* page-rounded r-x part */
+	uint64_t size;                 /* whole mapping */
+	bool has_data;
+	/* symbols, per .symtab index */
+	struct image_sym *syms;
+	size_t nsyms;
+	/* placed */
+	uint64_t base;
+	uint8_t *bytes;
+};
+
+/* Lays out the sections and resolves every referenced symbol; refuses
+ * what cannot be loaded, naming it.  Changes nothing in the process. */
+int image_prepare(struct image *im, struct proc *p);
+/* Runs the IFUNC resolvers of the symbols that need one (stopped thread T). */
+int image_resolve_ifuncs(struct image *im, struct proc *p, struct thread *t);
+/* Applies relocations for BASE into im->bytes. */
+int image_relocate(struct image *im, uint64_t base);
+/* Address of the new version of a patch symbol. */
+uint64_t image_symbol_addr(const struct image *im, uint32_t symndx);
+uint64_t image_slot_addr(const struct image *im, size_t i);
+void image_free(struct image *im);
+
+#endif

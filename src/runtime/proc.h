@@ -1,0 +1,69 @@
+/* A traced process: its threads under ptrace, its memory, its maps.
+ *
+ * Every runtime operation works on one struct proc.  The process is opened
+ * without stopping anything (proc_open); threads are seized later, one for
+ * remote syscalls (proc_seize_one) and all of them for the switch
+ * (proc_seize_all).  proc_release lets every thread go with the signals it
+ * was about to receive. */
+#ifndef SUTURE_RUNTIME_PROC_H
+#define SUTURE_RUNTIME_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+struct thread {
+	pid_t tid;
+	bool seized;
+	bool stopped;
+	bool gone;              /* exited while we held it */
+	int held_sig;           /* signal it was stopped for: delivered on release */
+	char comm[32];
+};
+
+struct proc {
+	pid_t pid;
+	int mem_fd;             /* /proc/PID/mem, read-write */
+	char comm[32];
+	struct thread **threads;    /* pointers stay valid as threads are added */
+	size_t nthreads;
+	uint64_t syscall_insn;  /* address of a `syscall` instruction in the process */
+	uint64_t int3_insn;     /* address of an int3 byte in the process */
+};
+
+/* Opens /proc/PID for memory access; refuses kernel threads, missing
+ * processes and processes suture may not trace, with a message saying so. */
+struct proc *proc_open(pid_t pid);
+void proc_close(struct proc *p);
+
+/* Seizes and stops the thread group leader (or any live thread). */
+int proc_seize_one(struct proc *p, struct thread **out);
+/* Seizes and stops every thread, including threads created meanwhile;
+ * loops over /proc/PID/task until no new thread appears. */
+int proc_seize_all(struct proc *p);
+/* Lets every stopped thread run again (keeping them seized). */
+int proc_resume_all(struct proc *p);
+/* Stops every seized thread again (after proc_resume_all). */
+int proc_interrupt_all(struct proc *p);
+/* Detaches from every thread; each gets the signal it was stopped for. */
+void proc_release(struct proc *p);
+
+/* Waits until THREAD reports a stop; records a signal it was stopped for
+ * in held_sig.  Returns the wait status, or -1 when the thread is gone. */
+int thread_wait_stop(struct proc *p, struct thread *t, int *status);
+/* Same; with TRAP_IS_OURS a SIGTRAP is taken as our single-step, not held. */
+int thread_wait(struct proc *p, struct thread *t, int *status, bool trap_is_ours);
+struct thread *proc_thread(struct proc *p, pid_t tid);
+/* True when the process (its leader) still exists. */
+bool proc_alive(struct proc *p);
+
+int thread_get_regs(struct thread *t, struct user_regs_struct *regs);
+int thread_set_regs(struct thread *t, const struct user_regs_struct *regs);
+
+/* Remote memory through /proc/PID/mem (mem.c). */
+int mem_read(struct proc *p, uint64_t addr, void *buf, size_t len);
+int mem_write(struct proc *p, uint64_t addr, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,350 @@
+/* Seizing, stopping and releasing the threads of a process with ptrace.
+ *
+ * PTRACE_SEIZE (not ATTACH) so that no SIGSTOP is invented, PTRACE_INTERRUPT
+ * to stop, PTRACE_O_TRACECLONE so a thread created while we attach is traced
+ * from its first instruction.  A thread that stops for a real signal keeps
+ * that signal (held_sig) and gets it back when released, so the process
+ * loses none of its signals. */
+#include "runtime/proc.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PF_KTHREAD 0x00200000
+
+static void read_comm(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "?");
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)size, f))
+		out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Field 9 of /proc/PID/stat: the task flags, where PF_KTHREAD marks a
+ * kernel thread (it has no user memory to patch). */
+static bool is_kernel_thread(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	size_t len;
+	char *stat = read_whole_file(path, &len);
+	if (!stat)
+		return false;
+	char *p = strrchr(stat, ')');
+	unsigned long flags = 0;
+	if (p)
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	free(stat);
+	return flags & PF_KTHREAD;
+}
+
+struct proc *proc_open(pid_t pid)
+{
+	char path[64];
+	if (pid <= 0) {
+		err_set("%d is not a process ID", pid);
+		return NULL;
+	}
+	snprintf(path, sizeof path, "/proc/%d", pid);
+	if (access(path, F_OK) != 0) {
+		err_set("no process with PID %d; check the PID (ps, pgrep)", pid);
+		return NULL;
+	}
+	if (is_kernel_thread(pid)) {
+		err_set("PID %d is a kernel thread; only user-space processes can be patched", pid);
+		return NULL;
+	}
+	struct proc *p = xcalloc(1, sizeof *p);
+	p->pid = pid;
+	p->mem_fd = -1;
+	snprintf(path, sizeof path, "/proc/%d/comm", pid);
+	read_comm(path, p->comm, sizeof p->comm);
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	p->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (p->mem_fd < 0) {
+		if (errno == EACCES || errno == EPERM)
+			err_set("no permission to trace process %d (%s): run suture as its owner or as root",
+				pid, p->comm);
+		else if (errno == ENOENT || errno == ESRCH)
+			err_set("process %d exited; nothing to do", pid);
+		else
+			err_set_errno("cannot open %s", path);
+		proc_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+void proc_close(struct proc *p)
+{
+	if (!p)
+		return;
+	proc_release(p);
+	if (p->mem_fd >= 0)
+		close(p->mem_fd);
+	for (size_t i = 0; i < p->nthreads; i++)
+		free(p->threads[i]);
+	free(p->threads);
+	free(p);
+}
+
+struct thread *proc_thread(struct proc *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->tid == tid)
+			return p->threads[i];
+	return NULL;
+}
+
+static struct thread *add_thread(struct proc *p, pid_t tid)
+{
+	p->threads = xrealloc(p->threads, (p->nthreads + 1) * sizeof *p->threads);
+	struct thread *t = xcalloc(1, sizeof *t);
+	p->threads[p->nthreads++] = t;
+	t->tid = tid;
+	char path[96];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/comm", p->pid, tid);
+	read_comm(path, t->comm, sizeof t->comm);
+	return t;
+}
+
+bool proc_alive(struct proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
+	size_t len;
+	char *stat = read_whole_file(path, &len);
+	if (!stat)
+		return false;
+	char *c = strrchr(stat, ')');
+	bool alive = c && c[1] == ' ' && c[2] != 'Z' && c[2] != 'X';
+	free(stat);
+	return alive;
+}
+
+static int seize(struct proc *p, struct thread *t)
+{
+	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE) != 0) {
+		if (errno == ESRCH) {
+			t->gone = true;   /* exited before we could seize it */
+			return 0;
+		}
+		if (errno == EPERM)
+			return err_set("no permission to trace process %d (%s): run suture as its owner "
+				       "or as root, and check it is not already traced (gdb, strace) "
+				       "and that /proc/sys/kernel/yama/ptrace_scope allows it",
+				       p->pid, p->comm);
+		return err_set_errno("cannot trace thread %d of process %d", t->tid, p->pid);
+	}
+	t->seized = true;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno != ESRCH)
+		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
+	return 0;
+}
+
+int thread_wait_stop(struct proc *p, struct thread *t, int *status_out)
+{
+	return thread_wait(p, t, status_out, false);
+}
+
+int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_ours)
+{
+	int status;
+	for (;;) {
+		pid_t r = waitpid(t->tid, &status, __WALL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			t->gone = true;
+			t->stopped = false;
+			return -1;
+		}
+		break;
+	}
+	if (status_out)
+		*status_out = status;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->gone = true;
+		t->stopped = false;
+		return -1;
+	}
+	t->stopped = true;
+	int event = status >> 16;
+	int sig = WSTOPSIG(status);
+	if (event == PTRACE_EVENT_CLONE) {
+		unsigned long new_tid = 0;
+		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &new_tid);
+		if (new_tid && !proc_thread(p, (pid_t)new_tid)) {
+			struct thread *nt = add_thread(p, (pid_t)new_tid);
+			nt->seized = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
+		}
+	} else if (event == 0 && sig == SIGTRAP && trap_is_ours) {
+		/* our own single-step: not the program's signal */
+	} else if (event == 0) {
+		/* A signal-delivery stop: the signal was dequeued; keep it for
+		 * release.  A second one while we hold the first is sent again. */
+		if (t->held_sig == 0)
+			t->held_sig = sig;
+		else
+			syscall(SYS_tgkill, p->pid, t->tid, sig);
+	}
+	return status;
+}
+
+/* Waits for every seized thread that is not yet stopped. */
+static int wait_all_stopped(struct proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (t->seized && !t->stopped && !t->gone)
+			thread_wait_stop(p, t, NULL);   /* may append threads: index again */
+	}
+	return 0;
+}
+
+/* Seizes the threads listed in /proc/PID/task that we do not hold yet;
+ * returns how many were new, or -1. */
+static int seize_new_tasks(struct proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", p->pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return err_set("process %d exited; nothing was changed", p->pid);
+	int added = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		pid_t tid = atoi(de->d_name);
+		if (tid <= 0 || proc_thread(p, tid))
+			continue;
+		struct thread *t = add_thread(p, tid);
+		if (seize(p, t) < 0) {
+			closedir(dir);
+			return -1;
+		}
+		added++;
+	}
+	closedir(dir);
+	return added;
+}
+
+int proc_seize_one(struct proc *p, struct thread **out)
+{
+	struct thread *t = proc_thread(p, p->pid);
+	if (!t) {
+		t = add_thread(p, p->pid);
+		if (seize(p, t) < 0)
+			return -1;
+	}
+	if (!t->gone && !t->stopped)
+		thread_wait_stop(p, t, NULL);
+	t = proc_thread(p, p->pid);
+	if (t->gone) {
+		/* The leader exited (a zombie leader with live threads): use any thread. */
+		if (proc_seize_all(p) < 0)
+			return -1;
+		for (size_t i = 0; i < p->nthreads; i++)
+			if (!p->threads[i]->gone) {
+				*out = p->threads[i];
+				return 0;
+			}
+		return err_set("process %d exited; nothing was changed", p->pid);
+	}
+	*out = t;
+	return 0;
+}
+
+int proc_seize_all(struct proc *p)
+{
+	for (;;) {
+		int added = seize_new_tasks(p);
+		if (added < 0)
+			return -1;
+		size_t before = p->nthreads;
+		wait_all_stopped(p);
+		if (added == 0 && p->nthreads == before)
+			break;
+	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (!p->threads[i]->gone)
+			return 0;
+	return err_set("process %d exited; nothing was changed", p->pid);
+}
+
+int proc_resume_all(struct proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (!t->seized || !t->stopped || t->gone)
+			continue;
+		if (ptrace(PTRACE_CONT, t->tid, 0, t->held_sig) != 0 && errno == ESRCH)
+			t->gone = true;
+		t->held_sig = 0;
+		t->stopped = false;
+	}
+	return 0;
+}
+
+int proc_interrupt_all(struct proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (t->seized && !t->stopped && !t->gone)
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
+				t->gone = true;
+	}
+	return proc_seize_all(p);
+}
+
+void proc_release(struct proc *p)
+{
+	/* A running tracee cannot be detached: stop them all first. */
+	bool running = false;
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->seized && !p->threads[i]->stopped && !p->threads[i]->gone)
+			running = true;
+	if (running) {
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct thread *t = p->threads[i];
+			if (t->seized && !t->stopped && !t->gone)
+				ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+		}
+		wait_all_stopped(p);
+	}
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (t->seized && !t->gone)
+			ptrace(PTRACE_DETACH, t->tid, 0, t->held_sig);
+		t->seized = false;
+		t->stopped = false;
+		t->held_sig = 0;
+	}
+}
+
+int thread_get_regs(struct thread *t, struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, regs) != 0)
+		return err_set_errno("cannot read the registers of thread %d", t->tid);
+	return 0;
+}
+
+int thread_set_regs(struct thread *t, const struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, regs) != 0)
+		return err_set_errno("cannot set the registers of thread %d", t->tid);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* Redirecting a function through its entry padding, atomically for a
+ * whole patch.
+ *
+ * Each replaced function F gets a slot in the patch's memory:
+ *
+ *     slot: cmpb $0, gate(%rip)   ; the patch's one gate byte
+ *           je   FROM             ; gate 0: the code callers reach today
+ *           jmp  TO               ; gate 1: the new version
+ *
+ * and the switch is three phases, all threads stopped:
+ *   1. F's padding := jmp slot   (means FROM while gate is 0: no change)
+ *   2. gate := 1                 (one byte: every function switches at once)
+ *   3. F's padding := jmp TO     (means what the gate says: no change)
+ * Stopped anywhere (SIGKILL included), the process runs either all old or
+ * all new code, and the gate byte says which.  Afterwards a call to F costs
+ * one direct jump.  Revert runs the phases backwards with FROM and TO
+ * swapped; a padding whose target is the old body gets its NOP back. */
+#ifndef SUTURE_RUNTIME_REDIRECT_H
+#define SUTURE_RUNTIME_REDIRECT_H
+
+#include "runtime/proc.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAD_LEN 5
+
+struct redirect {
+	uint64_t pad;           /* F's 5-byte entry padding */
+	uint8_t orig_pad[PAD_LEN];
+	uint64_t from, to;      /* gate 0 / gate 1 destinations */
+	uint64_t slot;
+};
+
+/* Offset of the entry padding in a function's first bytes (after an
+ * endbr64), or -1 when the function has none. */
+int entry_padding(const uint8_t *code, size_t size);
+/* Where a jump to a function with padding lands: past endbr64 and padding
+ * (those only matter for indirect calls and for patching it). */
+uint64_t skip_padding(uint64_t addr, const uint8_t *code, size_t size);
+
+/* The SLOT_SIZE bytes of a slot at address SLOT. */
+void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint64_t to);
+
+/* Points the padding at TARGET (the original NOP when TARGET is the body
+ * right after the padding). */
+int padding_point(struct proc *p, const struct redirect *r, uint64_t target);
+int gate_write(struct proc *p, uint64_t gate, uint8_t value);
+
+/* The three phases over N redirects, switching the gate to GATE_TO. */
+int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to);
+
+#endif

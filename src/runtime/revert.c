@@ -1,0 +1,150 @@
+/* suture revert, for one process: the switch of apply, backwards. */
+#include "runtime/runtime.h"
+#include "runtime/inject.h"
+#include "runtime/loader.h"
+#include "runtime/redirect.h"
+#include "runtime/transition.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_live(uint32_t s)
+{
+	return s == PS_LOADED || s == PS_APPLYING || s == PS_APPLIED || s == PS_REVERTING;
+}
+
+/* Where callers of PAD go once patch E is gone: the version of the
+ * newest older patch still applied, or the original body. */
+static uint64_t target_below(const struct state *st, const struct state_entry *e, uint64_t pad)
+{
+	uint64_t best = pad + PAD_LEN, best_seq = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_entry *o = &st->entries[i];
+		if (o->patch.state != PS_APPLIED || o->patch.seq >= e->patch.seq || o->patch.seq < best_seq)
+			continue;
+		for (uint32_t k = 0; k < o->patch.n_funcs; k++)
+			if (o->funcs[k].pad == pad) {
+				best = o->funcs[k].target;
+				best_seq = o->patch.seq;
+			}
+	}
+	return best;
+}
+
+/* A newer applied patch that redirects a function of E: E must wait. */
+static int refuse_stacked_above(struct proc *p, const struct state *st, const struct state_entry *e)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_entry *o = &st->entries[i];
+		if (!is_live(o->patch.state) || o->patch.seq <= e->patch.seq)
+			continue;
+		for (uint32_t k = 0; k < o->patch.n_funcs; k++)
+			for (uint32_t j = 0; j < e->patch.n_funcs; j++)
+				if (o->funcs[k].pad && o->funcs[k].pad == e->funcs[j].pad)
+					return err_set("patch '%s' cannot be reverted while patch '%s', applied after it, "
+						       "also replaces %s: revert '%s' first", e->patch.name,
+						       o->patch.name, e->funcs[j].name, o->patch.name);
+	}
+	(void)p;
+	return 0;
+}
+
+static int revert_entry(struct proc *p, struct state *st, struct state_entry *e, double timeout)
+{
+	if (refuse_stacked_above(p, st, e) < 0)
+		return -1;
+	struct thread *t;
+	if (proc_seize_one(p, &t) < 0)
+		return -1;
+	struct redirect *rd = xcalloc(e->patch.n_funcs + 1, sizeof *rd);
+	size_t nrd = 0;
+	for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
+		const struct state_func *sf = &e->funcs[k];
+		if (!sf->pad)
+			continue;
+		struct redirect *r = &rd[nrd++];
+		r->pad = sf->pad;
+		memcpy(r->orig_pad, sf->orig_pad, PAD_LEN);
+		r->from = target_below(st, e, sf->pad);
+		r->to = sf->target;
+		r->slot = sf->slot;
+		/* the slot's gate-0 branch must lead to what is below today (the
+		 * patch it was stacked on may have been replaced since) */
+		uint8_t slot[SLOT_SIZE];
+		slot_encode(slot, r->slot, e->patch.gate, r->from, r->to);
+		if (mem_write(p, r->slot, slot, 18) < 0) {
+			free(rd);
+			return -1;
+		}
+	}
+	struct busy_range busy = { e->patch.mem, e->patch.code_end, NULL };
+	char label[160];
+	snprintf(label, sizeof label, "the code of patch '%s'", e->patch.name);
+	busy.name = label;
+	/* which functions, for the message: one range per new function */
+	struct busy_range *ranges = xcalloc(e->patch.n_funcs + 2, sizeof *ranges);
+	size_t nranges = 0;
+	for (uint32_t k = 0; k < e->patch.n_funcs; k++)
+		if (e->funcs[k].new_addr)
+			ranges[nranges++] = (struct busy_range){ e->funcs[k].new_addr,
+				e->funcs[k].new_addr + e->funcs[k].new_size, e->funcs[k].name };
+	ranges[nranges++] = busy;
+	struct transition tr = {
+		.p = p, .model = (int)e->patch.model == CM_NONE ? CM_NONE : CM_STOP, .timeout = timeout,
+		.r = rd, .n = nrd, .gate = e->patch.gate, .gate_to = 0,
+		.busy = ranges, .nbusy = nranges, .entry = e,
+		.during = PS_REVERTING, .after = PS_REVERTED,
+	};
+	int rc = transition_run(&tr);
+	if (rc == 0) {
+		/* free the memory when no thread can still run in it */
+		struct unwinder *u = unwinder_new(p);
+		char *in_use = u ? threads_in(p, u, &busy, 1) : xstrdup("cannot unwind");
+		if (!in_use)
+			remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
+		free(in_use);
+		unwinder_free(u);
+	} else if (rc == TRANSITION_TIMEOUT && e->patch.state != PS_APPLIED) {
+		state_set(p, e, PS_APPLIED);
+	}
+	unwinder_free(tr.unwinder);
+	free(ranges);
+	free(rd);
+	return rc;
+}
+
+int runtime_revert(pid_t pid, const char *name, double timeout, bool quiet_missing)
+{
+	struct proc *p = proc_open(pid);
+	if (!p)
+		return -1;
+	struct state st;
+	int rc = state_read(p, &st);
+	if (rc < 0)
+		goto out;
+	bool any = false;
+	/* newest first */
+	for (size_t i = st.n; i-- > 0 && rc == 0;) {
+		struct state_entry *e = &st.entries[i];
+		if (!is_live(e->patch.state) || (name && strcmp(e->patch.name, name) != 0))
+			continue;
+		any = true;
+		rc = revert_entry(p, &st, e, timeout);
+	}
+	if (rc == 0 && !any) {
+		if (quiet_missing)
+			rc = RT_NOT_TARGET;
+		else if (name)
+			rc = err_set("process %d (%s) has no patch named '%s' applied; see 'suture status %d'",
+				     pid, p->comm, name, pid);
+		else
+			rc = err_set("process %d (%s) has no patch applied", pid, p->comm);
+	}
+out:
+	state_free(&st);
+	proc_close(p);
+	return rc;
+}

@@ -1,0 +1,114 @@
+/* The stop and none consistency models. */
+#include "runtime/transition.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct busy_check {
+	struct proc *p;
+	const struct busy_range *ranges;
+	size_t n;
+	struct buf msg;
+	pid_t last_tid;
+};
+
+static bool check_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
+{
+	struct busy_check *c = arg;
+	for (size_t i = 0; i < c->n; i++) {
+		if (pc < c->ranges[i].lo || pc >= c->ranges[i].hi)
+			continue;
+		if (c->last_tid == tid)
+			return true;
+		struct thread *t = proc_thread(c->p, tid);
+		buf_printf(&c->msg, "%sthread %d (%s) is in %s", c->msg.len ? "; " : "", tid,
+			   t ? t->comm : "?", c->ranges[i].name);
+		c->last_tid = tid;
+		return true;
+	}
+	return false;
+}
+
+char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n)
+{
+	struct busy_check c = { p, ranges, n, {0}, 0 };
+	if (unwinder_walk(u, check_frame, &c) < 0) {
+		buf_free(&c.msg);
+		return xstrdup(err_msg());
+	}
+	return c.msg.data;
+}
+
+/* A thread stopped in the middle of an entry padding (five 1-byte NOPs)
+ * would resume inside the jump we write there. */
+static char *threads_in_padding(struct transition *t)
+{
+	struct buf msg = {0};
+	for (size_t i = 0; i < t->p->nthreads; i++) {
+		struct thread *th = t->p->threads[i];
+		struct user_regs_struct regs;
+		if (th->gone || thread_get_regs(th, &regs) < 0)
+			continue;
+		for (size_t k = 0; k < t->n; k++)
+			if (regs.rip > t->r[k].pad && regs.rip < t->r[k].pad + PAD_LEN)
+				buf_printf(&msg, "%sthread %d (%s) is in an entry padding", msg.len ? "; " : "",
+					   th->tid, th->comm);
+	}
+	return msg.data;
+}
+
+int transition_run(struct transition *t)
+{
+	double deadline = now() + t->timeout;
+	char *busy = NULL;
+	for (;;) {
+		if (proc_seize_all(t->p) < 0)
+			return -1;
+		free(busy);
+		busy = threads_in_padding(t);
+		if (!busy && t->model == CM_STOP) {
+			if (!t->unwinder && !(t->unwinder = unwinder_new(t->p)))
+				return -1;
+			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy);
+			/* libdw walks a fresh /proc/PID/task list only once per attach */
+			unwinder_free(t->unwinder);
+			t->unwinder = NULL;
+		}
+		if (!busy)
+			break;
+		if (now() >= deadline) {
+			err_set("the switch could not happen within %g s: %s; nothing was changed "
+				"(retry with a longer --timeout, or when the process is idle)", t->timeout, busy);
+			free(busy);
+			return TRANSITION_TIMEOUT;
+		}
+		t->retries++;
+		/* let the process run a moment, then stop it again */
+		proc_resume_all(t->p);
+		struct timespec pause = { 0, 5 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+		if (!proc_alive(t->p)) {
+			free(busy);
+			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
+		}
+		if (proc_interrupt_all(t->p) < 0) {
+			free(busy);
+			return -1;
+		}
+	}
+	if (state_set(t->p, t->entry, t->during) < 0)
+		return -1;
+	if (redirect_switch(t->p, t->r, t->n, t->gate, t->gate_to) < 0)
+		return -1;
+	return state_set(t->p, t->entry, t->after);
+}

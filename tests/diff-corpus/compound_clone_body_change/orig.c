@@ -1,0 +1,8 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct big { int a, b, c, d, e[20]; };
+static __attribute__((noinline)) int usea(struct big *p, int k) { return p->a * k + p->b; }
+int api1(struct big *p) { return usea(p, 7) + 1; }
+int api2(struct big *p) { return usea(p, 7) + 2; }

@@ -1,0 +1,7 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ready;
+__attribute__((constructor)) static void setup(void) { ready = 1; }
+int api(void) { return ready; }

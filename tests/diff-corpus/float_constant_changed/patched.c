@@ -1,0 +1,6 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double area(double r) { return 3.14159265 * r * r; }
+double half(double x) { return x * 0.5; }

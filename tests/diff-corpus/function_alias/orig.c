@@ -1,0 +1,7 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int impl(int x) { return x + 1; }
+int alias_name(int) __attribute__((alias("impl")));
+int other(int x) { return x; }

@@ -1,0 +1,7 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hits;
+int api(int x) { hits++; return x; }
+int count(void) { return hits; }

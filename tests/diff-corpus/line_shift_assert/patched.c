@@ -1,0 +1,16 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <assert.h>
+/* A comment
+   that moves every line
+   below it. */
+int get(int *p, int i) {
+	assert(p != NULL);
+	return p[i];
+}
+int put(int *p, int i, int v) {
+	assert(i >= 0);
+	p[i] = v;
+	return v;
+}

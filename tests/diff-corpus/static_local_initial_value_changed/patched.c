@@ -1,0 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int next_id(void) { static int count = 20; return ++count; }

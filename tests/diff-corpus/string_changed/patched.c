@@ -1,0 +1,6 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void greet(const char *who) { printf("hello, %s\n", who); }
+void bye(const char *who) { printf("bye %s\n", who); }
