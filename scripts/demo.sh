@@ -1,19 +1,24 @@
 #!/bin/bash
 # The demo: builds suture and the kvd service (examples/kvd) with
 # suture-cc -fease-live-patching, starts it, talks to it, shows its bug
-# (SLOT 16 reads past the slot table and leaks the admin token) and what
-# suture-cc put into the program, then stops it cleanly.
+# (SLOT 16 reads past the slot table and leaks the admin token), makes a
+# patch from examples/kvd/fix.patch with suture diff, applies it to the
+# running service while a client stays connected, reverts and re-applies
+# it, shows what suture-cc put into the program, then stops it cleanly.
+# Everything is built in a temporary directory, removed at the end.
 #
 #   scripts/demo.sh [PORT]        (default 7070; as root on Debian 12)
 #
-# Each step is a function; later steps (patching kvd live) go between
-# show_the_bug and stop_service.
+# Each step is a function, called in order at the end of the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PORT=${1:-7070}
-KVD_DIR=$ROOT/examples/kvd
+KVD_SRC=$ROOT/examples/kvd
+WORK=$(mktemp -d /tmp/suture-demo.XXXXXX)
+KVD_DIR=$WORK/kvd
 KVD_PID=
+PATCH_FILE=
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -33,6 +38,7 @@ install_and_build() {
 
 build_service() {
 	step "2. build kvd with suture-cc -fease-live-patching"
+	cp -r "$KVD_SRC" "$KVD_DIR"
 	make -s -C "$KVD_DIR" clean
 	make -C "$KVD_DIR" CC="$ROOT/build/suture-cc" 2>&1 | sed 's/^/  /'
 }
@@ -72,8 +78,51 @@ show_the_bug() {
 	sed 's/^/    /' "$KVD_DIR/fix.patch"
 }
 
+make_the_patch() {
+	step "6. make the patch: build store.c again with fix.patch, diff the two objects"
+	cp -r "$KVD_SRC" "$WORK/fixed"
+	patch -s -d "$WORK/fixed" -p1 < "$KVD_SRC/fix.patch"
+	make -s -B -C "$WORK/fixed" CC="$ROOT/build/suture-cc" store.o
+	PATCH_FILE=$WORK/kvd-fix.o
+	echo "  \$ suture diff store.o fixed/store.o -o kvd-fix.o"
+	build/suture diff "$KVD_DIR/store.o" "$WORK/fixed/store.o" -o "$PATCH_FILE" | sed 's/^/  /'
+	echo "  \$ suture info kvd-fix.o"
+	build/suture info "$PATCH_FILE" | sed 's/^/  /'
+}
+
+# A client that stays connected across the patch: the service never restarts.
+client_says() {
+	local reply
+	printf '%s\n' "$*" >&"${CLIENT[1]}"
+	read -r -t 5 reply <&"${CLIENT[0]}"
+	printf '  > %-22s %s\n' "$*" "$reply"
+}
+
+patch_it_live() {
+	step "7. apply the patch to the running kvd (pid $KVD_PID), a client connected throughout"
+	coproc CLIENT { nc 127.0.0.1 "$PORT"; }
+	client_says SLOT 16
+	echo "  \$ suture apply --consistency stop $KVD_PID kvd-fix.o"
+	build/suture apply --consistency stop "$KVD_PID" "$PATCH_FILE" | sed 's/^/  /'
+	client_says SLOT 16
+	client_says SLOT 15
+	client_says GET user
+	echo "  same connection, same process (pid $KVD_PID, up $(ps -o etimes= -p "$KVD_PID" | tr -d ' ') s), its data kept."
+	echo "  \$ suture status $KVD_PID"
+	build/suture status "$KVD_PID" | sed 's/^/  /'
+}
+
+revert_and_reapply() {
+	step "8. revert it (the bug is back), then apply it again"
+	build/suture revert "$KVD_PID" kvd-fix | sed 's/^/  /'
+	client_says SLOT 16
+	build/suture apply --consistency stop "$KVD_PID" "$PATCH_FILE" | sed 's/^/  /'
+	client_says SLOT 16
+	client_says QUIT
+}
+
 show_what_suture_cc_kept() {
-	step "6. what suture-cc put into kvd"
+	step "9. what suture-cc put into kvd"
 	echo "  entry padding: one 5-byte NOP where store_slot starts"
 	objdump -d --no-show-raw-insn "$KVD_DIR/kvd" | awk '/<store_slot>:/{p=1} p&&NR>0{print "    " $0; if (++n==4) exit}'
 	echo "  unit records (.suture.units), one per source file; the first lines of each:"
@@ -81,7 +130,7 @@ show_what_suture_cc_kept() {
 }
 
 stop_service() {
-	step "7. stop kvd cleanly"
+	step "10. stop kvd cleanly"
 	kill -TERM "$KVD_PID"
 	wait "$KVD_PID" || true
 	KVD_PID=
@@ -93,6 +142,7 @@ cleanup() {
 		kill -TERM "$KVD_PID" 2>/dev/null || true
 		wait "$KVD_PID" 2>/dev/null || true
 	fi
+	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -101,5 +151,8 @@ build_service
 start_service
 use_service
 show_the_bug
+make_the_patch
+patch_it_live
+revert_and_reapply
 show_what_suture_cc_kept
 stop_service

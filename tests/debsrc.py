@@ -51,7 +51,7 @@ def private_apt_dir(workdir):
 def fetch_source(package, destdir):
     """Downloads and unpacks the source of PACKAGE into DESTDIR and returns
     the unpacked directory.  Reuses an earlier download in DESTDIR."""
-    destdir = pathlib.Path(destdir)
+    destdir = pathlib.Path(destdir).resolve()
     destdir.mkdir(parents=True, exist_ok=True)
     existing = [p for p in destdir.glob(f"{package}-*") if p.is_dir()]
     if existing:
