@@ -19,7 +19,7 @@ from conftest import run
 PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
           "-flive-patching=inline-clone", "-fpatchable-function-entry=5"]
-VARIANTS = ["ANSWER", "ANSWER2", "HELPER", "STATE", "LIBC", "UNDEFINED", "SLOW"]
+VARIANTS = ["ANSWER", "ANSWER2", "HELPER", "STATE", "LIBC", "UNDEFINED", "SLOW", "INNER", "OUTER"]
 
 
 def compile_unit(src, obj, extra=(), cc=None):
@@ -616,3 +616,15 @@ def test_deleted_and_replaced_executable(suture, ticker, start, tmp_path):
     swapped.write_bytes(b"not the program any more\n")
     apply(suture, t2.pid, ticker["ANSWER"])
     assert is_answer_patch(t2.next_values())
+
+
+def test_stack_through_patch_code(suture, ticker, start):
+    """A thread sleeps in the new inner() (patch memory: no unwind
+    information) called by outer(): stop cannot see below the patch's frame,
+    so it does not replace outer() under it, and says why."""
+    t = start(ticker["prog"], "-w")
+    run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["INNER"])])
+    time.sleep(0.05)   # the thread is in the new inner() now
+    r = apply(suture, t.pid, ticker["OUTER"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    assert "is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr

@@ -452,10 +452,12 @@ static int apply_loaded(struct apply *a)
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);
+	size_t nopaque;
+	struct busy_range *opaque = patch_code_ranges(&a->st, &nopaque);
 	struct transition tr = {
 		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
 		.r = rd, .n = nrd, .gate = e.patch.gate, .gate_to = 1,
-		.busy = busy, .nbusy = nbusy, .entry = &e,
+		.busy = busy, .nbusy = nbusy, .opaque = opaque, .nopaque = nopaque, .entry = &e,
 		.during = PS_APPLYING, .after = PS_APPLIED, .unwinder = u,
 	};
 	int rc = transition_run(&tr);
@@ -480,6 +482,7 @@ static int apply_loaded(struct apply *a)
 		proc_finish(a->p);
 	}
 	unwinder_free(tr.unwinder);
+	ranges_free(opaque, nopaque);
 	free(busy);
 	free(rd);
 	free(e.funcs);

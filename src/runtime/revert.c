@@ -105,13 +105,17 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		if (remote_call(p, t, e->patch.pre_unpatch, &ret) < 0) {
 			err_prefix("patch '%s': pre-unpatch callback", e->patch.name);
 			unwinder_free(u);
+			free(ranges);
 			free(rd);
 			return -1;
 		}
 	}
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(p);
+	size_t nopaque;
+	struct busy_range *opaque = patch_code_ranges(st, &nopaque);
 	struct transition tr = {
+		.opaque = opaque, .nopaque = nopaque,
 		.unwinder = u,
 		.p = p, .model = (int)e->patch.model == CM_NONE ? CM_NONE : CM_STOP, .timeout = timeout,
 		.r = rd, .n = nrd, .gate = e->patch.gate, .gate_to = 0,
@@ -124,7 +128,8 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		/* stop: no thread was in the patch's code before the switch, and
 		 * none can enter it after; none: look */
 		char *in_use = tr.model == CM_STOP ? NULL
-			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1) : xstrdup("cannot unwind");
+			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1, opaque, nopaque)
+			: xstrdup("cannot unwind");
 		free_memory = !in_use;
 		free(in_use);
 	}
@@ -137,6 +142,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);
+	ranges_free(opaque, nopaque);
 	free(ranges);
 	free(rd);
 	return rc;

@@ -18,6 +18,8 @@ struct busy_check {
 	struct proc *p;
 	const struct busy_range *ranges;
 	size_t n;
+	const struct busy_range *opaque;
+	size_t nopaque;
 	struct buf msg;
 	pid_t last_tid;
 };
@@ -39,10 +41,50 @@ static bool check_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
 	return false;
 }
 
-char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n)
+struct busy_range *patch_code_ranges(const struct state *st, size_t *n)
 {
-	struct busy_check c = { p, ranges, n, {0}, 0 };
-	if (unwinder_walk(u, check_frame, &c) < 0) {
+	struct busy_range *r = xcalloc(st->n + 1, sizeof *r);
+	*n = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_patch *sp = &st->entries[i].patch;
+		/* replaced patches under `none` keep their memory */
+		if (sp->state == PS_REVERTED || !sp->mem)
+			continue;
+		r[(*n)++] = (struct busy_range){ sp->mem, sp->code_end,
+						 xasprintf("the code of patch '%s'", sp->name) };
+	}
+	return r;
+}
+
+void ranges_free(struct busy_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)r[i].name);
+	free(r);
+}
+
+/* A walk cut short in a patch's code: what lies below is unknown. */
+static void check_end(pid_t tid, uint64_t last_pc, bool cut_short, void *arg)
+{
+	struct busy_check *c = arg;
+	if (!cut_short || c->last_tid == tid)
+		return;
+	for (size_t i = 0; i < c->nopaque; i++) {
+		if (last_pc < c->opaque[i].lo || last_pc >= c->opaque[i].hi)
+			continue;
+		struct thread *t = proc_thread(c->p, tid);
+		buf_printf(&c->msg, "%sthread %d (%s) is in %s, whose callers cannot be unwound",
+			   c->msg.len ? "; " : "", tid, t ? t->comm : "?", c->opaque[i].name);
+		c->last_tid = tid;
+		return;
+	}
+}
+
+char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n,
+		 const struct busy_range *opaque, size_t nopaque)
+{
+	struct busy_check c = { p, ranges, n, opaque, nopaque, {0}, 0 };
+	if (unwinder_walk(u, check_frame, check_end, &c) < 0) {
 		buf_free(&c.msg);
 		return xstrdup(err_msg());
 	}
@@ -83,7 +125,7 @@ int transition_run(struct transition *t)
 		free(busy);
 		busy = threads_in_padding(t);
 		if (!busy && t->model == CM_STOP)
-			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy);
+			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy, t->opaque, t->nopaque);
 		if (!busy)
 			break;
 		if (now() >= deadline) {

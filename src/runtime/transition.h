@@ -31,11 +31,21 @@ struct transition {
 	uint8_t gate_to;
 	const struct busy_range *busy;
 	size_t nbusy;
+	/* code without unwind information (the patches in the process): a
+	 * stack walk that ends there cannot tell what lies below, so the
+	 * thread counts as busy */
+	const struct busy_range *opaque;
+	size_t nopaque;
 	struct state_entry *entry;
 	enum patch_state during, after;
 	struct unwinder *unwinder;      /* made beforehand, reused */
 	int retries;                    /* out: how many times it waited */
 };
+
+/* The code of every patch whose memory may still be mapped in the
+ * process (named "the code of patch 'NAME'"); free with ranges_free. */
+struct busy_range *patch_code_ranges(const struct state *st, size_t *n);
+void ranges_free(struct busy_range *r, size_t n);
 
 /* 0 switched; TRANSITION_TIMEOUT (error set, naming the threads); -1 error.
  * The threads stay stopped on return. */
@@ -43,6 +53,7 @@ int transition_run(struct transition *t);
 
 /* The threads with a frame in RANGES; NULL when none.  Message form:
  * "thread 12 (worker) is in slow_work; ...". */
-char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n);
+char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n,
+		 const struct busy_range *opaque, size_t nopaque);
 
 #endif

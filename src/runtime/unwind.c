@@ -119,6 +119,9 @@ struct walk {
 	void *arg;
 	pid_t tid;
 	int depth;
+	walk_end_fn end;
+	uint64_t last_pc;
+	bool stopped_by_fn;
 };
 
 static int frame_cb(Dwfl_Frame *frame, void *arg)
@@ -132,8 +135,11 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 	/* a return address points after the call: look at the call itself */
 	if (!activation && pc > 0)
 		pc--;
-	if (w->fn(w->tid, pc, innermost, w->arg) || w->depth > 512)
+	w->last_pc = pc;
+	if (w->fn(w->tid, pc, innermost, w->arg) || w->depth > 512) {
+		w->stopped_by_fn = true;
 		return DWARF_CB_ABORT;
+	}
 	return DWARF_CB_OK;
 }
 
@@ -142,9 +148,13 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	struct walk *w = arg;
 	w->tid = dwfl_thread_tid(thread);
 	w->depth = 0;
+	w->last_pc = 0;
+	w->stopped_by_fn = false;
 	/* an unwinding error ends this thread's walk; the frames seen so far
 	 * were reported (an anonymous-memory frame, e.g. a patch, is the last) */
-	dwfl_thread_getframes(thread, frame_cb, w);
+	int rc = dwfl_thread_getframes(thread, frame_cb, w);
+	if (w->end && !w->stopped_by_fn)
+		w->end(w->tid, w->last_pc, rc == -1, w->arg);
 	return DWARF_CB_OK;
 }
 
@@ -169,15 +179,15 @@ void unwinder_warm(struct unwinder *u, pid_t tid)
 {
 	if (attach(u) < 0)
 		return;
-	struct walk w = { ignore_frame, NULL, tid, 0 };
+	struct walk w = { .fn = ignore_frame, .tid = tid };
 	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &w);
 }
 
-int unwinder_walk(struct unwinder *u, frame_fn fn, void *arg)
+int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg)
 {
 	if (attach(u) < 0)
 		return -1;
-	struct walk w = { fn, arg, 0, 0 };
+	struct walk w = { .fn = fn, .arg = arg, .end = end };
 	if (dwfl_getthreads(u->dwfl, thread_cb, &w) != 0 && dwfl_errno() != 0)
 		return err_set("cannot unwind the threads of process %d (%s)", u->p->pid, dwfl_errmsg(-1));
 	return 0;

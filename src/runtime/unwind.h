@@ -11,6 +11,10 @@
 
 /* Called for each frame; return true to stop unwinding that thread. */
 typedef bool (*frame_fn)(pid_t tid, uint64_t pc, bool innermost, void *arg);
+/* Called after a thread's walk that FRAME_FN did not stop: LAST_PC is its
+ * outermost frame seen, CUT_SHORT says the walk ended in an error (no
+ * unwind information there) rather than at the start of the stack. */
+typedef void (*walk_end_fn)(pid_t tid, uint64_t last_pc, bool cut_short, void *arg);
 
 struct unwinder;
 
@@ -20,7 +24,7 @@ struct unwinder *unwinder_new(struct proc *p);
  * unwind tables of the objects it runs in before the other threads stop. */
 void unwinder_warm(struct unwinder *u, pid_t tid);
 /* Walks every thread's stack (all threads must be stopped). */
-int unwinder_walk(struct unwinder *u, frame_fn fn, void *arg);
+int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
 void unwinder_free(struct unwinder *u);
 
 #endif

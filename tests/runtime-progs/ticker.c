@@ -8,7 +8,8 @@
  *     -b    one more thread that sits in slow() until SIGUSR1
  *     -x S  exit after S seconds
  *     -c    one more thread that keeps creating short-lived threads, each
- *           calling answer() once (threads are born during apply) */
+ *           calling answer() once (threads are born during apply)
+ *     -w    one more thread that loops calling outer(), which sleeps in inner() */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -155,6 +156,33 @@ static void *spawner(void *arg)
 	return NULL;
 }
 
+__attribute__((noinline)) void inner(void)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+#ifdef PATCH_INNER
+	naps++;
+#endif
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void outer(void)
+{
+	inner();
+#ifdef PATCH_OUTER
+	naps += 2;
+#endif
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *outer_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		outer();
+	return NULL;
+}
+
 static void *slow_thread(void *arg)
 {
 	(void)arg;
@@ -165,7 +193,7 @@ static void *slow_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-	int threads = 0, exit_after = 0, busy = 0, churn = 0;
+	int threads = 0, exit_after = 0, busy = 0, churn = 0, nested = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
 			threads = atoi(argv[++i]);
@@ -175,6 +203,8 @@ int main(int argc, char **argv)
 			busy = 1;
 		else if (strcmp(argv[i], "-c") == 0)
 			churn = 1;
+		else if (strcmp(argv[i], "-w") == 0)
+			nested = 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGUSR1, on_usr1);
@@ -187,6 +217,8 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, slow_thread, NULL);
 	if (churn)
 		pthread_create(&t, NULL, spawner, NULL);
+	if (nested)
+		pthread_create(&t, NULL, outer_thread, NULL);
 	printf("ready\n");
 	time_t start = time(NULL);
 	for (int i = 0;; i++) {
