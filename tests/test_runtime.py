@@ -626,5 +626,9 @@ def test_stack_through_patch_code(suture, ticker, start):
     run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["INNER"])])
     time.sleep(0.05)   # the thread is in the new inner() now
     r = apply(suture, t.pid, ticker["OUTER"], "--timeout", "0.3", check=False)
+    # (without the rule, the first try would switch: exit 0)
     assert r.returncode == 4, r.stderr
-    assert "is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr
+    # the thread sleeps in the new inner() nearly all the time; rarely the
+    # last try catches it in outer() itself
+    assert ("is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr
+            or "is in outer" in r.stderr), r.stderr
