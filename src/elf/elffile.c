@@ -45,31 +45,43 @@ static int elf_file_init(struct elf_file *ef)
 	return 0;
 }
 
+/* A new elf_file for PATH (or NAME), with no ELF handle yet. */
+static struct elf_file *elf_file_new(const char *path)
+{
+	struct elf_file *ef = xcalloc(1, sizeof *ef);
+	ef->path = xstrdup(path);
+	ef->fd = -1;
+	return ef;
+}
+
+/* Takes the libelf handle (NULL when elf_begin/elf_memory failed), checks
+ * it and returns EF; on failure closes EF and returns NULL. */
+static struct elf_file *elf_file_finish(struct elf_file *ef, Elf *elf)
+{
+	ef->elf = elf;
+	if (!elf)
+		err_set("%s: cannot read as ELF (%s)", ef->path, elf_errmsg(-1));
+	if (!elf || elf_file_init(ef) < 0) {
+		elf_file_close(ef);
+		return NULL;
+	}
+	return ef;
+}
+
 struct elf_file *elf_file_open(const char *path)
 {
 	if (!libelf_ready()) {
 		err_set("libelf is too old for this program");
 		return NULL;
 	}
-	struct elf_file *ef = xcalloc(1, sizeof *ef);
-	ef->path = xstrdup(path);
+	struct elf_file *ef = elf_file_new(path);
 	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ef->fd < 0) {
 		err_set_errno("cannot open %s", path);
 		elf_file_close(ef);
 		return NULL;
 	}
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
-	if (!ef->elf) {
-		err_set("%s: cannot read as ELF (%s)", path, elf_errmsg(-1));
-		elf_file_close(ef);
-		return NULL;
-	}
-	if (elf_file_init(ef) < 0) {
-		elf_file_close(ef);
-		return NULL;
-	}
-	return ef;
+	return elf_file_finish(ef, elf_begin(ef->fd, ELF_C_READ_MMAP, NULL));
 }
 
 struct elf_file *elf_file_open_memory(const char *name, void *image, size_t size)
@@ -78,20 +90,7 @@ struct elf_file *elf_file_open_memory(const char *name, void *image, size_t size
 		err_set("libelf is too old for this program");
 		return NULL;
 	}
-	struct elf_file *ef = xcalloc(1, sizeof *ef);
-	ef->path = xstrdup(name);
-	ef->fd = -1;
-	ef->elf = elf_memory(image, size);
-	if (!ef->elf) {
-		err_set("%s: cannot read as ELF (%s)", name, elf_errmsg(-1));
-		elf_file_close(ef);
-		return NULL;
-	}
-	if (elf_file_init(ef) < 0) {
-		elf_file_close(ef);
-		return NULL;
-	}
-	return ef;
+	return elf_file_finish(elf_file_new(name), elf_memory(image, size));
 }
 
 void elf_file_close(struct elf_file *ef)

@@ -96,6 +96,24 @@ static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, uint6
 	return thread_set_regs(t, &saved);
 }
 
+/* REGS := SAVED, set up to run system call NR with ARGS at the syscall
+ * instruction AT.  orig_rax -1 keeps the kernel from treating the borrowed
+ * thread's interrupted call as one to restart. */
+static void load_syscall(struct user_regs_struct *regs, const struct user_regs_struct *saved,
+			 long nr, const long args[6], uint64_t at)
+{
+	*regs = *saved;
+	regs->rax = (unsigned long)nr;
+	regs->orig_rax = (unsigned long)-1;
+	regs->rdi = (unsigned long)args[0];
+	regs->rsi = (unsigned long)args[1];
+	regs->rdx = (unsigned long)args[2];
+	regs->r10 = (unsigned long)args[3];
+	regs->r8 = (unsigned long)args[4];
+	regs->r9 = (unsigned long)args[5];
+	regs->rip = at;
+}
+
 static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
 {
 	if (find_syscall_insn(p) < 0)
@@ -103,16 +121,7 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 	struct user_regs_struct saved, regs;
 	if (thread_get_regs(t, &saved) < 0)
 		return -1;
-	regs = saved;
-	regs.rax = (unsigned long)nr;
-	regs.orig_rax = (unsigned long)-1;
-	regs.rdi = (unsigned long)args[0];
-	regs.rsi = (unsigned long)args[1];
-	regs.rdx = (unsigned long)args[2];
-	regs.r10 = (unsigned long)args[3];
-	regs.r8 = (unsigned long)args[4];
-	regs.r9 = (unsigned long)args[5];
-	regs.rip = p->syscall_insn;
+	load_syscall(&regs, &saved, nr, args, p->syscall_insn);
 	if (thread_set_regs(t, &regs) < 0)
 		return -1;
 	for (;;) {
@@ -126,16 +135,7 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 		if (regs.rip == p->syscall_insn + 2)
 			break;
 		/* a pending interrupt or signal stop came first: step again */
-		regs = saved;
-		regs.rax = (unsigned long)nr;
-		regs.orig_rax = (unsigned long)-1;
-		regs.rdi = (unsigned long)args[0];
-		regs.rsi = (unsigned long)args[1];
-		regs.rdx = (unsigned long)args[2];
-		regs.r10 = (unsigned long)args[3];
-		regs.r8 = (unsigned long)args[4];
-		regs.r9 = (unsigned long)args[5];
-		regs.rip = p->syscall_insn;
+		load_syscall(&regs, &saved, nr, args, p->syscall_insn);
 		if (thread_set_regs(t, &regs) < 0)
 			return -1;
 	}

@@ -75,6 +75,8 @@ int thread_wait_stop(struct proc *p, struct thread *t, int *status);
 int thread_wait(struct proc *p, struct thread *t, int *status, bool trap_is_ours);
 struct thread *proc_thread(struct proc *p, pid_t tid);
 /* True when the process (its leader) still exists. */
+/* Is PID a process that has not exited (not a zombie)? */
+bool pid_is_running(pid_t pid);
 bool proc_alive(struct proc *p);
 
 int thread_get_regs(struct thread *t, struct user_regs_struct *regs);

@@ -133,18 +133,24 @@ static struct thread *add_thread(struct proc *p, pid_t tid)
 	return t;
 }
 
-bool proc_alive(struct proc *p)
+bool pid_is_running(pid_t pid)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	size_t len;
 	char *stat = read_whole_file(path, &len);
 	if (!stat)
 		return false;
+	/* the state letter follows the ")" that ends the command name */
 	char *c = strrchr(stat, ')');
 	bool alive = c && c[1] == ' ' && c[2] != 'Z' && c[2] != 'X';
 	free(stat);
 	return alive;
+}
+
+bool proc_alive(struct proc *p)
+{
+	return pid_is_running(p->pid);
 }
 
 static bool proc_holds_any(struct proc *p)

@@ -1,6 +1,7 @@
 /* suture status: the record of patches read back from a process, and the
  * list of processes for --all. */
 #include "runtime/runtime.h"
+#include "runtime/proc.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -90,16 +91,7 @@ bool runtime_maps_target(pid_t pid, const struct patch_file *pf)
 
 bool runtime_pid_usable(pid_t pid)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	size_t len;
-	char *stat = read_whole_file(path, &len);
-	if (!stat)
-		return false;
-	char *c = strrchr(stat, ')');
-	bool alive = c && c[1] == ' ' && c[2] != 'Z' && c[2] != 'X';
-	free(stat);
-	return alive;
+	return pid_is_running(pid);
 }
 
 bool runtime_has_state(pid_t pid)
