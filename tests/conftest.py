@@ -39,3 +39,20 @@ def run(cmd, check=True, **kw):
             f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+def output_across_apply(suture, program, patch, tmp_path, consistency="stop"):
+    """Runs PROGRAM, applies PATCH to it half a second in, lets it run half
+    a second more, kills it and returns everything it printed."""
+    import time
+    out = tmp_path / "program-output.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(program)], stdout=sink)
+    try:
+        time.sleep(0.5)
+        run([suture, "apply", "--consistency", consistency, str(proc.pid), str(patch)])
+        time.sleep(0.5)
+    finally:
+        proc.kill()
+        proc.wait()
+    return out.read_text()

@@ -3,7 +3,6 @@ clients at once, shows its bug, and examples/kvd/fix.patch fixes it."""
 import shutil
 import socket
 import subprocess
-import time
 
 import pytest
 

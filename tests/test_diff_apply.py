@@ -5,7 +5,7 @@ import json
 import subprocess
 import time
 
-from conftest import run
+from conftest import output_across_apply, run
 from diffutil import SUTURE_CC
 
 PROGRAM = r"""
@@ -135,17 +135,8 @@ def test_jump_tables_computed_gotos_and_strings_apply(tmp_path, suture):
                              str(tmp_path / "fixed.o"), "-o", str(patch)]).stdout)
     assert sorted(f["name"] for f in report["functions"]) == ["classify", "run", "work"]
 
-    out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(tmp_path / "prog")], stdout=sink)
-    try:
-        time.sleep(0.5)
-        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
-        time.sleep(0.5)
-    finally:
-        proc.kill()
-        proc.wait()
-    lines = [line for line in out.read_text().splitlines() if " calls " in line]
+    printed = output_across_apply(suture, tmp_path / "prog", patch, tmp_path)
+    lines = [line for line in printed.splitlines() if " calls " in line]
     first = next(i for i, line in enumerate(lines) if " run -2 " in line)
     assert first > 0
     old, new = lines[:first], lines[first + 1:]

@@ -2,7 +2,6 @@
 binutils accept and `suture info` reads; damaged files are refused."""
 import json
 import pathlib
-import subprocess
 
 import pytest
 

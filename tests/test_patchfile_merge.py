@@ -3,12 +3,10 @@ into one patch for the program (what `suture build` does), applied to the
 running program."""
 import json
 import re
-import subprocess
-import time
 
 import pytest
 
-from conftest import BUILD, ROOT, run
+from conftest import output_across_apply, BUILD, ROOT, run
 from diffutil import SUTURE_CC
 
 A = r"""
@@ -76,17 +74,8 @@ def test_parts_of_two_units_merge_and_apply(tmp_path, suture, merge_parts):
     assert {"name": "hits", "file": "a.c", "object": 0} in info["symbols"]
     run(["ld", "-r", str(patch), "-o", str(tmp_path / "l.o")])
 
-    out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(tmp_path / "prog")], stdout=sink)
-    try:
-        time.sleep(0.5)
-        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
-        time.sleep(0.5)
-    finally:
-        proc.kill()
-        proc.wait()
-    values = [tuple(map(int, line.split())) for line in out.read_text().splitlines()
+    printed = output_across_apply(suture, tmp_path / "prog", patch, tmp_path)
+    values = [tuple(map(int, line.split())) for line in printed.splitlines()
               if len(line.split()) == 2]
     # before: (i-1) + 2(i+1) = 3i+1; after: (i-2) + 2(i+1000) = 3i+1998
     old = [v for v in values if v[1] == 3 * v[0] + 1]
