@@ -174,7 +174,7 @@ def test_apply_status_revert(suture, ticker, start):
     assert [f["name"] for f in p["functions"]] == ["answer"]
     text = run([suture, "status", str(t.pid)]).stdout
     assert "answer: applied (stop)" in text
-    assert f"/memfd:suture-state" in pathlib.Path(f"/proc/{t.pid}/maps").read_text()
+    assert "/memfd:suture-state" in pathlib.Path(f"/proc/{t.pid}/maps").read_text()
 
     r = run([suture, "revert", str(t.pid), "answer"])
     assert "reverted 'answer'" in r.stdout

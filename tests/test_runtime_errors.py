@@ -100,7 +100,7 @@ def test_patch_for_another_build(suture, ticker, start, tmp_path):
     """A program whose answer() adds 5: the patch's old bytes do not match."""
     other = build(suture, tmp_path / "other", extra=["-DORIG_ADD=5"], variants=[])
     t = start(other["prog"])
-    line = refused(suture, t, other["prog"],
+    refused(suture, t, other["prog"],
                    ["apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])],
                    "function 'answer'", "differs from what the patch expects at +0x",
                    "the patch is for another build")
