@@ -171,6 +171,8 @@ size_t piece_parent_len(const char *name)
 	return strlen(name);
 }
 
+static int parse_dump_line(struct graph *g, char *line, const char *where, size_t lineno);
+
 /* Splits LINE on ';' into at most MAX fields (pointers into a copy). */
 static size_t split_fields(char *line, char **fields, size_t max)
 {
@@ -184,7 +186,15 @@ static size_t split_fields(char *line, char **fields, size_t max)
 	return n;
 }
 
-static int add_dump_line(struct graph *g, char *line, const char *where, size_t lineno)
+int graph_add_dump_line(struct graph *g, const char *text, const char *where, size_t lineno)
+{
+	char *line = xstrdup(text);
+	int ret = parse_dump_line(g, line, where, lineno);
+	free(line);
+	return ret;
+}
+
+static int parse_dump_line(struct graph *g, char *line, const char *where, size_t lineno)
 {
 	char *f[12];
 	if (str_starts_with(line, "Callgraph clone;")) {
@@ -225,7 +235,7 @@ int graph_add_dump(struct graph *g, const char *text, const char *where)
 		line.len = 0;
 		buf_add(&line, p, len);
 		lineno++;
-		ret = add_dump_line(g, line.data, where, lineno);
+		ret = parse_dump_line(g, line.data, where, lineno);
 		p += len + (nl ? 1 : 0);
 	}
 	buf_free(&line);

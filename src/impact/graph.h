@@ -61,6 +61,8 @@ void graph_add_ref(struct graph *g, int caller, int callee);
 /* Adds the lines of one -fdump-ipa-clones dump.  WHERE names its origin
  * for messages.  Returns 0, or -1 with err_set() on a malformed line. */
 int graph_add_dump(struct graph *g, const char *text, const char *where);
+/* Same for one line (LINENO for messages). */
+int graph_add_dump_line(struct graph *g, const char *line, const char *where, size_t lineno);
 
 /* The function a piece belongs to: "f.cold" -> "f", "f.part.0.cold" ->
  * "f.part.0".  Returns the length of the parent's name within NAME. */

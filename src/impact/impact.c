@@ -1,9 +1,9 @@
 /* impact_print_lists(): read a build, compute its impacted lists, print. */
 #include "impact/impact.h"
+#include "cc/unit_record.h"
 #include "impact/code.h"
 #include "impact/graph.h"
 #include "impact/lists.h"
-#include "impact/units.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -40,6 +40,16 @@ static bool is_elf_file(const char *path)
 	return got == 4 && memcmp(magic, "\177ELF", 4) == 0;
 }
 
+static int add_unit_dump(struct graph *g, const char *path, const struct unit_record *u)
+{
+	char *where = xasprintf("%s (unit %s)", path, u->source ? u->source : "?");
+	int ret = 0;
+	for (size_t i = 0; ret == 0 && i < u->n_ipa_clones; i++)
+		ret = graph_add_dump_line(g, u->ipa_clones[i], where, i + 1);
+	free(where);
+	return ret;
+}
+
 /* Reads an ELF file's unit records and code.  *N_UNITS gets the number of
  * records it holds. */
 static int read_elf_file(struct graph *g, const char *path, size_t *n_units)
@@ -47,18 +57,14 @@ static int read_elf_file(struct graph *g, const char *path, size_t *n_units)
 	struct elf_file *ef = elf_file_open(path);
 	if (!ef)
 		return -1;
-	struct unit_list units = {0};
-	int ret = units_read_elf(ef, &units);
-	*n_units = ret > 0 ? (size_t)ret : 0;
-	for (size_t i = 0; ret >= 0 && i < units.n; i++) {
-		const char *src = units.units[i].source ? units.units[i].source : "?";
-		char *where = xasprintf("%s (unit %s)", path, src);
-		ret = graph_add_dump(g, units.units[i].ipa_clones, where);
-		free(where);
-	}
+	struct unit_records units = {0};
+	int ret = unit_records_read(ef, &units);
+	*n_units = units.n_units;
+	for (size_t i = 0; ret >= 0 && i < units.n_units; i++)
+		ret = add_unit_dump(g, path, &units.units[i]);
 	if (ret >= 0)
 		ret = code_add_file(g, ef);
-	units_free(&units);
+	unit_records_free(&units);
 	elf_file_close(ef);
 	return ret < 0 ? -1 : 0;
 }
