@@ -6,7 +6,8 @@ set -eu
 PACKAGES="gcc make meson ninja-build pkg-config binutils elfutils
 libelf-dev libdw-dev libcapstone-dev
 python3 python3-pytest python3-pytest-xdist
-dpkg-dev xz-utils patch file procps netcat-openbsd"
+dpkg-dev xz-utils patch file procps netcat-openbsd
+csmith"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -1,0 +1,223 @@
+"""The recompilation oracle: is every function that changes when F's body
+changes in F's impacted list?
+
+For a code base: put a hook at the start of every function's body (see
+oracle_hook.h), build every unit once with no function under test (the
+base), take the impacted lists from `suture impact --json`, then for each
+function F rebuild its unit with F under test and compare the two objects'
+functions (objdump -dr: bytes, relocations shown by name).  Every function
+whose code differs must be F, or in F's list.
+"""
+import hashlib
+import json
+import os
+import pathlib
+import re
+import subprocess
+
+HERE = pathlib.Path(__file__).resolve().parent
+LEVELS = ["none", "only-inline-static", "inline", "inline-clone"]
+
+
+def _skip_preprocessor_line(text, i):
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] == "\n":
+            i += 2
+        elif text[i] == "\n":
+            return i
+        else:
+            i += 1
+    return i
+
+
+def _tokens(text):
+    """Yields (position, token) for C text: identifiers, numbers and single
+    punctuation characters; comments, literals and preprocessor lines are
+    skipped."""
+    i, n = 0, len(text)
+    line_start = True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line_start = True
+            i += 1
+            continue
+        if c in " \t\r\f\v":
+            i += 1
+            continue
+        if c == "#" and line_start:
+            i = _skip_preprocessor_line(text, i)
+            continue
+        line_start = False
+        if text.startswith("//", i):
+            i = text.find("\n", i)
+            i = n if i < 0 else i
+        elif text.startswith("/*", i):
+            i = text.find("*/", i + 2)
+            i = n if i < 0 else i + 2
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif c.isalnum() or c == "_":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            yield i, text[i:j]
+            i = j
+        else:
+            yield i, c
+            i += 1
+
+
+def insert_hooks(text, first_number):
+    """Puts SUTURE_ORACLE_HOOK(N); after the opening brace of every
+    function definition.  Returns (new text, [(N, function name)])."""
+    depth = 0
+    since_decl = []          # tokens at depth 0 since the last ; or }
+    inserts = []
+    functions = []
+    for pos, tok in _tokens(text):
+        if depth == 0 and tok == "{":
+            toks = [t for _, t in since_decl]
+            if toks and toks[-1] == ")" and "=" not in toks:
+                name = _declared_name(toks)
+                if name:
+                    number = first_number + len(functions)
+                    functions.append((number, name))
+                    inserts.append((pos + 1, f" SUTURE_ORACLE_HOOK({number});"))
+            since_decl = []
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                since_decl = []
+        elif depth == 0:
+            if tok == ";":
+                since_decl = []
+            else:
+                since_decl.append((pos, tok))
+    for pos, hook in reversed(inserts):
+        text = text[:pos] + hook + text[pos:]
+    return text, functions
+
+
+def _declared_name(toks):
+    """The identifier before the parameter list that ends TOKS."""
+    depth = 0
+    for k in range(len(toks) - 1, -1, -1):
+        if toks[k] == ")":
+            depth += 1
+        elif toks[k] == "(":
+            depth -= 1
+            if depth == 0:
+                name = toks[k - 1] if k > 0 else ""
+                return name if re.fullmatch(r"[A-Za-z_]\w*", name) else None
+    return None
+
+
+def object_functions(path):
+    """{function: normalised code} of an object, pieces (f.cold) folded into
+    their function."""
+    out = subprocess.run(["objdump", "-dr", "-w", str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    funcs = {}
+    current = None
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            current = re.sub(r"\.cold(\.\d+)?$", "", m.group(1))
+            funcs.setdefault(current, [])
+            continue
+        if current and line.strip() and not line.startswith("Disassembly"):
+            funcs[current].append(line.strip())
+    return {name: "\n".join(lines) for name, lines in funcs.items()}
+
+
+class CodeBase:
+    """Sources with hooks, ready to build at a level."""
+
+    def __init__(self, name, sources, workdir, cflags=(), include_dirs=()):
+        self.name = name
+        self.workdir = pathlib.Path(workdir)
+        self.cflags = list(cflags)
+        self.include_dirs = [str(self.workdir)] + [str(d) for d in include_dirs]
+        self.units = []          # (hooked source path, [(N, name)])
+        number = 0
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for src in sources:
+            src = pathlib.Path(src)
+            text, funcs = insert_hooks(src.read_text(errors="replace"), number)
+            number += len(funcs)
+            dest = self.workdir / src.name
+            dest.write_text(text)
+            self.units.append((dest, funcs))
+            self.include_dirs.append(str(src.parent))
+
+    def functions(self):
+        return [(unit, number, name) for unit, (_, funcs) in enumerate(self.units)
+                for number, name in funcs]
+
+    def compile(self, suture_cc, unit, level, target, out):
+        src = self.units[unit][0]
+        cmd = [suture_cc, "-O2", f"-fease-live-patching={level}",
+               "-include", str(HERE / "oracle_hook.h"), f"-DSUTURE_ORACLE_TARGET={target}",
+               *[f"-I{d}" for d in self.include_dirs], *self.cflags,
+               "-c", str(src), "-o", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+
+
+def sample(functions, count):
+    """A deterministic sample of COUNT functions (all when count is None)."""
+    if count is None or count >= len(functions):
+        return functions
+    key = lambda f: hashlib.sha1(f"{f[2]}/{f[1]}".encode()).hexdigest()
+    return sorted(sorted(functions, key=key)[:count], key=lambda f: f[1])
+
+
+def run_oracle(suture, suture_cc, base, level, count=None):
+    """Runs the oracle over a sample of BASE's functions at LEVEL.  Returns
+    a dict of figures and the misses."""
+    build = base.workdir / f"build-{level}"
+    build.mkdir(exist_ok=True)
+    base_objs = []
+    for unit in range(len(base.units)):
+        obj = build / f"unit{unit}.base.o"
+        base.compile(suture_cc, unit, level, -1, obj)
+        base_objs.append(obj)
+    report = subprocess.run([suture, "impact", "--json", *map(str, base_objs)],
+                            check=True, capture_output=True, text=True).stdout
+    lists = {f["function"]: [m["name"] for m in f["impacted"]]
+             for f in json.loads(report)["functions"]}
+    base_code = [object_functions(o) for o in base_objs]
+    tried, misses, list_total, changed_total = 0, [], 0, 0
+    for unit, number, name in sample(base.functions(), count):
+        obj = build / f"unit{unit}.f{number}.o"
+        base.compile(suture_cc, unit, level, number, obj)
+        new_code = object_functions(obj)
+        os.unlink(obj)
+        old_code = base_code[unit]
+        changed = {f for f in set(old_code) | set(new_code)
+                   if old_code.get(f) != new_code.get(f)}
+        listed = set(lists.get(name, []))
+        missing = sorted(changed - listed - {name})
+        if missing:
+            misses.append((name, missing))
+        tried += 1
+        list_total += len(listed)
+        changed_total += len(changed - {name})
+    return {
+        "codebase": base.name, "level": level, "tried": tried, "misses": misses,
+        "avg_list": list_total / tried if tried else 0.0,
+        "avg_changed": changed_total / tried if tried else 0.0,
+    }
+
+
+def format_result(r):
+    return (f"{r['codebase']:<10} {r['level']:<18} tried {r['tried']:4d}  "
+            f"misses {len(r['misses'])}  avg list {r['avg_list']:.2f}  "
+            f"avg changed {r['avg_changed']:.2f}")
