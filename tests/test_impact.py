@@ -2,6 +2,7 @@
 makes, with the exact lists a patch author must get (tests/impact-corpus/)."""
 import json
 import pathlib
+import sys
 
 import pytest
 
@@ -81,6 +82,21 @@ def test_clones_and_their_callers(suture, suture_cc, tmp_path):
     assert got["cold_user"] == []
     # clones do not get lists of their own in --all output
     assert "scale.constprop.0" not in got
+
+
+def test_changing_what_a_caller_passes(suture, suture_cc, tmp_path):
+    """The spec's example: change what cp_user1 passes to scale, and
+    scale.constprop.0 changes (here: goes away, its callers call scale),
+    while the list computed from the build before the change named it."""
+    sys.path.insert(0, str(CORPUS))
+    import oracle
+    old = build(suture_cc, tmp_path, ["clones.c"], "old.o")
+    new = build(suture_cc, tmp_path, ["clones.c"], "new.o", extra=["-DCP_USER1_K=4"])
+    changed = oracle.changed_functions(oracle.object_functions(old),
+                                       oracle.object_functions(new))
+    assert "scale.constprop.0" in changed
+    listed = set(lists(suture, old)["cp_user1"])
+    assert changed - {"cp_user1"} <= listed
 
 
 def test_partial_inlining(suture, suture_cc, tmp_path):

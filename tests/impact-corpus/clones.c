@@ -2,9 +2,13 @@
 extern volatile int sink;
 struct pt { int x, y, z; };
 
-/* ipa-cp: every caller passes k = 3, so scale.constprop.0 has no k. */
+/* ipa-cp: every caller passes k = 3, so scale.constprop.0 has no k.
+ * (tests change what cp_user1 passes with -DCP_USER1_K=...) */
+#ifndef CP_USER1_K
+#define CP_USER1_K 3
+#endif
 static __attribute__((noinline)) int scale(int x, int k) { sink = x; return x * k + 1; }
-int cp_user1(int x) { return scale(x, 3) + 1; }
+int cp_user1(int x) { return scale(x, CP_USER1_K) + 1; }
 int cp_user2(int x) { return scale(x + 1, 3) - 1; }
 
 /* ipa-sra: only p->x is read, so get_x.isra.0 takes an int. */

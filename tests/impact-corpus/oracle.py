@@ -136,6 +136,13 @@ def object_functions(path):
     return {name: "\n".join(lines) for name, lines in funcs.items()}
 
 
+def changed_functions(old_code, new_code):
+    """Functions of the old build whose code differs or is gone in the new
+    one.  Functions only the new build has are additions, not replacements:
+    a patch brings them along and nothing must be patched for them."""
+    return {f for f in old_code if old_code[f] != new_code.get(f)}
+
+
 class CodeBase:
     """Sources with hooks, ready to build at a level."""
 
@@ -201,8 +208,7 @@ def run_oracle(suture, suture_cc, base, level, count=None):
         new_code = object_functions(obj)
         os.unlink(obj)
         old_code = base_code[unit]
-        changed = {f for f in set(old_code) | set(new_code)
-                   if old_code.get(f) != new_code.get(f)}
+        changed = changed_functions(old_code, new_code)
         listed = set(lists.get(name, []))
         missing = sorted(changed - listed - {name})
         if missing:
