@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct audit_file *new_file(struct audit_report *r)
 {
@@ -23,6 +24,25 @@ int audit_file(const char *path, struct audit_report *report)
 	*new_file(report) = f;
 	audit_file_findings(report, &report->files[0], false);
 	return 0;
+}
+
+/* /proc/PID/exe and /proc/PID/root/usr/lib/... are how suture reaches the
+ * files; users know them by the paths the process mapped. */
+static void show_real_path(struct audit_file *f, pid_t pid)
+{
+	char *root = xasprintf("/proc/%d/root", (int)pid);
+	char target[4096];
+	ssize_t len;
+	if (str_starts_with(f->path, root)) {
+		char *real = xstrdup(f->path + strlen(root));
+		free(f->path);
+		f->path = real;
+	} else if ((len = readlink(f->path, target, sizeof target - 1)) > 0) {
+		target[len] = '\0';
+		free(f->path);
+		f->path = xstrdup(target);
+	}
+	free(root);
 }
 
 int audit_process(pid_t pid, struct audit_report *report)
@@ -48,6 +68,7 @@ int audit_process(pid_t pid, struct audit_report *report)
 			}
 			continue;   /* a library suture cannot read is left out */
 		}
+		show_real_path(&f, pid);
 		*new_file(report) = f;
 		audit_file_findings(report, &report->files[report->n_files - 1], i > 0);
 	}

@@ -38,13 +38,15 @@ struct audit_file {
 	char *path;
 	const char *kind;      /* "object", "executable", "shared library" */
 	char build_id[2 * 64 + 1];   /* hex, "" when none */
-	bool has_symtab, has_unwind, is_static, has_records;
+	bool has_symtab, has_unwind, is_static, has_records;   /* has_unwind: every function */
 	struct audit_unit *units;
 	size_t n_units;
 	char **padded;         /* functions with entry padding */
 	size_t n_padded;
 	char **unpadded;       /* and without */
 	size_t n_unpadded;
+	char **no_cfi;         /* functions no unwind information covers */
+	size_t n_no_cfi;
 };
 
 struct audit_process {

@@ -35,6 +35,26 @@ static bool has_segment(struct elf_file *ef, GElf_Word type)
 	return false;
 }
 
+/* A position-independent executable, told from a shared library by the
+ * linker's DF_1_PIE flag (some libraries, libc among them, have an
+ * interpreter too and can be run). */
+static bool is_pie(struct elf_file *ef)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!elf_file_shdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		Elf_Data *data = elf_file_data(scn);
+		for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			if (gelf_getdyn(data, (int)i, &dyn) && dyn.d_tag == DT_FLAGS_1)
+				return dyn.d_un.d_val & DF_1_PIE;
+		}
+	}
+	return false;
+}
+
 static void read_kind(struct elf_file *ef, struct audit_file *f)
 {
 	bool interp = has_segment(ef, PT_INTERP), dynamic = has_segment(ef, PT_DYNAMIC);
@@ -46,19 +66,17 @@ static void read_kind(struct elf_file *ef, struct audit_file *f)
 		f->kind = "executable";
 		break;
 	default:
-		f->kind = interp || !dynamic ? "executable" : "shared library";
+		f->kind = is_pie(ef) || !dynamic ? "executable" : "shared library";
 		break;
 	}
 	f->is_static = !interp && !dynamic;
 }
 
-static bool read_unwind(struct elf_file *ef)
+static bool has_eh_frame(struct elf_file *ef)
 {
 	Elf_Scn *scn = elf_file_section(ef, ".eh_frame");
 	GElf_Shdr shdr;
-	if (!scn || !elf_file_shdr(scn, &shdr) || shdr.sh_size == 0)
-		return false;
-	return dwarf_getcfi_elf(ef->elf) != NULL;
+	return scn && elf_file_shdr(scn, &shdr) && shdr.sh_size > 0;
 }
 
 /* Keeps the options that say how code was generated: not the inputs, the
@@ -182,8 +200,25 @@ static bool has_padding(const uint8_t *code, size_t size)
 	return size >= 9 && memcmp(code, endbr64, 4) == 0 && memcmp(code + 4, nop5, 5) == 0;
 }
 
-static void read_padding(struct elf_file *ef, struct audit_file *f)
+/* Whether the unwinder can step out of a function: its entry covered by
+ * call frame information (libdw reads .eh_frame).  Objects are not laid
+ * out yet; for them the section has to do. */
+static bool has_cfi(struct elf_file *ef, Dwarf_CFI *cfi, const GElf_Sym *sym)
 {
+	if (ef->ehdr.e_type == ET_REL)
+		return true;
+	Dwarf_Frame *frame = NULL;
+	if (!cfi || dwarf_cfi_addrframe(cfi, sym->st_value, &frame) != 0)
+		return false;
+	free(frame);
+	return true;
+}
+
+static void read_functions(struct elf_file *ef, struct audit_file *f)
+{
+	Dwarf_CFI *cfi = has_eh_frame(ef) ? dwarf_getcfi_elf(ef->elf) : NULL;
+	if (ef->ehdr.e_type == ET_REL && !cfi)
+		f->n_no_cfi = 1;   /* an object without .eh_frame at all */
 	for (size_t i = 1; i < ef->nsyms; i++) {
 		GElf_Sym sym;
 		if (!elf_file_symbol(ef, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
@@ -200,7 +235,11 @@ static void read_padding(struct elf_file *ef, struct audit_file *f)
 			push_string(&f->padded, &f->n_padded, name);
 		else
 			push_string(&f->unpadded, &f->n_unpadded, name);
+		if (!has_cfi(ef, cfi, &sym))
+			push_string(&f->no_cfi, &f->n_no_cfi, name);
 	}
+	if (cfi)
+		dwarf_cfi_end(cfi);
 }
 
 int audit_read_file(const char *path, struct audit_file *f)
@@ -215,10 +254,10 @@ int audit_read_file(const char *path, struct audit_file *f)
 	size_t id_len = elf_file_build_id(ef, id, sizeof id);
 	build_id_to_hex(id, id_len, f->build_id);
 	f->has_symtab = ef->symtab != NULL;
-	f->has_unwind = read_unwind(ef);
 	int ret = read_units(ef, f);
 	if (ret == 0)
-		read_padding(ef, f);
+		read_functions(ef, f);
+	f->has_unwind = f->n_no_cfi == 0 && has_eh_frame(ef);
 	elf_file_close(ef);
 	return ret;
 }
@@ -243,5 +282,6 @@ void audit_file_free(struct audit_file *f)
 	free(f->units);
 	free_strings(f->padded, f->n_padded);
 	free_strings(f->unpadded, f->n_unpadded);
+	free_strings(f->no_cfi, f->n_no_cfi);
 	free(f->path);
 }

@@ -84,8 +84,42 @@ static void padding_findings(struct audit_report *r, const struct audit_file *f)
 	buf_free(&names);
 }
 
+static char *unwind_what(const struct audit_file *f)
+{
+	if (f->n_no_cfi == 0 || f->no_cfi == NULL)
+		return xasprintf("%s has no unwind tables (.eh_frame)", f->path);
+	struct buf names = {0};
+	for (size_t i = 0; i < f->n_no_cfi && i < 8; i++)
+		buf_printf(&names, "%s%s", i ? " " : "", f->no_cfi[i]);
+	if (f->n_no_cfi > 8)
+		buf_printf(&names, " (and %zu more)", f->n_no_cfi - 8);
+	char *what = xasprintf("%s has no unwind tables (.eh_frame) for %zu functions: %s",
+			       f->path, f->n_no_cfi, names.data);
+	buf_free(&names);
+	return what;
+}
+
+/* A library a process maps: what matters is whether suture can unwind
+ * through its frames; patching it is another audit's business. */
+static void library_findings(struct audit_report *r, const struct audit_file *f)
+{
+	if (!f->has_unwind)
+		audit_add(r, SEV_WARNING, unwind_what(f),
+			  xstrdup("a thread stopped in such a function cannot be unwound, so the "
+				  "thread and stop models cannot tell what is on its stack"),
+			  xstrdup("rebuild the library without -fno-asynchronous-unwind-tables"));
+	if (!f->has_symtab)
+		audit_add(r, SEV_INFO, xasprintf("%s has no symbol table (stripped)", f->path),
+			  xstrdup("its own functions cannot be patched"),
+			  xstrdup("nothing, unless a patch must replace code in it"));
+}
+
 void audit_file_findings(struct audit_report *r, const struct audit_file *f, bool in_process)
 {
+	if (in_process) {
+		library_findings(r, f);
+		return;
+	}
 	if (!f->has_symtab)
 		audit_add(r, SEV_BLOCKER, xasprintf("%s has no symbol table (stripped)", f->path),
 			  xstrdup("suture finds the functions to replace, static ones included, by "
@@ -97,7 +131,7 @@ void audit_file_findings(struct audit_report *r, const struct audit_file *f, boo
 			  xstrdup("a patch names the object it applies to by its build-id"),
 			  xstrdup("link with -Wl,--build-id"));
 	if (!f->has_unwind)
-		audit_add(r, SEV_WARNING, xasprintf("%s has no unwind tables (.eh_frame)", f->path),
+		audit_add(r, SEV_WARNING, unwind_what(f),
 			  xstrdup("the thread and stop consistency models must unwind every "
 				  "thread's stack to know which functions it is in; without CFI "
 				  "suture cannot, and only --consistency none is left"),
@@ -109,15 +143,14 @@ void audit_file_findings(struct audit_report *r, const struct audit_file *f, boo
 				  "patch separately"),
 			  xstrdup("link dynamically (no -static)"));
 	if (f->n_units == 0)
-		audit_add(r, in_process ? SEV_INFO : SEV_WARNING,
+		audit_add(r, SEV_WARNING,
 			  xasprintf("%s: no record of how it was compiled (no suture-cc unit "
 				    "records, no DWARF)", f->path),
 			  xstrdup("which ABI-breaking optimizations were on cannot be told, so no "
 				  "patch to it can be trusted"),
 			  xstrdup(REBUILD ", or at least with -g"));
 	abi_findings(r, f);
-	if (!in_process || f->has_records)
-		padding_findings(r, f);
+	padding_findings(r, f);
 }
 
 void audit_process_findings(struct audit_report *r, const struct audit_process *p)

@@ -21,7 +21,8 @@ int audit_process_objects(pid_t pid, char ***paths, size_t *n);
 /* Appends a finding (the strings are formatted copies). */
 void audit_add(struct audit_report *r, enum severity sev, char *what, char *why, char *fix);
 
-/* The findings about a file, and about a process. */
+/* The findings about a file (IN_PROCESS: a library a process maps, not
+ * the audit's subject), and about a process. */
 void audit_file_findings(struct audit_report *r, const struct audit_file *f, bool in_process);
 void audit_process_findings(struct audit_report *r, const struct audit_process *p);
 

@@ -162,6 +162,8 @@ static void json_file(FILE *out, const struct audit_file *f)
 	json_strings(out, f->padded, f->n_padded);
 	fputs(",\n   \"unpadded\": ", out);
 	json_strings(out, f->unpadded, f->n_unpadded);
+	fputs(",\n   \"no_unwind\": ", out);
+	json_strings(out, f->no_cfi, f->n_no_cfi);
 	fputc('}', out);
 }
 
