@@ -14,13 +14,13 @@
  * `gcc -Q --help=optimizers`), and refuses them when asked for; so no
  * explicit -fno- is added for those.  =inline-only-static also turns off
  * ipa-cp, ipa-cp-clone, ipa-sra and partial inlining, and inlines only
- * static functions. */
+ * static functions.  -fno-inline alone stops all inlining but always_inline's,
+ * small, called-once and `inline` functions included, even at -O3
+ * (tests/test_cc_levels.py); -finline-* options are refused with it. */
 #define PATCHABLE "-fpatchable-function-entry=5", "-ffunction-sections", "-fdata-sections"
 
 static const char *const opts_none[] = {
-	"-flive-patching=inline-only-static", "-fno-inline",
-	"-fno-inline-small-functions", "-fno-inline-functions",
-	"-fno-inline-functions-called-once", PATCHABLE, NULL
+	"-flive-patching=inline-only-static", "-fno-inline", PATCHABLE, NULL
 };
 static const char *const opts_only_static[] = {
 	"-flive-patching=inline-only-static", PATCHABLE, NULL

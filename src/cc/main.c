@@ -68,6 +68,9 @@ static void export_for_stage(const struct cc_args *args, const struct level *lev
 	setenv(ENV_GCC_VERSION, version, 1);
 	setenv(ENV_ARGS, user, 1);
 	setenv(ENV_ADDED, added, 1);
+	char *sources = join_lines(args->sources.v, args->sources.n);
+	setenv(ENV_SOURCES, sources, 1);
+	free(sources);
 	setenv(ENV_MODE, mode_name(args->mode), 1);
 	if (args->output)
 		setenv(ENV_OUTPUT, args->output, 1);

@@ -123,14 +123,41 @@ static char *unit_output(const char *source)
 	return cc_default_output(strcmp(source, "-") == 0 ? "-.c" : source, m);
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The source as the user gave it.  GCC's `.file` directive holds only its
+ * base name, so it is matched against the sources on the command line. */
+static char *unit_source(const char *asm_text)
+{
+	char *name = asm_source_name(asm_text);
+	if (!name || strcmp(name, "<stdin>") == 0) {
+		free(name);
+		return xstrdup("-");
+	}
+	char **sources;
+	size_t n;
+	split_lines(getenv(ENV_SOURCES), &sources, &n);
+	char *found = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!found && strcmp(base_name(sources[i]), name) == 0)
+			found = xstrdup(sources[i]);
+		free(sources[i]);
+	}
+	free(sources);
+	if (!found)
+		return name;
+	free(name);
+	return found;
+}
+
 static void build_record(const char *asm_text, const char *clones, struct buf *out)
 {
 	struct unit_record rec = { 0 };
-	char *source = asm_source_name(asm_text);
-	if (!source || strcmp(source, "<stdin>") == 0) {
-		free(source);
-		source = xstrdup("-");
-	}
+	char *source = unit_source(asm_text);
 	char cwd[4096];
 	rec.source = source;
 	rec.directory = xstrdup(getcwd(cwd, sizeof cwd) ? cwd : ".");

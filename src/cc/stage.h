@@ -15,6 +15,7 @@
 #define ENV_ADDED "SUTURE_CC_ADDED"         /* added options, one per line */
 #define ENV_MODE "SUTURE_CC_MODE"           /* link, compile, assembly */
 #define ENV_OUTPUT "SUTURE_CC_OUTPUT"       /* the user's -o, unset without */
+#define ENV_SOURCES "SUTURE_CC_SOURCES"     /* source files as given, one per line */
 
 /* argv[0] is the program gcc wanted to run.  Returns its exit status. */
 int stage_main(int argc, char **argv);

@@ -1,0 +1,302 @@
+"""suture-cc as a drop-in gcc: every command-line form a real build uses,
+byte-identical output without suture options, the entry padding, and the
+errors a user can make."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import BUILD, run
+
+SRC = """#include <stdio.h>
+static int twice(int x) { return 2 * x; }
+int work(int x) { return twice(x) + 1; }
+int main(int argc, char **argv) { (void)argv; printf("%d\\n", work(argc)); return 0; }
+"""
+OTHER = "int other(int x) { return x - 1; }\n"
+LEVEL = "-fease-live-patching"
+NOP5 = "0f 1f 44 00 00"
+ENDBR64 = "f3 0f 1e fa"
+
+
+@pytest.fixture
+def src(tmp_path):
+    (tmp_path / "prog.c").write_text(SRC)
+    (tmp_path / "other.c").write_text(OTHER)
+    return tmp_path
+
+
+def units(path):
+    return json.loads(run([str(BUILD / "suture-units-dump"), str(path)]).stdout)
+
+
+def function_starts(path):
+    """function -> its first instructions' bytes, for each function symbol."""
+    out = run(["objdump", "-d", "-w", str(path)]).stdout
+    starts, current = {}, None
+    for line in out.splitlines():
+        head = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if head:
+            current = starts.setdefault(head.group(1), [])
+            continue
+        insn = re.match(r"^\s*[0-9a-f]+:\t([0-9a-f ]+?)\s*\t", line)
+        if current is not None and insn and len(current) < 2:
+            current.append(insn.group(1).strip())
+    return starts
+
+
+def patchable_entries(path):
+    """How many entries __patchable_function_entries records."""
+    out = run(["readelf", "-SW", str(path)]).stdout
+    m = re.search(r"__patchable_function_entries\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", out)
+    return int(m.group(1), 16) // 8 if m else 0
+
+
+# --- without suture options: exactly gcc -----------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["-O2", "-c", "prog.c", "-o", "out.o"],
+    ["-O2", "-g", "-fPIC", "-c", "prog.c", "-o", "out.o"],
+    ["-O2", "prog.c", "other.c", "-o", "out.o"],
+])
+def test_without_suture_options_objects_are_byte_identical(suture_cc, src, args):
+    run(["gcc", *args], cwd=src)
+    expected = (src / "out.o").read_bytes()
+    (src / "out.o").unlink()
+    run([suture_cc, *args], cwd=src)
+    assert (src / "out.o").read_bytes() == expected
+
+
+@pytest.mark.parametrize("args", [
+    ["--version"], ["-dumpversion"], ["-print-prog-name=cc1"], ["-print-search-dirs"],
+    ["-E", "prog.c"], ["-O2", "-S", "prog.c", "-o", "-"],
+])
+def test_without_suture_options_output_is_gccs(suture_cc, src, args):
+    assert run([suture_cc, *args], cwd=src).stdout == run(["gcc", *args], cwd=src).stdout
+
+
+def test_gcc_is_overridable(suture_cc, src):
+    log = src / "log"
+    fake = src / "fake-gcc"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec gcc "$@"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, SUTURE_CC_GCC=str(fake))
+    run([suture_cc, "-c", "prog.c", LEVEL], cwd=src, env=env)
+    assert "-flive-patching=inline-clone" in log.read_text()
+    assert units(src / "prog.o")
+
+
+# --- with a level: every command-line form ---------------------------------
+
+def test_compile_only_names_the_object_like_gcc(suture_cc, src):
+    run([suture_cc, "-O2", "-c", "prog.c", "other.c", LEVEL], cwd=src)
+    assert units(src / "prog.o")[0]["output"] == "prog.o"
+    assert units(src / "other.o")[0]["source"] == "other.c"
+
+
+def test_o_anywhere_and_link(suture_cc, src):
+    run([suture_cc, "-o", "prog", "-O2", LEVEL, "prog.c", "other.c"], cwd=src)
+    assert run([str(src / "prog"), "x"]).stdout == "5\n"
+    assert sorted(u["source"] for u in units(src / "prog")) == ["other.c", "prog.c"]
+
+
+def test_link_only_passes_objects_through(suture_cc, src):
+    run([suture_cc, "-O2", "-c", "prog.c", LEVEL], cwd=src)
+    run(["gcc", "-O2", "-c", "other.c"], cwd=src)
+    run([suture_cc, "prog.o", "other.o", "-o", "prog", LEVEL], cwd=src)
+    [rec] = units(src / "prog")
+    assert rec["source"] == "prog.c"
+    assert run([str(src / "prog")]).stdout == "3\n"
+
+
+def test_language_option_and_stdin(suture_cc, src):
+    (src / "code.txt").write_text(OTHER)
+    run([suture_cc, "-x", "c", "-c", "code.txt", "-o", "x.o", LEVEL], cwd=src)
+    assert units(src / "x.o")[0]["source"] == "code.txt"
+    subprocess.run([suture_cc, "-x", "c", "-c", "-", "-o", "stdin.o", LEVEL], cwd=src,
+                   input=OTHER, text=True, check=True)
+    [rec] = units(src / "stdin.o")
+    assert rec["source"] == "-" and rec["output"] == "stdin.o"
+
+
+def test_dependency_files(suture_cc, src):
+    run([suture_cc, "-O2", "-MD", "-MF", "deps/prog.d", "-MT", "obj/prog.o",
+         "-c", "prog.c", "-o", "prog.o", LEVEL], cwd=src, check=False)
+    (src / "deps").mkdir()
+    run([suture_cc, "-O2", "-MD", "-MF", "deps/prog.d", "-MT", "obj/prog.o",
+         "-c", "prog.c", "-o", "prog.o", LEVEL], cwd=src)
+    deps = (src / "deps" / "prog.d").read_text()
+    assert deps.startswith("obj/prog.o: prog.c") and "stdio.h" in deps
+    assert units(src / "prog.o")
+
+
+def test_response_file_may_hold_suture_options(suture_cc, src):
+    (src / "args.rsp").write_text('-O2 -c "prog.c" -o rsp.o -fease-live-patching=inline\n')
+    run([suture_cc, "@args.rsp"], cwd=src)
+    [rec] = units(src / "rsp.o")
+    assert rec["level"] == "inline"
+    assert rec["args"] == ["-O2", "-c", "prog.c", "-o", "rsp.o", "-fease-live-patching=inline"]
+
+
+def test_preprocess_only_is_unchanged(suture_cc, src):
+    assert run([suture_cc, "-E", "prog.c", LEVEL], cwd=src).stdout == \
+        run(["gcc", "-E", "prog.c"], cwd=src).stdout
+
+
+def test_syntax_only_writes_nothing(suture_cc, src):
+    run([suture_cc, "-fsyntax-only", "prog.c", LEVEL], cwd=src)
+    assert sorted(p.name for p in src.iterdir()) == ["other.c", "prog.c"]
+
+
+def test_assembly_output_holds_padding_and_record(suture_cc, src):
+    asm = run([suture_cc, "-O2", "-S", "prog.c", "-o", "-", LEVEL], cwd=src).stdout
+    assert "\t.byte\t0x0f, 0x1f, 0x44, 0x00, 0x00\n" in asm
+    assert "\tnop\n" not in asm
+    assert '.section\t.suture.units,"",@progbits' in asm
+    run([suture_cc, "-O2", "-S", "prog.c", LEVEL], cwd=src)
+    assert ".suture.units" in (src / "prog.s").read_text()
+
+
+def test_pipe_and_save_temps(suture_cc, src):
+    run([suture_cc, "-O2", "-pipe", "-c", "prog.c", "-o", "pipe.o", LEVEL], cwd=src)
+    assert units(src / "pipe.o")[0]["ipa_clones"]
+    run([suture_cc, "-O2", "-save-temps", "-c", "prog.c", LEVEL], cwd=src)
+    assert (src / "prog.i").exists()
+    assert ".suture.units" in (src / "prog.s").read_text()
+    assert units(src / "prog.o")[0]["source"] == "prog.c"
+
+
+def test_queries_work_with_a_level(suture_cc, src):
+    assert run([suture_cc, "--version", LEVEL]).stdout == run(["gcc", "--version"]).stdout
+    assert run([suture_cc, "-print-prog-name=cc1", LEVEL]).stdout == \
+        run(["gcc", "-print-prog-name=cc1"]).stdout
+    verbose = run([suture_cc, "-v", "-c", "prog.c", LEVEL], cwd=src)
+    assert "gcc version" in verbose.stderr and units(src / "prog.o")
+
+
+def test_users_own_ipa_clones_dump_is_kept(suture_cc, src):
+    run([suture_cc, "-O2", "-c", "prog.c", "-fdump-ipa-clones", LEVEL], cwd=src)
+    dump = (src / "prog.c.000i.ipa-clones").read_text()
+    assert "Callgraph clone;twice;" in dump
+    assert units(src / "prog.o")[0]["ipa_clones"] == dump.splitlines()
+
+
+# --- entry padding ----------------------------------------------------------
+
+@pytest.mark.parametrize("cet", [False, True])
+def test_one_five_byte_nop_at_every_function_entry(suture_cc, src, cet):
+    flags = ["-fcf-protection"] if cet else ["-fcf-protection=none"]
+    run([suture_cc, "-O2", *flags, "-c", "prog.c", "other.c", LEVEL], cwd=src)
+    for obj in ("prog.o", "other.o"):
+        starts = function_starts(src / obj)
+        assert set(starts) >= {"work", "main"} if obj == "prog.o" else {"other"}
+        for func, first in starts.items():
+            expected = [ENDBR64, NOP5] if cet else [NOP5]
+            assert first[:len(expected)] == expected, func
+        assert patchable_entries(src / obj) == len(starts)
+
+
+def test_linked_program_keeps_the_padding(suture_cc, src):
+    run([suture_cc, "-O2", "prog.c", "other.c", "-o", "prog", LEVEL], cwd=src)
+    starts = function_starts(src / "prog")
+    for func in ("main", "work", "other"):
+        assert NOP5 in starts[func][:2]
+    assert patchable_entries(src / "prog") == 3
+
+
+# --- errors -----------------------------------------------------------------
+
+def assert_refused(proc, code, message, src):
+    assert proc.returncode == code
+    assert proc.stderr == f"suture-cc: {message}\n"
+    assert sorted(p.name for p in src.iterdir()) == ["other.c", "prog.c"]
+
+
+def test_unknown_level(suture_cc, src):
+    proc = run([suture_cc, "-c", "prog.c", "-fease-live-patching=fast"], cwd=src, check=False)
+    assert_refused(proc, 2, "unknown level 'fast' in '-fease-live-patching=fast'; "
+                   "the levels are: none, only-inline-static, inline, inline-clone", src)
+
+
+@pytest.mark.parametrize("option,level", [
+    ("-fipa-icf", "inline-clone"), ("-fipa-ra", "none"), ("-fipa-pure-const", "inline"),
+    ("-fipa-modref", "only-inline-static"), ("-fipa-cp", "inline"),
+    ("-fipa-sra", "only-inline-static"), ("-finline-functions", "none"),
+    ("-fpatchable-function-entry=16,14", "inline-clone"),
+])
+def test_contradicting_option(suture_cc, src, option, level):
+    proc = run([suture_cc, "-O2", option, "-c", "prog.c", f"-fease-live-patching={level}"],
+               cwd=src, check=False)
+    assert_refused(proc, 2, f"'{option}' is incompatible with "
+                   f"'-fease-live-patching={level}'", src)
+
+
+def test_option_turned_off_again_is_accepted(suture_cc, src):
+    run([suture_cc, "-O2", "-fipa-icf", "-fno-ipa-icf", "-fipa-cp", "-c", "prog.c", LEVEL],
+        cwd=src)
+    assert units(src / "prog.o")
+
+
+def test_gcc_without_the_levels_option_is_named(suture_cc, src):
+    fake = src / "old-gcc"
+    fake.write_text('#!/bin/sh\nfor a; do case "$a" in -flive-patching*) '
+                    'echo "gcc: error: unrecognized command-line option \'$a\'" >&2; '
+                    'exit 1;; esac; done\nexec gcc "$@"\n')
+    fake.chmod(0o755)
+    proc = run([suture_cc, "-c", "prog.c", "-fease-live-patching=none"], cwd=src,
+               check=False, env=dict(os.environ, SUTURE_CC_GCC=str(fake)))
+    assert proc.returncode == 1
+    assert "'-fease-live-patching=none' needs the gcc option " \
+        "'-flive-patching=inline-only-static'" in proc.stderr
+    assert not (src / "prog.o").exists()
+
+
+def test_compile_error_passes_through_and_leaves_no_temporary(suture_cc, src):
+    (src / "bad.c").write_text("int f(void) { return nope; }\n")
+    tmp = src / "tmp"
+    tmp.mkdir()
+    proc = run([suture_cc, "-pipe", "-c", "bad.c", LEVEL], cwd=src, check=False,
+               env=dict(os.environ, TMPDIR=str(tmp)))
+    assert proc.returncode == 1
+    assert "nope" in proc.stderr and "undeclared" in proc.stderr
+    assert list(tmp.iterdir()) == [] and not (src / "bad.o").exists()
+
+
+def test_list_without_level_warns_and_compiles(suture_cc, src):
+    proc = run([suture_cc, "-O2", "-c", "prog.c", "-flive-patching-list=work,out.txt"],
+               cwd=src)
+    assert proc.stderr == ("suture-cc: warning: '-flive-patching-list' has no effect without "
+                           "'-fease-live-patching'; ignored\n")
+    assert (src / "prog.o").exists() and not (src / "out.txt").exists()
+    assert units(src / "prog.o") == []
+
+
+@pytest.mark.parametrize("option,message", [
+    ("-flive-patching-listing", "unknown option '-flive-patching-listing'; did you mean "
+     "'-flive-patching-list[=FUNC|all][,FILE]'?"),
+    ("-flive-patching-list=work,", "'-flive-patching-list=work,' names no output file "
+     "after the comma"),
+])
+def test_malformed_list_option(suture_cc, src, option, message):
+    proc = run([suture_cc, "-c", "prog.c", option, LEVEL], cwd=src, check=False)
+    assert_refused(proc, 2, message, src)
+
+
+def test_source_keeps_its_directory(suture_cc, src):
+    (src / "lib").mkdir()
+    (src / "lib" / "util.c").write_text(OTHER)
+    run([suture_cc, "-c", "lib/util.c", "prog.c", LEVEL], cwd=src)
+    assert units(src / "util.o")[0]["source"] == "lib/util.c"
+    assert units(src / "prog.o")[0]["source"] == "prog.c"
+
+
+def test_meson_project(suture_cc, src):
+    (src / "meson.build").write_text("project('p', 'c')\nexecutable('p', 'prog.c', 'other.c')\n")
+    env = dict(os.environ, CC=suture_cc)
+    run(["meson", "setup", "b", "-Dc_args=-fease-live-patching=inline"], cwd=src, env=env)
+    run(["ninja", "-C", "b"], cwd=src, env=env)
+    recs = units(src / "b" / "p")
+    assert sorted(r["source"] for r in recs) == ["../other.c", "../prog.c"]
+    assert {r["level"] for r in recs} == {"inline"}
