@@ -23,8 +23,7 @@ fi
 if [ ! -x "$bld/sqlite3" ]; then
 	echo "building the sqlite3 shell with suture-cc -fease-live-patching (a few minutes)..."
 	(cd "$bld" &&
-	 "$SUTURE_CC" -O2 -fease-live-patching -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION \
-		-c sqlite3.c -o sqlite3.o &&
+	 "$SUTURE_CC" -O2 -fease-live-patching -DSQLITE_THREADSAFE=0 -c sqlite3.c -o sqlite3.o &&
 	 "$SUTURE_CC" -O2 -fease-live-patching -c shell.c -o shell.o &&
 	 "$SUTURE_CC" -O2 -fease-live-patching sqlite3.o shell.o -lm -o sqlite3)
 fi
@@ -45,8 +44,8 @@ functions=$(wc -l < "$WORK/lists.txt")
 nonempty=$(grep -c ': ' "$WORK/lists.txt" || true)
 echo "lists: $functions functions, $nonempty with a non-empty list"
 sort "$WORK/times" | awk -v runs="$RUNS" '
-	{ t[NR] = $1; r[NR] = $2 }
+	{ t[NR] = $1; if ($2 > rss) rss = $2 }
 	END {
 		printf "suture impact --all: best %s, median %s (m:ss.cc, %d runs); peak RSS %d KB\n",
-		       t[1], t[int((runs + 1) / 2)], runs, r[1]
+		       t[1], t[int((runs + 1) / 2)], runs, rss
 	}'

@@ -99,6 +99,28 @@ def test_changing_what_a_caller_passes(suture, suture_cc, tmp_path):
     assert changed - {"cp_user1"} <= listed
 
 
+@pytest.mark.parametrize("out_of_line", [False, True])
+def test_what_an_inlined_function_passes(suture, suture_cc, tmp_path, out_of_line):
+    """pass_on is inlined into host and passes 5 to g (g.constprop.0);
+    host passes 7 to h itself.  With pass_on's own code in the object, its
+    calls show that h.constprop.0 is not pass_on's business; without it,
+    every specialised callee of host is listed."""
+    sys.path.insert(0, str(CORPUS))
+    import oracle
+    flags = ["-DPASS_ON_ADDRESS_TAKEN"] if out_of_line else []
+    old = build(suture_cc, tmp_path, ["passes.c"], "old.o", extra=flags)
+    got = lists(suture, old)["pass_on"]
+    if out_of_line:
+        assert got == ["g.constprop.0", "host", "other"]
+    else:
+        assert got == ["g.constprop.0", "h.constprop.0", "host", "other"]
+    new = build(suture_cc, tmp_path, ["passes.c"], "new.o", extra=flags + ["-DPASS_K=6"])
+    changed = oracle.changed_functions(oracle.object_functions(old),
+                                       oracle.object_functions(new))
+    assert "g.constprop.0" in changed and "host" in changed
+    assert changed - {"pass_on"} <= set(got)
+
+
 def test_partial_inlining(suture, suture_cc, tmp_path):
     obj = build(suture_cc, tmp_path, ["part.c"], "part.o")
     got = lists(suture, obj)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE / "impact-corpus"))
 import oracle  # noqa: E402
 import debsrc  # noqa: E402
 
-CORPUS_FILES = ["inline_chain.c", "clones.c", "part.c", "unit1.c", "unit2.c", "libdemo.c",
+CORPUS_FILES = ["inline_chain.c", "clones.c", "part.c", "passes.c", "unit1.c", "unit2.c", "libdemo.c",
                 "prog_main.c"]
 CSMITH_SEEDS = [11, 2024]
 LUA_FILES = ["ltable.c", "lstring.c", "lstrlib.c", "lapi.c"]

@@ -7,8 +7,10 @@
  *   a body member that is a clone whose signature GCC chose (constprop,
  *   isra, part) can get another signature, so its callers change ("caller"
  *   members, and whatever they were inlined into);
- *   a body member's callees that ipa-cp/ipa-sra specialised on what their
- *   callers pass change with what the body passes ("body" members too).
+ *   callees that ipa-cp/ipa-sra specialised on what their callers pass
+ *   change with what F's code passes them ("body" members too); in a
+ *   function F was inlined into, only the callees F's own code calls count
+ *   (all of them when GCC removed F's own code).
  */
 #ifndef SUTURE_IMPACT_LISTS_H
 #define SUTURE_IMPACT_LISTS_H
@@ -35,6 +37,9 @@ struct lister {
 	int *queue;
 	enum impact_why *why_of;        /* per reached node: why it is in, */
 	int *via_of;                    /* and through which node */
+	unsigned run;                   /* stamps the two arrays below */
+	unsigned *family;               /* == run: F or a clone of F */
+	unsigned *passes_to;            /* == run: F's family calls it (by root) */
 	struct impact_member *found;    /* the last list, sorted by name */
 	size_t n_found;
 };
