@@ -23,7 +23,7 @@ def test_suture_cc_binary(suture, suture_cc, tmp_path):
     proc = run([suture, "audit", prog])
     out = proc.stdout
     assert "built with suture-cc" in out
-    assert "unit clones.c (from suture-cc): GCC 12" in out
+    assert f"unit {CORPUS}/clones.c (from suture-cc): GCC 12" in out
     assert "-fease-live-patching=inline-clone" in out
     assert out.count("ABI-breaking optimizations on: none") == 3
     assert "inlining and cloning on: ipa-sra, ipa-cp, partial-inlining, inlining of globals" in out
@@ -152,7 +152,12 @@ def test_process(suture, suture_cc, tmp_path, mode, rc, expect):
 
 
 def test_bad_usage(suture, tmp_path):
-    assert run([suture, "audit"], check=False).returncode == 2
+    proc = run([suture, "audit"], check=False)
+    assert proc.returncode == 2 and "give one FILE, or --pid PID" in proc.stderr
+    proc = run([suture, "audit", "--pid"], check=False)
+    assert proc.returncode == 2 and "--pid needs a process id" in proc.stderr
+    proc = run([suture, "audit", "--frobnicate", "x"], check=False)
+    assert proc.returncode == 2 and "unknown option '--frobnicate'" in proc.stderr
     proc = run([suture, "audit", "--pid", "abc"], check=False)
     assert proc.returncode == 2 and "'abc' is not a process id" in proc.stderr
     proc = run([suture, "audit", "--pid", "999999999"], check=False)

@@ -41,9 +41,9 @@ int cmd_audit(int argc, char **argv)
 			pid_text = optarg;
 			break;
 		default:
-			return usage_error("audit", optopt || argv[optind - 1][1] == '-' ?
-					   "unknown option or missing value in '%s'" :
-					   "unknown option '%s'", argv[optind - 1]);
+			if (optopt == 'p')
+				return usage_error("audit", "--pid needs a process id");
+			return usage_error("audit", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	int n_files = argc - optind;
