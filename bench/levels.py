@@ -5,12 +5,17 @@ Builds two CPU-bound programs from their Debian source packages (lua 5.4,
 bzip2) at plain -O2 and with each kind of entry padding and each level,
 runs a fixed workload under `valgrind --tool=cachegrind` and compares
 instruction counts (hardware counters are not available here and wall time
-is too noisy for differences under ~3%; the counts are deterministic, so
-one run per build is enough).  Prints a Markdown table; bench/README-table.md
-keeps the last one.
+is too noisy for differences under ~3%).  Counts vary a little between
+runs (lua seeds its string hashes from the clock and addresses), so each
+build runs --runs times and the median counts.  Prints a Markdown table.
 
-    /usr/bin/python3 bench/levels.py [--work DIR] [--programs lua,bzip2] [--builds a,b]
+    /usr/bin/python3 bench/levels.py [--work DIR] [--runs N] [--programs lua,bzip2]
+                                     [--builds a,b] [--rebuild]
+
+Builds are kept in --work (default /tmp/suture-bench) and reused unless
+--rebuild is given.
 """
+import statistics
 import argparse
 import concurrent.futures
 import os
@@ -74,25 +79,27 @@ def compile_all(build, sources, outdir, defines):
         return list(pool.map(one, sources))
 
 
-def build_lua(src, outdir, build):
+def build_lua(src, outdir, build, rebuild=True):
     sources = [p for p in sorted((src / "src").glob("*.c")) if p.name != "luac.c"]
     # debian/rules writes this header before building
     header = src / "src" / "lua5.4-deb-multiarch.h"
     if not header.exists():
         header.write_text('#define DEB_HOST_MULTIARCH "x86_64-linux-gnu"\n')
-    objs = compile_all(build, sources, outdir, ["-DLUA_USE_LINUX"])
     exe = outdir / "lua"
-    subprocess.run(["gcc", "-o", str(exe), *map(str, objs), "-lm", "-ldl"], check=True)
+    if rebuild or not exe.exists():
+        objs = compile_all(build, sources, outdir, ["-DLUA_USE_LINUX"])
+        subprocess.run(["gcc", "-o", str(exe), *map(str, objs), "-lm", "-ldl"], check=True)
     return [str(exe), str(ROOT / "bench" / "workload.lua")], exe
 
 
-def build_bzip2(src, outdir, build):
+def build_bzip2(src, outdir, build, rebuild=True):
     names = ["blocksort", "huffman", "crctable", "randtable", "compress", "decompress",
              "bzlib", "bzip2"]
-    objs = compile_all(build, [src / f"{n}.c" for n in names], outdir,
-                       ["-D_FILE_OFFSET_BITS=64"])
     exe = outdir / "bzip2"
-    subprocess.run(["gcc", "-o", str(exe), *map(str, objs)], check=True)
+    if rebuild or not exe.exists():
+        objs = compile_all(build, [src / f"{n}.c" for n in names], outdir,
+                           ["-D_FILE_OFFSET_BITS=64"])
+        subprocess.run(["gcc", "-o", str(exe), *map(str, objs)], check=True)
     data = outdir.parent / "input.dat"
     if not data.exists():
         # 3 MB of text-like data: the package's own sources and manual, repeated
@@ -128,6 +135,8 @@ def main():
     ap.add_argument("--work", default="/tmp/suture-bench")
     ap.add_argument("--programs", default="lua,bzip2")
     ap.add_argument("--builds", default=",".join(DEFAULT_BUILDS))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--rebuild", action="store_true")
     opts = ap.parse_args()
     work = pathlib.Path(opts.work).resolve()
     programs = opts.programs.split(",")
@@ -138,9 +147,11 @@ def main():
         package, builder = PROGRAMS[prog]
         src = debsrc.fetch_source(package, work / "src")
         for build in builds:
-            cmd, exe = builder(src, work / prog / build, build)
-            results[prog, build] = (instructions(cmd), text_size(exe))
-            print(f"{prog} {build}: {results[prog, build][0]:,} instructions, "
+            cmd, exe = builder(src, work / prog / build, build, opts.rebuild)
+            counts = [instructions(cmd) for _ in range(opts.runs)]
+            results[prog, build] = (statistics.median(counts), text_size(exe))
+            print(f"{prog} {build}: {results[prog, build][0]:,.0f} instructions "
+                  f"(runs: {', '.join(f'{c:,}' for c in counts)}), "
                   f".text {results[prog, build][1]:,} bytes", file=sys.stderr)
 
     head = "| build | " + " | ".join(f"{p} instructions | {p} .text" for p in programs) + " |"
@@ -153,8 +164,8 @@ def main():
             base_ir, base_size = results[prog, builds[0]]
             cells += [f"{ir / base_ir:.4f}", f"{size / base_size:.3f}"]
         print(f"| {BUILDS[build][2]} | " + " | ".join(cells) + " |")
-    print(f"\nbaseline: " + ", ".join(
-        f"{p} {results[p, builds[0]][0]:,} instructions, {results[p, builds[0]][1]:,} bytes .text"
+    print(f"\nmedian of {opts.runs} runs; baseline: " + ", ".join(
+        f"{p} {results[p, builds[0]][0]:,.0f} instructions, {results[p, builds[0]][1]:,} bytes .text"
         for p in programs))
 
 

@@ -184,3 +184,20 @@ def test_whole_program_and_lto_are_refused(suture_cc, tmp_path, option):
     assert proc.stderr == (f"suture-cc: '{option}' is incompatible with "
                            "'-fease-live-patching=inline-clone'\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("level", ["none", "inline"])
+def test_levels_hold_at_O3(suture_cc, tmp_path, level):
+    """-O3 turns on more cloning (-fipa-cp-clone) and inlining; the levels
+    still forbid them."""
+    obj = tmp_path / "o3.o"
+    run([suture_cc, "-O3", "-c", str(CORPUS), "-o", str(obj), f"-fease-live-patching={level}"])
+    funcs = disassemble(obj)
+    assert not [f for f in funcs if re.search(r"\.(constprop|isra|part)\.", f)]
+    [rec] = json.loads(run([str(BUILD / "suture-units-dump"), str(obj)]).stdout)
+    inlined_callees = {line.split(";")[1] for line in rec["ipa_clones"]
+                       if line.endswith("inlining to")}
+    if level == "none":
+        assert inlined_callees == {"forced"}
+    else:
+        assert {"forced", "sq", "glob_add"} <= inlined_callees

@@ -27,13 +27,38 @@ static bool five_nops(const char *p)
 	return true;
 }
 
+#define TYPE_PREFIX "\t.type\t"
+#define TYPE_SUFFIX ", @function\n"
+#define ENTRIES_PREFIX "\t.section\t__patchable_function_entries,\"awo\",@progbits,"
+
+/* Remembers the function a `.type NAME, @function` line declares. */
+static void note_function(const char *line, size_t len, struct buf *function)
+{
+	size_t pre = strlen(TYPE_PREFIX), suf = strlen(TYPE_SUFFIX);
+	if (len <= pre + suf || strncmp(line, TYPE_PREFIX, pre) != 0 ||
+	    strncmp(line + len - suf, TYPE_SUFFIX, suf) != 0)
+		return;
+	function->len = 0;
+	buf_add(function, line + pre, len - pre - suf);
+}
+
 size_t asm_rewrite_padding(const char *asm_text, struct buf *out)
 {
 	size_t rewritten = 0;
+	struct buf function = { 0 };
 	const char *line = asm_text;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		note_function(line, len, &function);
+		if (function.len && nl && strncmp(line, ENTRIES_PREFIX, strlen(ENTRIES_PREFIX)) == 0) {
+			/* GCC 12 links every entry record to the first function's
+			 * section, so --gc-sections drops them all with it; link
+			 * each to its own function's section instead. */
+			buf_printf(out, ENTRIES_PREFIX "%s\n", function.data);
+			line += len;
+			continue;
+		}
 		buf_add(out, line, len);
 		if (nl && is_entry_label(line) && five_nops(line + len)) {
 			buf_addstr(out, NOP5_DIRECTIVE);
@@ -42,6 +67,7 @@ size_t asm_rewrite_padding(const char *asm_text, struct buf *out)
 		}
 		line += len;
 	}
+	buf_free(&function);
 	return rewritten;
 }
 

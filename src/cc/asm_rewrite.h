@@ -12,8 +12,9 @@
 #define NOP5_DIRECTIVE "\t.byte\t0x0f, 0x1f, 0x44, 0x00, 0x00\n"
 
 /* Copies the assembly ASM to OUT with the five `nop` lines that follow each
- * `.LPFE<n>:` label replaced by NOP5_DIRECTIVE.  Returns how many entries
- * were rewritten. */
+ * `.LPFE<n>:` label replaced by NOP5_DIRECTIVE, and each function's
+ * `__patchable_function_entries` record linked to that function's own
+ * section.  Returns how many entries were rewritten. */
 size_t asm_rewrite_padding(const char *asm_text, struct buf *out);
 
 /* The source file named by the first `.file "NAME"` directive (GCC's main

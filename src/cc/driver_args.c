@@ -1,4 +1,5 @@
 #include "cc/driver_args.h"
+#include "cc/levels.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -120,14 +121,22 @@ static int parse_list_option(const char *arg, struct cc_args *args)
 	return 0;
 }
 
+static bool is_suture_option(const char *arg)
+{
+	return strcmp(arg, "-fease-live-patching") == 0 ||
+	       str_starts_with(arg, "-fease-live-patching=") ||
+	       str_starts_with(arg, "-flive-patching-list");
+}
+
 /* Takes a suture option out; returns 1 when ARG was one, 0 when not, -1
  * on a malformed one. */
 static int take_suture_option(const char *arg, struct cc_args *args)
 {
-	if (strcmp(arg, "-fease-live-patching") == 0 ||
-	    str_starts_with(arg, "-fease-live-patching=")) {
+	static const char ease[] = "-fease-live-patching";
+	if (strcmp(arg, ease) == 0 || str_starts_with(arg, "-fease-live-patching=")) {
 		free(args->level);
-		args->level = xstrdup(arg[20] == '=' ? arg + 21 : "inline-clone");
+		/* no value: the RFC's default level */
+		args->level = xstrdup(arg[sizeof ease - 1] == '=' ? arg + sizeof ease : LEVEL_DEFAULT);
 		return 1;
 	}
 	if (str_starts_with(arg, "-flive-patching-list"))
@@ -166,26 +175,39 @@ static void scan_gcc_args(struct cc_args *args)
 	args->mode = e ? MODE_PREPROCESS : s ? MODE_ASSEMBLY : c ? MODE_COMPILE : MODE_LINK;
 }
 
+/* Takes the suture options out of ARGS->user_args from index FROM on;
+ * returns how many there were, or -1. */
+static int take_suture_options(struct cc_args *args, size_t from)
+{
+	int found = 0;
+	for (size_t k = from; k < args->user_args.n; k++) {
+		int taken = take_suture_option(args->user_args.v[k], args);
+		if (taken < 0)
+			return -1;
+		found += taken;
+	}
+	return found;
+}
+
 int cc_args_parse(int argc, char **argv, struct cc_args *args)
 {
 	memset(args, 0, sizeof *args);
 	for (int i = 1; i < argc; i++) {
-		size_t before = args->user_args.n;
+		size_t first = args->user_args.n;
 		bool from_file = expand_arg(argv[i], &args->user_args, 0);
-		bool had_option = false;
-		for (size_t k = before; k < args->user_args.n; k++) {
-			int taken = take_suture_option(args->user_args.v[k], args);
-			if (taken < 0)
-				return -1;
-			had_option |= taken;
-		}
-		if (!had_option)
+		int found = take_suture_options(args, first);
+		if (found < 0)
+			return -1;
+		if (found == 0) {
 			strv_push(&args->gcc_args, argv[i]);
-		else if (from_file)
-			for (size_t k = before; k < args->user_args.n; k++)
-				if (!take_suture_option(args->user_args.v[k], args))
+		} else if (from_file) {
+			/* gcc would choke on our options: hand it the file's
+			 * words without them */
+			for (size_t k = first; k < args->user_args.n; k++)
+				if (!is_suture_option(args->user_args.v[k]))
 					strv_push(&args->gcc_args, args->user_args.v[k]);
-		args->any_suture_option |= had_option;
+		}
+		args->any_suture_option |= found > 0;
 	}
 	scan_gcc_args(args);
 	return 0;

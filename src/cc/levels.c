@@ -92,7 +92,8 @@ int level_check_args(const struct level *level, char *const *args, size_t n_args
 	/* The padding and GCC's own level are the level's to choose. */
 	for (size_t i = 0; i < n_args; i++) {
 		if (str_starts_with(args[i], "-fpatchable-function-entry") ||
-		    (str_starts_with(args[i], "-flive-patching") &&
+		    ((strcmp(args[i], "-flive-patching") == 0 ||
+		      str_starts_with(args[i], "-flive-patching=")) &&
 		     strcmp(args[i], level->gcc_options[0]) != 0) ||
 		    strcmp(args[i], "-wrapper") == 0)
 			return err_set("'%s' is incompatible with '-fease-live-patching=%s'",

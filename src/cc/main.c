@@ -55,29 +55,63 @@ static const char *mode_name(enum cc_mode mode)
 	return mode == MODE_LINK ? "link" : mode == MODE_ASSEMBLY ? "assembly" : "compile";
 }
 
+/* Files holding values too long for the environment, removed after gcc. */
+static struct strv long_value_files;
+
+/* Sets NAME to the lines of V; a value too long for one environment string
+ * (Linux allows 128 KiB) goes into a file named by NAME_FILE instead. */
+static int export_lines(const char *name, char *const *v, size_t n)
+{
+	char *value = join_lines(v, n);
+	char *file_var = xasprintf("%s%s", name, ENV_FILE_SUFFIX);
+	int rc = 0;
+	unsetenv(file_var);
+	if (strlen(value) < ENV_VALUE_MAX) {
+		setenv(name, value, 1);
+	} else {
+		const char *dir = getenv("TMPDIR");
+		char *path = xasprintf("%s/suture-cc-XXXXXX", dir && *dir ? dir : "/tmp");
+		int fd = mkstemp(path);
+		size_t len = strlen(value);
+		if (fd < 0 || write(fd, value, len) != (ssize_t)len) {
+			rc = err_set_errno("cannot write %s", path);
+		} else {
+			strv_push(&long_value_files, path);
+			setenv(file_var, path, 1);
+			unsetenv(name);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	free(file_var);
+	free(value);
+	return rc;
+}
+
 /* What the stage needs to write the unit record. */
-static void export_for_stage(const struct cc_args *args, const struct level *level,
-			     const char *version)
+static int export_for_stage(const struct cc_args *args, const struct level *level,
+			    const char *version)
 {
 	size_t n_added = 0;
 	while (level->gcc_options[n_added])
 		n_added++;
-	char *user = join_lines(args->user_args.v, args->user_args.n);
 	char *added = join_lines((char *const *)level->gcc_options, n_added);
 	setenv(ENV_LEVEL, level->name, 1);
 	setenv(ENV_GCC_VERSION, version, 1);
-	setenv(ENV_ARGS, user, 1);
 	setenv(ENV_ADDED, added, 1);
-	char *sources = join_lines(args->sources.v, args->sources.n);
-	setenv(ENV_SOURCES, sources, 1);
-	free(sources);
+	if (export_lines(ENV_ARGS, args->user_args.v, args->user_args.n) < 0 ||
+	    export_lines(ENV_SOURCES, args->sources.v, args->sources.n) < 0) {
+		free(added);
+		return -1;
+	}
 	setenv(ENV_MODE, mode_name(args->mode), 1);
 	if (args->output)
 		setenv(ENV_OUTPUT, args->output, 1);
 	else
 		unsetenv(ENV_OUTPUT);
-	free(user);
 	free(added);
+	return 0;
 }
 
 /* gcc, the user's arguments, the level's options, and the wrapper. */
@@ -170,8 +204,7 @@ static int compile_with_level(struct cc_args *args)
 			   "the levels are: %s", args->level, args->level, LEVEL_NAMES);
 		return EXIT_USAGE;
 	}
-	if (level_check_args(level, args->gcc_args.v, args->gcc_args.n) < 0 ||
-	    level_check_args(level, args->user_args.v, args->user_args.n) < 0) {
+	if (level_check_args(level, args->user_args.v, args->user_args.n) < 0) {
 		err_print(PROG);
 		return EXIT_USAGE;
 	}
@@ -181,16 +214,23 @@ static int compile_with_level(struct cc_args *args)
 		err_print(PROG);
 		return EXIT_FAILED;
 	}
-	export_for_stage(args, level, version);
+	if (export_for_stage(args, level, version) < 0) {
+		err_print(PROG);
+		return EXIT_FAILED;
+	}
 	char **cmd = gcc_command(args, level, wrapper);
-	if (!args->list)
+	if (!args->list && long_value_files.n == 0)
 		exec_gcc(cmd);
 	int rc = spawn_wait(cmd, NULL);
+	for (size_t i = 0; i < long_value_files.n; i++)
+		unlink(long_value_files.v[i]);
 	if (rc < 0) {
 		err_print(PROG);
 		return EXIT_FAILED;
 	}
-	return rc != 0 ? rc : print_lists(args);
+	if (rc != 0 || !args->list)
+		return rc;
+	return print_lists(args);
 }
 
 int main(int argc, char **argv)

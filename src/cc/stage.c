@@ -27,7 +27,8 @@ static bool is_cc1(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	return strcmp(base, "cc1") == 0;
+	/* C, and C++ (same assembly, same GCC options) */
+	return strcmp(base, "cc1") == 0 || strcmp(base, "cc1plus") == 0;
 }
 
 /* cc1 writes assembly unless it only preprocesses or checks syntax. */
@@ -110,6 +111,18 @@ static void split_lines(const char *text, char ***list, size_t *n)
 	*n = sv.n;
 }
 
+/* The lines the driver exported as NAME (or in the file NAME_FILE). */
+static void lines_from_env(const char *name, char ***list, size_t *n)
+{
+	char *file_var = xasprintf("%s%s", name, ENV_FILE_SUFFIX);
+	const char *path = getenv(file_var);
+	free(file_var);
+	size_t len;
+	char *text = path ? read_whole_file(path, &len) : NULL;
+	split_lines(text ? text : getenv(name), list, n);
+	free(text);
+}
+
 /* Which file the unit lands in, as the user named it. */
 static char *unit_output(const char *source)
 {
@@ -140,7 +153,7 @@ static char *unit_source(const char *asm_text)
 	}
 	char **sources;
 	size_t n;
-	split_lines(getenv(ENV_SOURCES), &sources, &n);
+	lines_from_env(ENV_SOURCES, &sources, &n);
 	char *found = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!found && strcmp(base_name(sources[i]), name) == 0)
@@ -165,7 +178,7 @@ static void build_record(const char *asm_text, const char *clones, struct buf *o
 	rec.level = xstrdup(getenv(ENV_LEVEL));
 	rec.gcc = xstrdup(getenv(ENV_GCC_VERSION) ? getenv(ENV_GCC_VERSION) : "unknown");
 	rec.padding = xstrdup("nop5");
-	split_lines(getenv(ENV_ARGS), &rec.args, &rec.n_args);
+	lines_from_env(ENV_ARGS, &rec.args, &rec.n_args);
 	split_lines(getenv(ENV_ADDED), &rec.added, &rec.n_added);
 	split_lines(clones, &rec.ipa_clones, &rec.n_ipa_clones);
 	unit_record_format(&rec, out);

@@ -17,6 +17,10 @@
 #define ENV_OUTPUT "SUTURE_CC_OUTPUT"       /* the user's -o, unset without */
 #define ENV_SOURCES "SUTURE_CC_SOURCES"     /* source files as given, one per line */
 
+/* A value longer than this goes into a file, named by NAME + "_FILE". */
+#define ENV_VALUE_MAX (64 * 1024)
+#define ENV_FILE_SUFFIX "_FILE"
+
 /* argv[0] is the program gcc wanted to run.  Returns its exit status. */
 int stage_main(int argc, char **argv);
 

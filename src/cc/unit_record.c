@@ -128,14 +128,20 @@ int unit_records_parse(const char *name, const char *data, size_t size,
 
 int unit_records_read(struct elf_file *ef, struct unit_records *recs)
 {
-	Elf_Scn *scn = elf_file_section(ef, UNIT_RECORD_SECTION);
-	if (!scn)
-		return 0;
-	Elf_Data *data = elf_file_data(scn);
-	if (!data)
-		return err_set("%s: unreadable %s section (%s)", ef->path,
-			       UNIT_RECORD_SECTION, elf_errmsg(-1));
-	return unit_records_parse(ef->path, data->d_buf, data->d_size, recs);
+	/* Usually one section; `ld -r` or objcopy may leave several. */
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		const char *name = elf_file_section_name(ef, scn);
+		if (!name || strcmp(name, UNIT_RECORD_SECTION) != 0)
+			continue;
+		Elf_Data *data = elf_file_data(scn);
+		if (!data)
+			return err_set("%s: unreadable %s section (%s)", ef->path,
+				       UNIT_RECORD_SECTION, elf_errmsg(-1));
+		if (unit_records_parse(ef->path, data->d_buf, data->d_size, recs) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void free_list(char **list, size_t n)
