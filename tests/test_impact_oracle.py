@@ -92,3 +92,39 @@ def test_hooks_go_into_function_bodies_only():
     assert "int f(int a) { SUTURE_ORACLE_HOOK(5); return a; }" in hooked
     assert "{ SUTURE_ORACLE_HOOK(6);\n" in hooked
     assert hooked.count("SUTURE_ORACLE_HOOK") == 2
+
+
+def test_lua_program_and_library_lists_equal_objects_lists(suture, suture_cc, tmp_path,
+                                                            lua_source):
+    """Linked, callers of clones come from disassembly instead of
+    relocations: Lua's interpreter and its shared library must give the
+    lists its objects give (the C runtime's own functions aside)."""
+    src = pathlib.Path(lua_source) / "src"
+    (tmp_path / "lua5.4-deb-multiarch.h").write_text(
+        '#define DEB_HOST_MULTIARCH "x86_64-linux-gnu"\n')
+    objects = []
+    for c in sorted(src.glob("*.c")):
+        if c.name == "luac.c":
+            continue
+        obj = tmp_path / (c.stem + ".o")
+        subprocess.run([suture_cc, "-O2", "-fease-live-patching", "-fPIC", *LUA_CFLAGS,
+                        f"-I{tmp_path}", "-c", str(c), "-o", str(obj)], check=True)
+        objects.append(obj)
+    library = [str(o) for o in objects if o.name != "lua.o"]
+    subprocess.run([suture_cc, "-O2", "-fease-live-patching", "-shared", *library,
+                    "-o", str(tmp_path / "liblua.so"), "-lm"], check=True)
+    subprocess.run([suture_cc, "-O2", "-fease-live-patching", str(tmp_path / "lua.o"),
+                    f"-L{tmp_path}", "-llua", "-lm", "-o", str(tmp_path / "lua")], check=True)
+
+    def lists(*files):
+        out = subprocess.run([suture, "impact", *map(str, files)], check=True,
+                             capture_output=True, text=True).stdout
+        return dict(line.split(":", 1) for line in out.splitlines())
+
+    from_objects = lists(*objects)
+    linked = lists(tmp_path / "lua", tmp_path / "liblua.so")
+    crt = set(linked) - set(from_objects)
+    assert crt <= {"_start", "_init", "_fini", "deregister_tm_clones", "register_tm_clones",
+                   "__do_global_dtors_aux", "frame_dummy"}
+    assert len(from_objects) > 1000
+    assert {f: linked[f] for f in from_objects} == from_objects
