@@ -3,10 +3,17 @@ changes in F's impacted list?
 
 For a code base: put a hook at the start of every function's body (see
 oracle_hook.h), build every unit once with no function under test (the
-base), take the impacted lists from `suture impact --json`, then for each
-function F rebuild its unit with F under test and compare the two objects'
-functions (objdump -dr: bytes, relocations shown by name).  Every function
-whose code differs must be F, or in F's list.
+base), take the impacted lists from `suture impact --json`, then change F,
+rebuild its unit and compare the two objects' functions (objdump -dr:
+bytes, relocations shown by name).  Every function whose code differs must
+be F, or in F's list.  Two ways to change F:
+
+  run_oracle():          F's hook stores another value (a volatile side
+                         effect of the same size: GCC's decisions stay);
+  run_constant_oracle(): the first integer constant in F's body goes up
+                         by one (this changes what F passes to callees, and
+                         so what ipa-cp specialises, and may change GCC's
+                         decisions too).
 """
 import hashlib
 import json
@@ -186,9 +193,9 @@ def sample(functions, count):
     return sorted(sorted(functions, key=key)[:count], key=lambda f: f[1])
 
 
-def run_oracle(suture, suture_cc, base, level, count=None):
-    """Runs the oracle over a sample of BASE's functions at LEVEL.  Returns
-    a dict of figures and the misses."""
+def build_base(suture, suture_cc, base, level):
+    """Builds every unit with no function under test.  Returns the build
+    directory, the functions of each object, and the impacted lists."""
     build = base.workdir / f"build-{level}"
     build.mkdir(exist_ok=True)
     base_objs = []
@@ -200,30 +207,97 @@ def run_oracle(suture, suture_cc, base, level, count=None):
                             check=True, capture_output=True, text=True).stdout
     lists = {f["function"]: [m["name"] for m in f["impacted"]]
              for f in json.loads(report)["functions"]}
-    base_code = [object_functions(o) for o in base_objs]
-    tried, misses, list_total, changed_total = 0, [], 0, 0
+    return build, [object_functions(o) for o in base_objs], lists
+
+
+class Tally:
+    """Figures of one oracle run."""
+
+    def __init__(self, codebase, level, kind):
+        self.result = {"codebase": codebase, "level": level, "kind": kind, "tried": 0,
+                       "misses": [], "avg_list": 0.0, "avg_changed": 0.0}
+        self.list_total = self.changed_total = 0
+
+    def add(self, name, listed, changed):
+        missing = sorted(changed - listed - {name})
+        if missing:
+            self.result["misses"].append((name, missing))
+        self.result["tried"] += 1
+        self.list_total += len(listed)
+        self.changed_total += len(changed - {name})
+        tried = self.result["tried"]
+        self.result["avg_list"] = self.list_total / tried
+        self.result["avg_changed"] = self.changed_total / tried
+
+
+def run_oracle(suture, suture_cc, base, level, count=None):
+    """Runs the hook oracle over a sample of BASE's functions at LEVEL.
+    Returns a dict of figures and the misses."""
+    build, base_code, lists = build_base(suture, suture_cc, base, level)
+    tally = Tally(base.name, level, "side effect")
     for unit, number, name in sample(base.functions(), count):
         obj = build / f"unit{unit}.f{number}.o"
         base.compile(suture_cc, unit, level, number, obj)
         new_code = object_functions(obj)
         os.unlink(obj)
-        old_code = base_code[unit]
-        changed = changed_functions(old_code, new_code)
-        listed = set(lists.get(name, []))
-        missing = sorted(changed - listed - {name})
-        if missing:
-            misses.append((name, missing))
-        tried += 1
-        list_total += len(listed)
-        changed_total += len(changed - {name})
-    return {
-        "codebase": base.name, "level": level, "tried": tried, "misses": misses,
-        "avg_list": list_total / tried if tried else 0.0,
-        "avg_changed": changed_total / tried if tried else 0.0,
-    }
+        tally.add(name, set(lists.get(name, [])), changed_functions(base_code[unit], new_code))
+    return tally.result
+
+
+def constant_mutations(text):
+    """[(function, position, literal)]: the first decimal integer constant
+    (no suffix) in the body of each function."""
+    found = []
+    depth = 0
+    since_decl = []
+    current = None
+    for pos, tok in _tokens(text):
+        if depth == 0 and tok == "{":
+            toks = [t for _, t in since_decl]
+            is_function = toks and toks[-1] == ")" and "=" not in toks
+            current = _declared_name(toks) if is_function else None
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                since_decl, current = [], None
+        elif depth == 0:
+            since_decl = [] if tok == ";" else since_decl + [(pos, tok)]
+        elif current and re.fullmatch(r"[1-9][0-9]*|0", tok) and text[pos - 1] != ".":
+            end = pos + len(tok)
+            if not (text[end:end + 1].isalnum() or text[end:end + 1] in "._"):
+                found.append((current, pos, tok))
+                current = None
+    return found
+
+
+def run_constant_oracle(suture, suture_cc, base, level, count=None):
+    """Runs the constant oracle over a sample of BASE's functions."""
+    build, base_code, lists = build_base(suture, suture_cc, base, level)
+    tally = Tally(base.name, level, "constant")
+    mutations = []
+    for unit, (src, _) in enumerate(base.units):
+        for name, pos, literal in constant_mutations(src.read_text()):
+            mutations.append((unit, pos, name, literal))
+    for unit, pos, name, literal in sample(mutations, count):
+        src = base.units[unit][0]
+        text = src.read_text()
+        obj = build / f"unit{unit}.c{pos}.o"
+        src.write_text(text[:pos] + str(int(literal) + 1) + text[pos + len(literal):])
+        try:
+            base.compile(suture_cc, unit, level, -1, obj)
+        except RuntimeError:
+            continue   # e.g. two case labels became equal: not a program
+        finally:
+            src.write_text(text)   # in place: __FILE__ strings stay the same
+        new_code = object_functions(obj)
+        os.unlink(obj)
+        tally.add(name, set(lists.get(name, [])), changed_functions(base_code[unit], new_code))
+    return tally.result
 
 
 def format_result(r):
-    return (f"{r['codebase']:<10} {r['level']:<18} tried {r['tried']:4d}  "
+    return (f"{r['codebase']:<8} {r['kind']:<12} {r['level']:<18} tried {r['tried']:4d}  "
             f"misses {len(r['misses'])}  avg list {r['avg_list']:.2f}  "
             f"avg changed {r['avg_changed']:.2f}")
