@@ -26,7 +26,8 @@ def test_suture_cc_binary(suture, suture_cc, tmp_path):
     assert f"unit {CORPUS}/clones.c (from suture-cc): GCC 12" in out
     assert "-fease-live-patching=inline-clone" in out
     assert out.count("ABI-breaking optimizations on: none") == 3
-    assert "inlining and cloning on: ipa-sra, ipa-cp, partial-inlining, inlining of globals" in out
+    assert "inlining and cloning on: ipa-sra, ipa-cp, partial-inlining, inlining of globals, " \
+           "inlining of statics" in out
     assert "verdict: can be live patched" in out
     # every function of the program's own units has entry padding
     report = json.loads(run([suture, "audit", "--json", prog]).stdout)
@@ -67,7 +68,7 @@ def test_explicit_options_and_gcc_live_patching(suture, tmp_path):
                       ["-O2", "-g", "-flive-patching=inline-only-static"])
     out = run([suture, "audit", prog], check=False).stdout
     assert "ABI-breaking optimizations on: none" in out
-    assert "inlining and cloning on: none" in out
+    assert "inlining and cloning on: inlining of statics" in out
 
 
 def test_binary_without_any_record(suture, tmp_path):
@@ -164,3 +165,21 @@ def test_bad_usage(suture, tmp_path):
     assert proc.returncode == 1 and "no process 999999999" in proc.stderr
     proc = run([suture, "audit", str(tmp_path / "nothing")], check=False)
     assert proc.returncode == 1 and "nothing" in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("level,inlining", [
+    ("none", "none"),
+    ("only-inline-static", "inlining of statics"),
+    ("inline", "inlining of globals, inlining of statics"),
+    ("inline-clone", "ipa-sra, ipa-cp, partial-inlining, inlining of globals, inlining of statics"),
+])
+def test_levels_in_objects(suture, suture_cc, tmp_path, level, inlining):
+    obj = tmp_path / "clones.o"
+    run([suture_cc, "-O2", f"-fease-live-patching={level}", "-c", str(CORPUS / "clones.c"),
+         "-o", str(obj)])
+    out = run([suture, "audit", str(obj)]).stdout
+    assert f"{obj}: object" in out
+    assert f"-fease-live-patching={level}\n" in out
+    assert "ABI-breaking optimizations on: none" in out
+    assert f"inlining and cloning on: {inlining}\n" in out
+    assert "findings: none" in out

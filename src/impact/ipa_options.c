@@ -37,6 +37,8 @@ static const struct ipa_opt_info infos[IPA_N] = {
 				   "off (f.part.N)", true },
 	[IPA_INLINE_GLOBALS] = { "inlining of globals", "the bodies of global (not only static) "
 				 "functions are copied into their callers", true },
+	[IPA_INLINE_STATICS] = { "inlining of statics", "the bodies of static functions are "
+				 "copied into their callers", true },
 };
 
 static const struct ipa_opt_rule rules[IPA_N] = {
@@ -53,6 +55,7 @@ static const struct ipa_opt_rule rules[IPA_N] = {
 	[IPA_CP] = { { "ipa-cp" }, 2, false, true },
 	[IPA_PARTIAL_INLINING] = { { "partial-inlining" }, 2, false, true },
 	[IPA_INLINE_GLOBALS] = { { "inline" }, 1, false, true },
+	[IPA_INLINE_STATICS] = { { "inline" }, 1, false, false },
 };
 
 const struct ipa_opt_info *ipa_opt_info(enum ipa_opt opt)
