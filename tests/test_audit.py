@@ -127,6 +127,8 @@ def stop_target(proc):
                    "the mmap and mprotect calls suture makes the process run"]),
     ("filter", 0, ["warning: process {pid} (target) runs under 1 seccomp filter",
                    "check that the filters allow mmap and mprotect"]),
+    ("nodump", 0, ["info: process {pid} (target) is not dumpable",
+                   "what to do: nothing: suture has CAP_SYS_PTRACE"]),
     ("traced", 1, ["blocker: process {pid} (target) is already traced by process {ppid}",
                    "detach the debugger or tracer (process {ppid}) first"]),
 ])
@@ -147,6 +149,7 @@ def test_process(suture, suture_cc, tmp_path, mode, rc, expect):
     assert "main" in exe["padded"]
     # the C library it maps is audited too
     assert any("libc.so" in f["path"] for f in report["files"][1:])
+    assert report["process"]["dumpable"] is (False if mode == "nodump" else None)
     if mode == "plain":
         assert report["patchable"] is True
         assert report["process"]["tracer_pid"] == 0 and report["process"]["seccomp"] == 0

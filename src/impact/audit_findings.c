@@ -178,12 +178,13 @@ void audit_process_findings(struct audit_report *r, const struct audit_process *
 			  xstrdup("the kernel refuses ptrace of processes that are not suture's "
 				  "descendants"),
 			  xstrdup("run suture as root (or with CAP_SYS_PTRACE)"));
-	if (p->dumpable_known && !p->dumpable && !can_any)
-		audit_add(r, SEV_BLOCKER,
+	if (p->dumpable_known && !p->dumpable)
+		audit_add(r, can_any ? SEV_INFO : SEV_BLOCKER,
 			  xasprintf("process %d (%s) is not dumpable", p->pid, p->name),
 			  xstrdup("the kernel allows ptrace of a non-dumpable process (setuid, "
 				  "PR_SET_DUMPABLE 0) only with CAP_SYS_PTRACE"),
-			  xstrdup("run suture as root (or with CAP_SYS_PTRACE)"));
+			  can_any ? xstrdup("nothing: suture has CAP_SYS_PTRACE")
+				  : xstrdup("run suture as root (or with CAP_SYS_PTRACE)"));
 	if (p->seccomp == 1)
 		audit_add(r, SEV_BLOCKER,
 			  xasprintf("process %d (%s) runs in seccomp strict mode", p->pid, p->name),

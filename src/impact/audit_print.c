@@ -175,8 +175,9 @@ void audit_print_json(const struct audit_report *r, FILE *out)
 		fprintf(out, ",\n \"process\": {\"pid\": %d, \"name\": ", (int)p->pid);
 		json_string(out, p->name);
 		fprintf(out, ", \"tracer_pid\": %d, \"seccomp\": %d, \"seccomp_filters\": %d, "
-			"\"yama_ptrace_scope\": %d, \"mdwe\": %d}",
-			(int)p->tracer, p->seccomp, p->seccomp_filters, p->yama_scope, p->mdwe);
+			"\"yama_ptrace_scope\": %d, \"mdwe\": %d, \"dumpable\": %s}",
+			(int)p->tracer, p->seccomp, p->seccomp_filters, p->yama_scope, p->mdwe,
+			!p->dumpable_known ? "null" : p->dumpable ? "true" : "false");
 	}
 	fputs(",\n \"files\": [", out);
 	for (size_t i = 0; i < r->n_files; i++) {

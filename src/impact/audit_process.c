@@ -59,12 +59,13 @@ static int read_mdwe(const char *status)
 }
 
 /* A process that is not dumpable (setuid, prctl(PR_SET_DUMPABLE, 0)) has
- * its /proc files owned by root whatever its own user. */
+ * the files in its /proc directory owned by root whatever its own user
+ * (the directory itself keeps the user). */
 static void read_dumpable(pid_t pid, const char *status, struct audit_process *p)
 {
 	char path[64];
 	struct stat st;
-	snprintf(path, sizeof path, "/proc/%d", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	const char *uid = status_value(status, "Uid");
 	if (!uid || stat(path, &st) != 0)
 		return;

@@ -3,6 +3,7 @@
  *   strict  seccomp strict mode
  *   filter  a seccomp filter that allows every system call
  *   traced  forks; the parent traces the child (PTRACE_SEIZE)
+ *   nodump  becomes user nobody and not dumpable
  * Then it prints the pid to audit and "ready", and waits for its standard
  * input to close. */
 #include <linux/filter.h>
@@ -46,6 +47,11 @@ int main(int argc, char **argv)
 		struct sock_fprog prog = { 1, &allow };
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+			return 1;
+	}
+	if (strcmp(mode, "nodump") == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0 ||
+		    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 			return 1;
 	}
 	if (strcmp(mode, "traced") == 0) {
