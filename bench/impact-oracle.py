@@ -7,10 +7,14 @@ line per code base, change and level: functions tried, misses (must be 0),
 average list length against the average number of functions that really
 changed.
 
+SUTURE_BUILD names another build directory (e.g. a copy, so that
+rebuilding meanwhile does not disturb a long run).
+
 usage: bench/impact-oracle.py [--workdir DIR] [--seeds N] [--lua FILE.c,...]
                               [--levels L,...] [--count N]
 """
 import argparse
+import os
 import pathlib
 import subprocess
 import sys
@@ -23,8 +27,9 @@ import debsrc  # noqa: E402
 import oracle  # noqa: E402
 from test_impact_oracle import CORPUS_FILES, LUA_CFLAGS  # noqa: E402
 
-SUTURE = str(ROOT / "build" / "suture")
-SUTURE_CC = str(ROOT / "build" / "suture-cc")
+BUILD = pathlib.Path(os.environ.get("SUTURE_BUILD", ROOT / "build"))
+SUTURE = str(BUILD / "suture")
+SUTURE_CC = str(BUILD / "suture-cc")
 
 
 def main():
