@@ -26,6 +26,7 @@ void graph_free(struct graph *g)
 		id_vec_free(&f->clones);
 		id_vec_free(&f->clone_of);
 		id_vec_free(&f->inlined_into);
+		id_vec_free(&f->inlined);
 		id_vec_free(&f->callers);
 		id_vec_free(&f->callees);
 	}
@@ -144,6 +145,7 @@ void graph_add_inline(struct graph *g, int callee, int into)
 	if (callee == into)
 		return;
 	id_vec_add(&g->nodes[callee].inlined_into, into);
+	id_vec_add(&g->nodes[into].inlined, callee);
 }
 
 void graph_add_ref(struct graph *g, int caller, int callee)

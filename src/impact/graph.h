@@ -34,6 +34,7 @@ struct fnode {
 	struct id_vec clones;        /* clones made of this function */
 	struct id_vec clone_of;      /* what it is a clone of */
 	struct id_vec inlined_into;  /* functions its body was inlined into */
+	struct id_vec inlined;       /* functions whose bodies were inlined into it */
 	struct id_vec callers;       /* functions whose code refers to it */
 	struct id_vec callees;       /* functions its code refers to */
 };

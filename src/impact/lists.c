@@ -22,6 +22,7 @@ void lister_init(struct lister *l, const struct graph *g)
 	l->queue = xcalloc(3 * n, sizeof *l->queue);
 	l->family = xcalloc(n, sizeof *l->family);
 	l->passes_to = xcalloc(n, sizeof *l->passes_to);
+	l->in_code = xcalloc(n, sizeof *l->in_code);
 	l->found = xcalloc(n, sizeof *l->found);
 	l->why_of = xcalloc(n, sizeof *l->why_of);
 	l->via_of = xcalloc(n, sizeof *l->via_of);
@@ -34,6 +35,7 @@ void lister_free(struct lister *l)
 	free(l->found);
 	free(l->family);
 	free(l->passes_to);
+	free(l->in_code);
 	free(l->why_of);
 	free(l->via_of);
 	memset(l, 0, sizeof *l);
@@ -66,9 +68,9 @@ static int clone_root(const struct graph *g, int id)
 	return id;
 }
 
-/* Marks F and its clones (F's family: F's own code), and the functions
- * their code calls (by root), for this run. */
-static void mark_family(struct lister *l, int f)
+/* Marks F and its clones: F's family, F's own out-of-line code.  Leaves
+ * them in the queue; returns how many. */
+static size_t mark_family(struct lister *l, int f)
 {
 	const struct graph *g = l->g;
 	size_t head = 0, tail = 0;
@@ -76,13 +78,38 @@ static void mark_family(struct lister *l, int f)
 	l->queue[tail++] = f;
 	while (head < tail) {
 		const struct fnode *n = &g->nodes[l->queue[head++]];
-		for (size_t i = 0; i < n->callees.n; i++)
-			l->passes_to[clone_root(g, n->callees.ids[i])] = l->run;
 		for (size_t i = 0; i < n->clones.n; i++)
 			if (l->family[n->clones.ids[i]] != l->run) {
 				l->family[n->clones.ids[i]] = l->run;
 				l->queue[tail++] = n->clones.ids[i];
 			}
+	}
+	return tail;
+}
+
+/* Marks, by root, the functions F's code passes anything to: those the
+ * family calls, and those the bodies GCC inlined into the family call
+ * (they are the family's calls).  The inlined functions themselves too:
+ * a copy of F inlined elsewhere may call one of them (or a clone of it)
+ * where F's own copy inlined it. */
+static void mark_passes_to(struct lister *l, size_t n_family)
+{
+	const struct graph *g = l->g;
+	size_t head = 0, tail = n_family;   /* the family is in the queue */
+	for (size_t i = 0; i < n_family; i++)
+		l->in_code[l->queue[i]] = l->run;
+	while (head < tail) {
+		const struct fnode *n = &g->nodes[l->queue[head++]];
+		for (size_t i = 0; i < n->callees.n; i++)
+			l->passes_to[clone_root(g, n->callees.ids[i])] = l->run;
+		for (size_t i = 0; i < n->inlined.n; i++) {
+			int inner = n->inlined.ids[i];
+			l->passes_to[clone_root(g, inner)] = l->run;
+			if (l->in_code[inner] != l->run) {
+				l->in_code[inner] = l->run;
+				l->queue[tail++] = inner;
+			}
+		}
 	}
 }
 
@@ -116,7 +143,7 @@ void lister_run(struct lister *l, int f)
 	const struct graph *g = l->g;
 	size_t head = 0, tail = 0;
 	l->run++;
-	mark_family(l, f);
+	mark_passes_to(l, mark_family(l, f));
 	reach(l, &tail, f, REACH_BODY, WHY_CLONE, f);
 	while (head < tail) {
 		int x = l->queue[head++];

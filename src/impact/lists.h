@@ -40,6 +40,7 @@ struct lister {
 	unsigned run;                   /* stamps the two arrays below */
 	unsigned *family;               /* == run: F or a clone of F */
 	unsigned *passes_to;            /* == run: F's family calls it (by root) */
+	unsigned *in_code;              /* == run: the family or inlined into it */
 	struct impact_member *found;    /* the last list, sorted by name */
 	size_t n_found;
 };
