@@ -8,7 +8,7 @@ libelf-dev libdw-dev libcapstone-dev
 python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
 cmake
-csmith"
+csmith python3-pyelftools"
 
 missing=""
 for pkg in $PACKAGES; do

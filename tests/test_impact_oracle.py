@@ -101,8 +101,8 @@ def test_hooks_go_into_function_bodies_only():
     assert "{ SUTURE_ORACLE_HOOK(6);\n" in hooked
     assert hooked.count("SUTURE_ORACLE_HOOK") == 2
     # the constant oracle changes the first integer constant of each body
-    mutations = [(name, text[pos:pos + len(lit)]) for name, pos, lit
-                 in oracle.constant_mutations(text)]
+    mutations = [(name, hooked[pos:pos + len(lit)]) for name, pos, lit
+                 in oracle.constant_mutations(hooked)]
     assert mutations == [("g", "1")]
 
 
