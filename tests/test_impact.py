@@ -213,6 +213,19 @@ def test_object_without_records_is_refused(suture, tmp_path):
     assert proc.stdout == ""
 
 
+def test_records_of_another_version_are_refused(suture, tmp_path):
+    src = tmp_path / "x.c"
+    src.write_text("int f(int x) { return x + 1; }\n")
+    run(["gcc", "-O2", "-c", str(src), "-o", str(tmp_path / "x.o")])
+    (tmp_path / "rec").write_bytes(b"suture-unit 2\nsource x.c\n\0")
+    run(["objcopy", "--add-section", f".suture.units={tmp_path / 'rec'}",
+         str(tmp_path / "x.o"), str(tmp_path / "v2.o")])
+    for cmd in (["impact"], ["audit"]):
+        proc = run([suture, *cmd, str(tmp_path / "v2.o")], check=False)
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert "unit record version 2 is not supported" in proc.stderr
+
+
 def test_bad_usage_and_unknown_function(suture, suture_cc, tmp_path):
     obj = build(suture_cc, tmp_path, ["clones.c"], "clones.o")
     proc = run([suture, "impact"], check=False)
