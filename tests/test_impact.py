@@ -251,3 +251,16 @@ def test_live_patching_list_from_suture_cc(suture, suture_cc, tmp_path):
     proc = run([suture_cc, "-O2", "-fease-live-patching", "-flive-patching-list",
                 "-c", str(CORPUS / "clones.c"), "-o", str(tmp_path / "c2.o")], cwd=tmp_path)
     assert proc.stdout == run([suture, "impact", str(tmp_path / "c2.o")]).stdout
+
+
+def test_live_patching_list_at_link_time(suture, suture_cc, tmp_path):
+    """Linking several units, suture-cc lists across all of them."""
+    out = tmp_path / "list.txt"
+    run([suture_cc, "-O2", "-fease-live-patching", f"-flive-patching-list=clamp_add,{out}",
+         *[str(CORPUS / f) for f in ["unit1.c", "unit2.c", "prog_main.c", "libdemo.c"]],
+         "-o", str(tmp_path / "prog")], cwd=tmp_path)
+    listed = out.read_text().split(":", 1)[1].split()
+    for caller in ["unit1_total", "unit2_walk", "main", "lib_entry"]:
+        assert caller in listed
+    assert out.read_text() == run([suture, "impact", "--function", "clamp_add",
+                                   str(tmp_path / "prog")]).stdout
