@@ -62,9 +62,26 @@ static void abi_findings(struct audit_report *r, const struct audit_file *f)
 	}
 }
 
+/* The C runtime's own functions (crt1.o, crti.o, crtbegin.o): never built
+ * with a level, never patched. */
+static bool is_c_runtime(const char *name)
+{
+	static const char *const names[] = {
+		"_start", "_init", "_fini", "deregister_tm_clones", "register_tm_clones",
+		"__do_global_dtors_aux", "frame_dummy", "__libc_csu_init", "__libc_csu_fini",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static void padding_findings(struct audit_report *r, const struct audit_file *f)
 {
-	if (f->n_unpadded == 0)
+	size_t own = 0;
+	for (size_t i = 0; i < f->n_unpadded; i++)
+		own += !is_c_runtime(f->unpadded[i]);
+	if (own == 0)
 		return;
 	struct buf names = {0};
 	for (size_t i = 0; i < f->n_unpadded && i < 8; i++)
@@ -79,8 +96,8 @@ static void padding_findings(struct audit_report *r, const struct audit_file *f)
 			  "into a jump; a function without it cannot be patched"),
 		  none ? xstrdup(REBUILD)
 		       : xstrdup("rebuild the units that define them with suture-cc "
-				 "-fease-live-patching (functions from the C runtime, crt*.o and "
-				 "libgcc, never have it and are rarely patched)"));
+				 "-fease-live-patching (functions from libgcc or assembly never "
+				 "have it)"));
 	buf_free(&names);
 }
 
