@@ -49,7 +49,7 @@ def main():
     for seed in range(1, args.seeds + 1):
         out = work / f"csmith{seed}.c"
         subprocess.run(["csmith", "--seed", str(seed), "--max-funcs", "16", "--no-safe-math",
-                        "-o", str(out)], check=True, capture_output=True)
+                        "-o", str(out)], check=True, capture_output=True, cwd=work)
         seeds.append(out)
     if seeds:
         bases.append(oracle.CodeBase("csmith", seeds, work / "csmith",

@@ -50,8 +50,9 @@ def csmith_program(tmp_path, seed):
     if not shutil.which("csmith"):
         pytest.fail("csmith is not installed: run scripts/install-deps.sh")
     out = tmp_path / f"csmith{seed}.c"
+    # cwd: csmith leaves a platform.info file where it runs
     subprocess.run(["csmith", "--seed", str(seed), "--max-funcs", "16", "--no-safe-math",
-                    "-o", str(out)], check=True, capture_output=True)
+                    "-o", str(out)], check=True, capture_output=True, cwd=tmp_path)
     return out
 
 
