@@ -187,3 +187,22 @@ def test_levels_in_objects(suture, suture_cc, tmp_path, level, inlining):
     assert "ABI-breaking optimizations on: none" in out
     assert f"inlining and cloning on: {inlining}\n" in out
     assert "findings: none" in out
+
+
+def test_process_running_a_deleted_file(suture, suture_cc, tmp_path):
+    """After an upgrade the process still runs the old build: the audit
+    reads it through /proc and says so."""
+    exe = tmp_path / "target"
+    run([suture_cc, "-O2", "-fease-live-patching", str(CORPUS / "audit_target.c"), "-o", str(exe)])
+    proc = subprocess.Popen([str(exe), "plain"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        pid = int(proc.stdout.readline().split()[0])
+        exe.unlink()
+        report = json.loads(run([suture, "audit", "--json", "--pid", str(pid)]).stdout)
+    finally:
+        stop_target(proc)
+    running = report["files"][0]
+    assert running["path"] == f"{exe} (deleted)" and running["suture_records"] is True
+    assert any(f["severity"] == "warning" and "replaced or removed since it started" in f["what"]
+               and running["build_id"] in f["what"] for f in report["findings"])

@@ -133,6 +133,15 @@ static void library_findings(struct audit_report *r, const struct audit_file *f)
 
 void audit_file_findings(struct audit_report *r, const struct audit_file *f, bool in_process)
 {
+	if (str_ends_with(f->path, " (deleted)"))
+		audit_add(r, SEV_WARNING,
+			  xasprintf("%s: the process runs a file replaced or removed since it "
+				    "started (build-id %s)", f->path,
+				    f->build_id[0] ? f->build_id : "none"),
+			  xstrdup("a patch applies only to the build it was made for; the file "
+				  "installed now is another build"),
+			  xstrdup("build the patch against the running build (same sources and "
+				  "build-id), or restart the process"));
 	if (in_process) {
 		library_findings(r, f);
 		return;

@@ -113,6 +113,27 @@ bool audit_self_can_ptrace_any(void)
 	return bits & (1ull << 19);   /* CAP_SYS_PTRACE */
 }
 
+static bool is_elf(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char magic[4] = {0};
+	bool elf = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/* How to open the file a maps LINE names (FILE points into it): through
+ * /proc/PID/root, or, for a file replaced or removed since it was mapped
+ * ("... (deleted)"), through /proc/PID/map_files/START-END. */
+static char *mapped_file_path(pid_t pid, const char *line, const char *file)
+{
+	if (str_ends_with(file, " (deleted)"))
+		return xasprintf("/proc/%d/map_files/%.*s", (int)pid,
+				 (int)strcspn(line, " "), line);
+	return xasprintf("/proc/%d/root%s", (int)pid, file);
+}
+
 /* The ELF objects PID maps, executable first (paths under /proc/PID/, so
  * they name the files the process sees). */
 int audit_process_objects(pid_t pid, char ***paths, size_t *n)
@@ -125,34 +146,36 @@ int audit_process_objects(pid_t pid, char ***paths, size_t *n)
 	*paths = xcalloc(1, sizeof **paths);
 	(*paths)[0] = xasprintf("/proc/%d/exe", (int)pid);
 	*n = 1;
+	char **seen = xcalloc(1, sizeof *seen);   /* file names, as maps has them */
+	size_t n_seen = 1;
 	char exe[4096] = "";
-	char *link = xasprintf("/proc/%d/exe", (int)pid);
-	ssize_t elen = readlink(link, exe, sizeof exe - 1);
-	free(link);
-	exe[elen > 0 ? elen : 0] = '\0';
+	ssize_t len = readlink((*paths)[0], exe, sizeof exe - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	seen[0] = xstrdup(exe);                   /* read already, as /proc/PID/exe */
 	char line[4096 + 256];
 	while (fgets(line, sizeof line, maps)) {
 		char *file = strchr(line, '/');
-		if (!file || strstr(line, " (deleted)"))
+		if (!file)
 			continue;
 		file[strcspn(file, "\n")] = '\0';
-		if (strcmp(file, exe) == 0)
+		bool done = false;
+		for (size_t i = 0; i < n_seen && !done; i++)
+			done = strcmp(seen[i], file) == 0;
+		if (done)
 			continue;
-		char *full = xasprintf("/proc/%d/root%s", (int)pid, file);
-		bool seen = false;
-		for (size_t i = 0; i < *n && !seen; i++)
-			seen = strcmp((*paths)[i], full) == 0;
-		FILE *f = seen ? NULL : fopen(full, "rb");
-		char magic[4] = {0};
-		if (f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0) {
+		seen = xrealloc(seen, (n_seen + 1) * sizeof *seen);
+		seen[n_seen++] = xstrdup(file);
+		char *path = mapped_file_path(pid, line, file);
+		if (is_elf(path)) {
 			*paths = xrealloc(*paths, (*n + 1) * sizeof **paths);
-			(*paths)[(*n)++] = full;
-			full = NULL;
+			(*paths)[(*n)++] = path;
+		} else {
+			free(path);
 		}
-		if (f)
-			fclose(f);
-		free(full);
 	}
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i]);
+	free(seen);
 	fclose(maps);
 	return 0;
 }
