@@ -7,8 +7,8 @@ PACKAGES="gcc make meson ninja-build pkg-config binutils elfutils
 libelf-dev libdw-dev libcapstone-dev
 python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
-clang tcl
-cmake"
+cmake clang tcl
+csmith python3-pyelftools"
 
 missing=""
 for pkg in $PACKAGES; do
