@@ -3,21 +3,14 @@
  * tests check records through the same parser suture impact uses. */
 #include "cc/unit_record.h"
 #include "common/error.h"
+#include "common/json.h"
 
 #include <stdio.h>
 
+/* A field the record lacks prints as "", so every field is a string. */
 static void print_string(const char *s)
 {
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	json_string(stdout, s ? s : "");
 }
 
 static void print_list(const char *key, char **list, size_t n)

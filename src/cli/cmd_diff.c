@@ -3,9 +3,9 @@
  * See man/suture-diff.1 and docs/diff.md. */
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "diff/diff.h"
-#include "diff/json.h"
 
 #include <libgen.h>
 #include <stdio.h>

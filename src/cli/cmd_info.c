@@ -1,7 +1,7 @@
 /* suture info: what a patch holds.  See man/suture-info.1. */
 #include "cli/commands.h"
 #include "common/error.h"
-#include "diff/json.h"
+#include "common/json.h"
 #include "patchfile/patchread.h"
 
 #include <stdio.h>

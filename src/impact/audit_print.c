@@ -1,6 +1,7 @@
 /* suture audit's output: text for people, --json (man/suture-audit.1). */
 #include "impact/audit.h"
 #include "impact/ipa_options.h"
+#include "common/json.h"
 
 #include <string.h>
 
@@ -81,21 +82,6 @@ void audit_print_text(const struct audit_report *r, FILE *out)
 					       "are dealt with" : "can be live patched");
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void json_strings(FILE *out, char *const *v, size_t n)
 {
 	fputc('[', out);
@@ -127,10 +113,7 @@ static void json_unit(FILE *out, const struct audit_unit *u)
 	fputs(", \"origin\": ", out);
 	json_string(out, u->origin);
 	fputs(", \"level\": ", out);
-	if (u->level)
-		json_string(out, u->level);
-	else
-		fputs("null", out);
+	json_string(out, u->level);
 	fputs(", \"compiler\": ", out);
 	json_string(out, u->compiler);
 	fputs(", \"options\": ", out);

@@ -5,6 +5,7 @@
 #include "impact/graph.h"
 #include "impact/lists.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
 
 #include <stdlib.h>
@@ -145,21 +146,6 @@ static int select_functions(const struct graph *g, const struct impact_request *
 	return 0;
 }
 
-static void print_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void print_text_list(FILE *out, const struct graph *g, int f, const struct lister *l)
 {
 	fputs(g->nodes[f].name, out);
@@ -174,16 +160,16 @@ static void print_json_list(FILE *out, const struct graph *g, int f, const struc
 {
 	const struct fnode *n = &g->nodes[f];
 	fputs(first ? "\n    {\"function\": " : ",\n    {\"function\": ", out);
-	print_json_string(out, n->name);
+	json_string(out, n->name);
 	/* "removed": the function has no code of its own in the files read */
 	fprintf(out, ", \"removed\": %s, \"impacted\": [",
 		g->have_code && !n->defined ? "true" : "false");
 	for (size_t i = 0; i < l->n_found; i++) {
 		const struct impact_member *m = &l->found[i];
 		fputs(i ? ",\n      {\"name\": " : "\n      {\"name\": ", out);
-		print_json_string(out, g->nodes[m->node].name);
+		json_string(out, g->nodes[m->node].name);
 		fprintf(out, ", \"why\": \"%s\", \"via\": ", impact_why_word(m->why));
-		print_json_string(out, g->nodes[m->via].name);
+		json_string(out, g->nodes[m->via].name);
 		fputc('}', out);
 	}
 	fputs(l->n_found ? "\n    ]}" : "]}", out);

@@ -1,4 +1,4 @@
-#include "diff/json.h"
+#include "common/json.h"
 
 void json_string(FILE *out, const char *s)
 {

@@ -1,6 +1,6 @@
-/* Writing JSON text for the --json outputs of diff and info. */
-#ifndef SUTURE_DIFF_JSON_H
-#define SUTURE_DIFF_JSON_H
+/* Writing JSON text for the --json outputs (diff, info, impact, audit). */
+#ifndef SUTURE_COMMON_JSON_H
+#define SUTURE_COMMON_JSON_H
 
 #include <stdio.h>
 
