@@ -24,9 +24,9 @@ struct entry {
 	const char *name;
 };
 
-static int cmp_entry(const void *a, const void *b)
+/* Same group: same binding, kind and key (name for globals). */
+static int cmp_group(const struct entry *x, const struct entry *y)
 {
-	const struct entry *x = a, *y = b;
 	if (x->global != y->global)
 		return x->global ? -1 : 1;
 	if (x->kind != y->kind)
@@ -34,7 +34,14 @@ static int cmp_entry(const void *a, const void *b)
 	int c = strcmp(x->file, y->file);
 	if (c)
 		return c;
-	c = strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
+	return strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
+}
+
+/* Sort order: by group, then by owner, then in the order of gcc's numbers. */
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = cmp_group(x, y);
 	if (c)
 		return c;
 	c = strcmp(x->owner, y->owner);
@@ -86,19 +93,6 @@ static struct entry *entries_of(const struct dobj *o, size_t *count, bool by_fil
 	qsort(e, n, sizeof *e, cmp_entry);
 	*count = n;
 	return e;
-}
-
-/* Same group: same binding, kind and key (name for globals). */
-static int cmp_group(const struct entry *x, const struct entry *y)
-{
-	if (x->global != y->global)
-		return x->global ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind - y->kind;
-	int c = strcmp(x->file, y->file);
-	if (c)
-		return c;
-	return strcmp(x->global ? x->name : x->key, y->global ? y->name : y->key);
 }
 
 static void pair(struct dobj *o, int a, struct dobj *p, int b)
