@@ -49,12 +49,12 @@ int wants_help(int argc, char **argv)
 
 int usage_error(const char *name, const char *fmt, ...)
 {
+	char prog[64];
+	snprintf(prog, sizeof prog, "suture %s", name);
 	va_list ap;
-	fprintf(stderr, "suture %s: ", name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_vreport(prog, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	const struct command *cmd = find_command(name);
 	if (cmd)
 		fputs(cmd->usage, stderr);
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	}
 	const struct command *cmd = find_command(name);
 	if (!cmd) {
-		fprintf(stderr, "suture: '%s' is not a suture command; see 'suture help'\n", name);
+		err_report("suture", "'%s' is not a suture command; see 'suture help'", name);
 		return EXIT_USAGE;
 	}
 	if (wants_help(argc - 1, argv + 1)) {

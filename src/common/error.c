@@ -61,9 +61,14 @@ void err_print(const char *prog)
 void err_report(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_vreport(prog, fmt, ap);
 	va_end(ap);
+}
+
+void err_vreport(const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -7,6 +7,8 @@
 #ifndef SUTURE_COMMON_ERROR_H
 #define SUTURE_COMMON_ERROR_H
 
+#include <stdarg.h>
+
 /* Exit statuses every command shares (docs/cli.md). */
 enum suture_exit {
 	EXIT_DONE = 0,       /* done */
@@ -30,5 +32,6 @@ void err_clear(void);
 void err_print(const char *prog);
 /* Print "PROG: formatted text" to stderr (for the command layer). */
 void err_report(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void err_vreport(const char *prog, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif
