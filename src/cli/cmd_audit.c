@@ -32,7 +32,7 @@ int cmd_audit(int argc, char **argv)
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -40,10 +40,10 @@ int cmd_audit(int argc, char **argv)
 		case 'p':
 			pid_text = optarg;
 			break;
+		case ':':
+			return usage_error("audit", "--pid needs a process id");
 		default:
-			if (optopt == 'p')
-				return usage_error("audit", "--pid needs a process id");
-			return usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+			return option_error("audit", opt, argv);
 		}
 	}
 	int n_files = argc - optind;

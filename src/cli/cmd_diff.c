@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "diff/diff.h"
 
+#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,29 +27,36 @@ struct options {
 
 static int parse(int argc, char **argv, struct options *opt)
 {
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
 	memset(opt, 0, sizeof *opt);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--json") == 0) {
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			opt->json = true;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--name") == 0) {
-			if (i + 1 >= argc)
-				return usage_error("diff", "%s needs a value", a);
-			*(a[1] == 'o' ? &opt->out : &opt->name) = argv[++i];
-		} else if (strncmp(a, "--name=", 7) == 0) {
-			opt->name = a + 7;
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("diff", "unknown option %s", a);
-		} else if (!opt->orig) {
-			opt->orig = a;
-		} else if (!opt->patched) {
-			opt->patched = a;
-		} else {
-			return usage_error("diff", "too many arguments (%s)", a);
+			break;
+		case 'o':
+			opt->out = optarg;
+			break;
+		case 'n':
+			opt->name = optarg;
+			break;
+		default:
+			return option_error("diff", c, argv);
 		}
 	}
-	if (!opt->patched)
+	if (argc - optind > 2)
+		return usage_error("diff", "too many arguments (%s)", argv[optind + 2]);
+	if (argc - optind < 2)
 		return usage_error("diff", "ORIG.o and PATCHED.o are needed");
+	opt->orig = argv[optind];
+	opt->patched = argv[optind + 1];
 	if (opt->name && !opt->out)
 		return usage_error("diff", "--name names the patch written with -o");
 	if (opt->name && !*opt->name)
@@ -185,10 +193,6 @@ static void print_json(const struct diff *d, const char *out)
 
 int cmd_diff(int argc, char **argv)
 {
-	if (wants_help(argc, argv)) {
-		fputs(usage_diff, stdout);
-		return EXIT_DONE;
-	}
 	struct options opt;
 	int status = parse(argc, argv, &opt);
 	if (status)

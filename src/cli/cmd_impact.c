@@ -27,7 +27,7 @@ int cmd_impact(int argc, char **argv)
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			req.json = true;
@@ -40,7 +40,7 @@ int cmd_impact(int argc, char **argv)
 			break;
 		default:
 			free(functions);
-			return usage_error("impact", "unknown option '%s'", argv[optind - 1]);
+			return option_error("impact", opt, argv);
 		}
 	}
 	if (optind >= argc) {

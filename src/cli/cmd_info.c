@@ -4,6 +4,7 @@
 #include "common/json.h"
 #include "patchfile/patchread.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,24 +137,29 @@ static void print_json(const struct patch_file *pf)
 
 int cmd_info(int argc, char **argv)
 {
-	if (wants_help(argc, argv)) {
-		fputs(usage_info, stdout);
-		return EXIT_DONE;
-	}
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	bool json = false;
-	const char *path = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	int opt;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
 			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("info", "unknown option %s", argv[i]);
-		else if (path)
-			return usage_error("info", "one PATCH only (got %s and %s)", path, argv[i]);
-		else
-			path = argv[i];
+			break;
+		default:
+			return option_error("info", opt, argv);
+		}
 	}
-	if (!path)
+	if (optind == argc)
 		return usage_error("info", "PATCH is missing");
+	if (argc - optind > 1)
+		return usage_error("info", "one PATCH only (got %s and %s)",
+				   argv[optind], argv[optind + 1]);
+	const char *path = argv[optind];
 	struct patch_file *pf = patch_file_open(path);
 	if (!pf) {
 		err_print("suture info");

@@ -25,6 +25,10 @@ extern const char usage_impact[], usage_audit[], usage_diff[], usage_build[],
 
 /* For commands: print "usage: ..." of NAME to stderr and return EXIT_USAGE. */
 int usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For commands parsing with getopt_long() (opterr = 0, optstring starting
+ * with ':'): the usage error for what it returned, ':' (an option without
+ * its value) or '?' (an unknown option), naming the option as typed. */
+int option_error(const char *name, int opt, char **argv);
 /* True when argv holds -h or --help before any "--". */
 int wants_help(int argc, char **argv);
 

@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,14 @@ int usage_error(const char *name, const char *fmt, ...)
 	if (cmd)
 		fputs(cmd->usage, stderr);
 	return EXIT_USAGE;
+}
+
+int option_error(const char *name, int opt, char **argv)
+{
+	const char *typed = argv[optind - 1];
+	if (opt == ':')
+		return usage_error(name, "%s needs a value", typed);
+	return usage_error(name, "unknown option '%s'", typed);
 }
 
 int main(int argc, char **argv)
