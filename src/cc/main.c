@@ -32,8 +32,8 @@ static const char *gcc_program(void)
 static void exec_gcc(char **argv)
 {
 	execvp(argv[0], argv);
-	fprintf(stderr, PROG ": cannot run %s: %s; set SUTURE_CC_GCC to the gcc to use\n",
-		argv[0], strerror(errno));
+	err_report(PROG, "cannot run %s: %s; set SUTURE_CC_GCC to the gcc to use",
+		   argv[0], strerror(errno));
 	exit(EXIT_FAILED);
 }
 

@@ -19,7 +19,7 @@
 static void pass_through(char **argv)
 {
 	execvp(argv[0], argv);
-	fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+	err_report(PROG, "cannot run %s: %s", argv[0], strerror(errno));
 	exit(EXIT_FAILED);
 }
 
@@ -88,8 +88,8 @@ static char *temp_file(const char *suffix)
 	char *path = xasprintf("%s/suture-cc-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix);
 	int fd = mkstemps(path, (int)strlen(suffix));
 	if (fd < 0) {
-		fprintf(stderr, PROG ": cannot create a file in %s: %s\n",
-			dir && *dir ? dir : "/tmp", strerror(errno));
+		err_report(PROG, "cannot create a file in %s: %s",
+			   dir && *dir ? dir : "/tmp", strerror(errno));
 		exit(EXIT_FAILED);
 	}
 	close(fd);
@@ -277,7 +277,7 @@ static int run_cc1(int argc, char **argv)
 int stage_main(int argc, char **argv)
 {
 	if (argc < 1) {
-		fprintf(stderr, PROG ": " STAGE_OPTION " is for gcc's -wrapper, not for users\n");
+		err_report(PROG, STAGE_OPTION " is for gcc's -wrapper, not for users");
 		return EXIT_USAGE;
 	}
 	if (!getenv(ENV_LEVEL) || !is_cc1(argv[0]) || !writes_assembly(argc, argv))
