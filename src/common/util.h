@@ -33,5 +33,7 @@ void buf_free(struct buf *b);
 
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
+/* True when S is one of the N strings of LIST. */
+bool str_in_list(char *const *list, size_t n, const char *s);
 
 #endif

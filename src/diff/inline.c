@@ -81,12 +81,9 @@ static void inline_reasons_for(struct diff *d, char **lines, size_t n, const cha
 		    strcmp(name, callee) != 0 || !field(lines[i], 6, caller, sizeof caller) ||
 		    strcmp(caller, callee) == 0)
 			continue;
-		bool seen = false;
-		for (size_t j = 0; j < ncallers && !seen; j++)
-			seen = strcmp(names[j], caller) == 0;
 		bool exists;
 		struct dobj_symbol *s = changed_function(d->orig, caller, &exists);
-		if (seen || !exists)
+		if (str_in_list(names, ncallers, caller) || !exists)
 			continue;
 		names = xrealloc(names, (ncallers + 1) * sizeof *names);
 		names[ncallers++] = xstrdup(caller);
@@ -126,10 +123,7 @@ static void reasons_of_unit(struct diff *d, struct unit_record *rec,
 		    !field(line, 6, caller, sizeof caller) ||
 		    !is_changed_name(changed, nchanged, caller))
 			continue;
-		bool seen = false;
-		for (size_t j = 0; j < ncallees && !seen; j++)
-			seen = strcmp(callees[j], callee) == 0;
-		if (seen)
+		if (str_in_list(callees, ncallees, callee))
 			continue;
 		callees = xrealloc(callees, (ncallees + 1) * sizeof *callees);
 		callees[ncallees++] = xstrdup(callee);

@@ -158,10 +158,7 @@ int audit_process_objects(pid_t pid, char ***paths, size_t *n)
 		if (!file)
 			continue;
 		file[strcspn(file, "\n")] = '\0';
-		bool done = false;
-		for (size_t i = 0; i < n_seen && !done; i++)
-			done = strcmp(seen[i], file) == 0;
-		if (done)
+		if (str_in_list(seen, n_seen, file))
 			continue;
 		seen = xrealloc(seen, (n_seen + 1) * sizeof *seen);
 		seen[n_seen++] = xstrdup(file);
