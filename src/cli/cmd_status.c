@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "cli/runtime_args.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "elf/elffile.h"
 #include "runtime/runtime.h"
@@ -33,24 +34,10 @@ static const char *runs(const struct proc_status *s, size_t i)
 	return s->gate[i] == 1 ? "new" : s->gate[i] == 0 ? "old" : "unknown";
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct proc_status *s, bool first)
 {
 	printf("%s{\"pid\": %d, \"comm\": ", first ? "" : ", ", s->pid);
-	json_str(s->comm);
+	json_string(stdout, s->comm);
 	printf(", \"patches\": [");
 	bool firstp = true;
 	for (size_t i = 0; i < s->st.n; i++) {
@@ -60,18 +47,18 @@ static void print_json(const struct proc_status *s, bool first)
 		char hex[129];
 		build_id_to_hex(e->patch.build_id, e->patch.build_id_len, hex);
 		printf("%s{\"name\": ", firstp ? "" : ", ");
-		json_str(e->patch.name);
+		json_string(stdout, e->patch.name);
 		printf(", \"state\": \"%s\", \"interrupted\": %s, \"runs\": \"%s\", \"consistency\": \"%s\", "
 		       "\"object\": ", patch_state_name(e->patch.state),
 		       e->patch.state == PS_APPLIED ? "false" : "true", runs(s, i),
 		       consistency_name(e->patch.model));
-		json_str(e->patch.object);
+		json_string(stdout, e->patch.object);
 		printf(", \"build_id\": \"%s\", \"sequence\": %" PRIu64 ", \"applied_at\": %" PRIu64
 		       ", \"functions\": [", hex, e->patch.seq, e->patch.applied_at);
 		for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
 			const struct state_func *f = &e->funcs[k];
 			printf("%s{\"name\": ", k ? ", " : "");
-			json_str(f->name);
+			json_string(stdout, f->name);
 			printf(", \"address\": \"0x%" PRIx64 "\", \"new_address\": \"0x%" PRIx64 "\"}",
 			       f->old_addr, f->new_addr);
 		}

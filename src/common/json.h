@@ -1,4 +1,4 @@
-/* Writing JSON text for the --json outputs (diff, info, impact, audit). */
+/* Writing JSON text for the --json outputs (diff, info, impact, audit, status). */
 #ifndef SUTURE_COMMON_JSON_H
 #define SUTURE_COMMON_JSON_H
 
