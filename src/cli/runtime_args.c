@@ -14,6 +14,9 @@ static bool parse_pid(const char *s, pid_t *pid)
 	return true;
 }
 
+/* Not getopt: "--all" is an operand whose meaning depends on its place,
+ * every process in the first (PID|--all) and every patch in the second
+ * (`suture revert --all --all`), which getopt cannot tell apart. */
 int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_args *ra, bool want_target)
 {
 	memset(ra, 0, sizeof *ra);
