@@ -1,0 +1,108 @@
+"""A program nobody here wrote: Debian's Lua 5.4 interpreter, built from its
+source package with suture-cc, runs a script; a one-line change to one of
+its library functions becomes a patch with `suture diff` and goes into the
+running interpreter with `suture apply`, then comes out with `revert`."""
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+
+import debsrc
+from conftest import run
+
+LOOP = """
+local n = 0
+while true do
+  n = n + 1
+  io.write(n, " ", string.upper("Hello World"), "\\n"); io.flush()
+  local t = os.clock() + 0.02
+  while os.clock() < t do end
+end
+"""
+
+
+def compile_all(suture_cc, sources, outdir, cflags):
+    """Compiles each source to outdir/NAME.o, two at a time."""
+    procs = []
+    objects = []
+    for src in sources:
+        obj = outdir / (src.stem + ".o")
+        objects.append(obj)
+        procs.append(subprocess.Popen([suture_cc, *cflags, "-c", str(src), "-o", str(obj)],
+                                      stderr=subprocess.PIPE, text=True))
+        if len(procs) >= 2:
+            p = procs.pop(0)
+            assert p.wait() == 0, p.stderr.read()
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+    return objects
+
+
+@pytest.fixture(scope="module")
+def lua(tmp_path_factory, suture_cc):
+    """Lua 5.4 from Debian's source, built with -fease-live-patching."""
+    work = tmp_path_factory.mktemp("lua")
+    src = pathlib.Path(debsrc.fetch_source("lua5.4", work / "debsrc")) / "src"
+    build = work / "build"
+    build.mkdir()
+    # Debian's build generates this header from the host triplet
+    (build / "lua5.4-deb-multiarch.h").write_text('#define DEB_HOST_MULTIARCH "x86_64-linux-gnu"\n')
+    cflags = ["-O2", "-fease-live-patching", "-DLUA_USE_LINUX", f"-I{build}", f"-I{src}"]
+    sources = [p for p in sorted(src.glob("*.c")) if p.name != "luac.c"]
+    objects = compile_all(suture_cc, sources, build, cflags)
+    run([suture_cc, "-O2", "-fease-live-patching", "-o", str(build / "lua"),
+         *map(str, objects), "-lm", "-ldl"])
+    return {"src": src, "build": build, "cflags": cflags, "lua": build / "lua"}
+
+
+def lines_of(path):
+    return [line.split(" ", 1)[1] for line in path.read_text().splitlines() if " " in line]
+
+
+def wait_for_output(path, count=3):
+    deadline = time.time() + 10
+    while len(path.read_text().splitlines()) < count:
+        assert time.time() < deadline, "lua printed nothing"
+        time.sleep(0.05)
+
+
+def test_lua_library_function_patched_live(lua, suture, suture_cc, tmp_path):
+    fixed = tmp_path / "lstrlib.c"
+    original = (lua["src"] / "lstrlib.c").read_text()
+    assert "p[i] = toupper(uchar(s[i]));" in original
+    fixed.write_text(original.replace("p[i] = toupper(uchar(s[i]));",
+                                      "p[i] = tolower(uchar(s[i]));"))
+    run([suture_cc, *lua["cflags"], "-c", str(fixed), "-o", str(tmp_path / "lstrlib.o")])
+    report = run([suture, "diff", str(lua["build"] / "lstrlib.o"), str(tmp_path / "lstrlib.o"),
+                  "-o", str(tmp_path / "lower.o")]).stdout
+    assert report.splitlines() == [
+        "changed  function  str_upper [reference]: "
+        "refers to __ctype_tolower_loc-4 instead of __ctype_toupper_loc-4"]
+
+    script = tmp_path / "loop.lua"
+    script.write_text(LOOP)
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(lua["lua"]), str(script)], stdout=sink)
+    try:
+        wait_for_output(out)
+        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(tmp_path / "lower.o")])
+        applied_at = len(out.read_text().splitlines())
+        status = run([suture, "status", str(proc.pid)]).stdout
+        assert "lower: applied (stop)" in status and "str_upper" in status
+        wait_for_output(out, applied_at + 5)
+        run([suture, "revert", str(proc.pid), "lower"])
+        reverted_at = len(out.read_text().splitlines())
+        wait_for_output(out, reverted_at + 5)
+        assert proc.poll() is None, "lua died"
+    finally:
+        proc.kill()
+        proc.wait()
+    printed = lines_of(out)
+    # one process all along: upper case, then lower case, then upper again
+    assert set(printed[:applied_at - 1]) == {"HELLO WORLD"}
+    assert set(printed[applied_at:reverted_at - 1]) == {"hello world"}
+    assert set(printed[reverted_at:]) == {"HELLO WORLD"}
+    assert not os.path.exists(f"/proc/{proc.pid}")
