@@ -106,3 +106,41 @@ def test_lua_library_function_patched_live(lua, suture, suture_cc, tmp_path):
     assert set(printed[applied_at:reverted_at - 1]) == {"hello world"}
     assert set(printed[reverted_at:]) == {"HELLO WORLD"}
     assert not os.path.exists(f"/proc/{proc.pid}")
+
+
+def test_lua_interpreter_loop_cannot_switch_under_stop(lua, suture, suture_cc, tmp_path):
+    """luaV_execute runs for as long as the script does: the stop model
+    must give up after --timeout, name the thread and the function, and
+    leave the interpreter running its old code."""
+    original = (lua["src"] / "lvm.c").read_text()
+    head = "void luaV_execute (lua_State *L, CallInfo *ci) {\n  LClosure *cl;\n"
+    assert head in original
+    (tmp_path / "lvm.c").write_text(original.replace(
+        head, "static volatile int executions;\n" + head + "  executions++;\n", 1))
+    run([suture_cc, *lua["cflags"], "-c", str(tmp_path / "lvm.c"), "-o", str(tmp_path / "lvm.o")])
+    run([suture, "diff", str(lua["build"] / "lvm.o"), str(tmp_path / "lvm.o"),
+         "-o", str(tmp_path / "vm.o")])
+
+    script = tmp_path / "loop.lua"
+    script.write_text(LOOP)
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(lua["lua"]), str(script)], stdout=sink)
+    try:
+        wait_for_output(out)
+        maps_before = pathlib.Path(f"/proc/{proc.pid}/maps").read_text()
+        r = run([suture, "apply", "--consistency", "stop", "--timeout", "1",
+                 str(proc.pid), str(tmp_path / "vm.o")], check=False)
+        assert r.returncode == 4, r.stderr
+        assert r.stderr.strip() == (
+            f"suture apply: the switch could not happen within 1 s: thread {proc.pid} (lua) "
+            "is in luaV_execute; nothing was changed (retry with a longer --timeout, "
+            "or when the process is idle)")
+        assert pathlib.Path(f"/proc/{proc.pid}/maps").read_text() == maps_before
+        assert "0 patches" in run([suture, "status", str(proc.pid)]).stdout
+        printed_before = len(out.read_text().splitlines())
+        wait_for_output(out, printed_before + 3)
+        assert proc.poll() is None, "lua died"
+    finally:
+        proc.kill()
+        proc.wait()
