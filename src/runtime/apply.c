@@ -472,6 +472,7 @@ static int apply_loaded(struct apply *a)
 	}
 	/* the threads go first; the bookkeeping can wait */
 	proc_finish(a->p);
+	stop_mark("release");
 	if (rc == 0 && !proc_alive(a->p))
 		rc = err_set("process %d exited during the apply", a->p->pid);
 	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {

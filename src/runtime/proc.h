@@ -42,8 +42,16 @@ struct proc {
 struct runtime_stats {
 	uint64_t longest_stop_ns;
 	uint64_t stops;
+	/* the steps of the last switch (stop_mark), for SUTURE_TIMING */
+	struct { const char *what; uint64_t ns; } marks[16];
+	size_t nmarks;
 };
 extern struct runtime_stats runtime_stats;
+/* Notes the time at a step of the switch (the first mark, "start",
+ * forgets the previous switch's marks). */
+void stop_mark(const char *what);
+/* "step=12.3us step2=..." since the first mark, into BUF. */
+void stop_marks_format(char *buf, size_t size);
 
 /* Opens /proc/PID for memory access; refuses kernel threads, missing
  * processes and processes suture may not trace, with a message saying so. */

@@ -200,6 +200,26 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void stop_mark(const char *what)
+{
+	if (strcmp(what, "start") == 0)
+		runtime_stats.nmarks = 0;
+	if (runtime_stats.nmarks < sizeof runtime_stats.marks / sizeof runtime_stats.marks[0]) {
+		runtime_stats.marks[runtime_stats.nmarks].what = what;
+		runtime_stats.marks[runtime_stats.nmarks++].ns = now_ns();
+	}
+}
+
+void stop_marks_format(char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 1; i < runtime_stats.nmarks && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s=%.1fus", i > 1 ? " " : "",
+					runtime_stats.marks[i].what,
+					(runtime_stats.marks[i].ns - runtime_stats.marks[i - 1].ns) / 1000.0);
+}
+
 /* How long T was stopped, for the figures in bench/. */
 static void note_resumed(struct thread *t)
 {

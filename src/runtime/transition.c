@@ -118,14 +118,21 @@ int transition_run(struct transition *t)
 		 * threads run, not while they are stopped */
 		if (t->model == CM_STOP && !t->unwinder && !(t->unwinder = unwinder_new(t->p)))
 			return -1;
-		if (proc_seize_running(t->p) < 0 || proc_seize_all(t->p) < 0)
+		stop_mark("start");
+		if (proc_seize_running(t->p) < 0)
 			return -1;
+		stop_mark("seize");
+		if (proc_seize_all(t->p) < 0)
+			return -1;
+		stop_mark("stop");
 		if (!proc_alive(t->p))
 			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
 		free(busy);
 		busy = threads_in_padding(t);
+		stop_mark("padcheck");
 		if (!busy && t->model == CM_STOP)
 			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy, t->opaque, t->nopaque);
+		stop_mark("unwind");
 		if (!busy)
 			break;
 		if (now() >= deadline) {
@@ -152,5 +159,7 @@ int transition_run(struct transition *t)
 		return -1;
 	if (redirect_switch(t->p, t->r, t->n, t->gate, t->gate_to) < 0)
 		return -1;
-	return state_set(t->p, t->entry, t->after);
+	int rc = state_set(t->p, t->entry, t->after);
+	stop_mark("switch");
+	return rc;
 }
