@@ -22,6 +22,15 @@ struct thread {
 	int held_sig;           /* signal it was stopped for: delivered on release */
 	bool group_stop;        /* stopped by SIGSTOP & co.: must stay stopped */
 	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
+	/* created while traced and not run yet: it stands at the start of
+	 * its life (in clone), with nothing of the program on its stack */
+	bool fresh;
+	/* stopped at a clone event: right after clone's syscall, where
+	 * glibc has no unwind information (on purpose, for the child) */
+	bool at_clone;
+	bool checked;           /* looked at during its current stop (proc_stop_all) */
+	/* registers read during the current stop, lent to the unwinder */
+	const struct user_regs_struct *walk_regs;
 	char comm[32];
 };
 
@@ -66,6 +75,12 @@ int proc_seize_all(struct proc *p);
 /* Seizes every thread without stopping it (the costly part of seizing,
  * done before the stop so the stop itself is short). */
 int proc_seize_running(struct proc *p);
+/* Stops every seized thread (after proc_seize_running or
+ * proc_resume_all) and any thread created meanwhile, calling STOPPED for
+ * each thread as soon as its stop is reported, while the others are
+ * still being stopped.  Returns with all of them stopped. */
+typedef void (*stopped_fn)(struct thread *t, void *arg);
+int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg);
 /* Lets every stopped thread run again (keeping them seized). */
 int proc_resume_all(struct proc *p);
 /* Stops every seized thread again (after proc_resume_all). */

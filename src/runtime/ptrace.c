@@ -239,8 +239,11 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 		t->stopped = false;
 		return;
 	}
-	if (!t->stopped)
+	if (!t->stopped) {
 		t->stopped_at = now_ns();
+		t->checked = false;
+	}
+	t->at_clone = (status >> 16) == PTRACE_EVENT_CLONE;
 	t->stopped = true;
 	int event = status >> 16;
 	int sig = WSTOPSIG(status);
@@ -251,7 +254,8 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &new_tid);
 		if (new_tid && !proc_thread(p, (pid_t)new_tid)) {
 			struct thread *nt = add_thread(p, (pid_t)new_tid);
-			nt->seized = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
+			nt->seized = true;
+			nt->fresh = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
 		}
 	} else if (event == 0 && sig == (SIGTRAP | 0x80)) {
 		/* a system-call stop (ours: PTRACE_SYSCALL): not a signal */
@@ -287,6 +291,7 @@ int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_
 			/* a new thread reporting before its parent's clone event */
 			who = add_thread(p, r);
 			who->seized = true;
+			who->fresh = true;
 		}
 		note_status(p, who, status, who == t && trap_is_ours);
 		if (who != t)
@@ -385,6 +390,104 @@ int proc_seize_all(struct proc *p)
 	return err_set("process %d exited; nothing was changed", p->pid);
 }
 
+/* Does the kernel count as many threads in the process as we hold?  One
+ * read of /proc/PID/stat (field 20, num_threads) instead of a directory
+ * listing while everything is stopped.  With every held thread stopped,
+ * none can exit or clone, so equal counts mean no thread escaped us. */
+static bool holds_every_thread(struct proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
+	size_t len;
+	char *stat = read_whole_file(path, &len);
+	if (!stat)
+		return false;
+	char *c = strrchr(stat, ')');
+	long num_threads = -1;
+	if (c)
+		sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+		       &num_threads);
+	free(stat);
+	long held = 0;
+	for (size_t i = 0; i < p->nthreads; i++)
+		held += p->threads[i]->seized && !p->threads[i]->gone;
+	return num_threads == held;
+}
+
+/* Waits for the next event of T alone. */
+static void wait_this(struct proc *p, struct thread *t)
+{
+	int status;
+	while (waitpid(t->tid, &status, __WALL) < 0) {
+		if (errno != EINTR) {
+			t->gone = true;
+			t->stopped = false;
+			return;
+		}
+	}
+	note_status(p, t, status, false);
+}
+
+static void report_new_stops(struct proc *p, stopped_fn stopped, void *arg)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		if (t->seized && t->stopped && !t->gone && !t->checked) {
+			t->checked = true;
+			stopped(t, arg);
+		}
+	}
+}
+
+int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
+{
+	/* every PTRACE_INTERRUPT first: the threads wake in parallel */
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *t = p->threads[i];
+		t->checked = false;   /* a new look at every thread, stopped already or not */
+		if (t->seized && !t->stopped && !t->gone)
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
+				t->gone = true;
+	}
+	for (;;) {
+		/* In the order of the interrupts, so each thread is looked at
+		 * as soon as it stops (waitpid(-1) reports the last seized
+		 * first).  The leader last: an exiting leader is reported only
+		 * after its threads.  nthreads grows as clone events are seen. */
+		bool waited;
+		do {
+			waited = false;
+			for (size_t i = 0; i < p->nthreads; i++) {
+				struct thread *t = p->threads[i];
+				if (t->tid != p->pid && t->seized && !t->stopped && !t->gone) {
+					wait_this(p, t);
+					waited = true;
+				}
+				report_new_stops(p, stopped, arg);
+			}
+			struct thread *leader = proc_thread(p, p->pid);
+			if (leader && leader->seized && !leader->stopped && !leader->gone) {
+				thread_wait_stop(p, leader, NULL);
+				waited = true;
+			}
+			report_new_stops(p, stopped, arg);
+		} while (waited);
+		if (holds_every_thread(p))
+			break;
+		/* a thread that escaped PTRACE_O_TRACECLONE (cloned while we
+		 * seized its parent), or an exited leader: list them */
+		int added = seize_new_tasks(p, true);
+		if (added < 0)
+			return -1;
+		if (added == 0)
+			break;
+	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (!p->threads[i]->gone)
+			return 0;
+	return err_set("process %d exited; nothing was changed", p->pid);
+}
+
 int proc_resume_all(struct proc *p)
 {
 	for (size_t i = 0; i < p->nthreads; i++) {
@@ -392,6 +495,7 @@ int proc_resume_all(struct proc *p)
 		if (!t->seized || !t->stopped || t->gone)
 			continue;
 		note_resumed(t);
+		t->fresh = false;
 		/* a process stopped by SIGSTOP stays stopped: listen, not run */
 		if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0,
 			   t->group_stop ? 0 : t->held_sig) != 0 && errno == ESRCH)
@@ -442,6 +546,7 @@ void proc_release(struct proc *p)
 		}
 		t->seized = false;
 		t->stopped = false;
+		t->fresh = false;
 		t->held_sig = 0;
 	}
 }

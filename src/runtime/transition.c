@@ -63,21 +63,30 @@ void ranges_free(struct busy_range *r, size_t n)
 	free(r);
 }
 
-/* A walk cut short in a patch's code: what lies below is unknown. */
-static void check_end(pid_t tid, uint64_t last_pc, bool cut_short, void *arg)
+/* A walk that did not reach the start of the stack: what lies below its
+ * last frame is unknown, so the thread counts as busy. */
+static void check_end(pid_t tid, uint64_t last_pc, bool complete, void *arg)
 {
 	struct busy_check *c = arg;
-	if (!cut_short || c->last_tid == tid)
+	if (complete || c->last_tid == tid)
 		return;
-	for (size_t i = 0; i < c->nopaque; i++) {
-		if (last_pc < c->opaque[i].lo || last_pc >= c->opaque[i].hi)
-			continue;
-		struct thread *t = proc_thread(c->p, tid);
-		buf_printf(&c->msg, "%sthread %d (%s) is in %s, whose callers cannot be unwound",
-			   c->msg.len ? "; " : "", tid, t ? t->comm : "?", c->opaque[i].name);
-		c->last_tid = tid;
+	struct thread *t = proc_thread(c->p, tid);
+	const char *sep = c->msg.len ? "; " : "";
+	for (size_t i = 0; i < c->nopaque; i++)
+		if (last_pc >= c->opaque[i].lo && last_pc < c->opaque[i].hi) {
+			buf_printf(&c->msg, "%sthread %d (%s) is in %s, whose callers cannot be unwound",
+				   sep, tid, t ? t->comm : "?", c->opaque[i].name);
+			c->last_tid = tid;
+			return;
+		}
+	/* Known gap: a thread stopped at a clone event stands where glibc's
+	 * clone has no CFI; it would stay busy as long as it keeps creating
+	 * threads, so only its innermost frame is checked (as before). */
+	if (t && t->at_clone)
 		return;
-	}
+	c->last_tid = tid;
+	buf_printf(&c->msg, "%sthread %d (%s) cannot be unwound past 0x%llx", sep, tid,
+		   t ? t->comm : "?", (unsigned long long)last_pc);
 }
 
 char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n,
@@ -93,20 +102,38 @@ char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ra
 
 /* A thread stopped in the middle of an entry padding (five 1-byte NOPs)
  * would resume inside the jump we write there. */
-static char *threads_in_padding(struct transition *t)
+static void check_padding(const struct transition *t, struct thread *th,
+			  const struct user_regs_struct *regs, struct buf *msg)
 {
-	struct buf msg = {0};
-	for (size_t i = 0; i < t->p->nthreads; i++) {
-		struct thread *th = t->p->threads[i];
-		struct user_regs_struct regs;
-		if (th->gone || thread_get_regs(th, &regs) < 0)
-			continue;
-		for (size_t k = 0; k < t->n; k++)
-			if (regs.rip > t->r[k].pad && regs.rip < t->r[k].pad + PAD_LEN)
-				buf_printf(&msg, "%sthread %d (%s) is in an entry padding", msg.len ? "; " : "",
-					   th->tid, th->comm);
+	for (size_t k = 0; k < t->n; k++)
+		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + PAD_LEN)
+			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
+				   th->tid, th->comm);
+}
+
+struct stop_check {
+	const struct transition *t;
+	struct busy_check c;
+};
+
+/* Looks at one thread as soon as it is stopped, while the others are
+ * still stopping: its registers once, the paddings, its stack.  It stays
+ * stopped until the switch, so what is found stays true. */
+static void check_stopped(struct thread *th, void *arg)
+{
+	struct stop_check *sc = arg;
+	struct user_regs_struct regs;
+	if (thread_get_regs(th, &regs) < 0) {
+		buf_printf(&sc->c.msg, "%sthread %d (%s): %s", sc->c.msg.len ? "; " : "", th->tid,
+			   th->comm, err_msg());
+		return;
 	}
-	return msg.data;
+	check_padding(sc->t, th, &regs, &sc->c.msg);
+	/* a thread not yet run has no frame of the program (libdw cannot
+	 * walk the first instruction of clone's child, the stack is empty) */
+	if (sc->t->model == CM_STOP && !th->fresh &&
+	    unwinder_walk_thread(sc->t->unwinder, th, &regs, check_frame, check_end, &sc->c) < 0)
+		buf_printf(&sc->c.msg, "%s%s", sc->c.msg.len ? "; " : "", err_msg());
 }
 
 int transition_run(struct transition *t)
@@ -122,17 +149,19 @@ int transition_run(struct transition *t)
 		if (proc_seize_running(t->p) < 0)
 			return -1;
 		stop_mark("seize");
-		if (proc_seize_all(t->p) < 0)
-			return -1;
-		stop_mark("stop");
-		if (!proc_alive(t->p))
-			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
+		struct stop_check sc = { t, { t->p, t->busy, t->nbusy, t->opaque, t->nopaque, {0}, 0 } };
+		int rc = proc_stop_all(t->p, check_stopped, &sc);
+		stop_mark("stop+check");
 		free(busy);
-		busy = threads_in_padding(t);
-		stop_mark("padcheck");
-		if (!busy && t->model == CM_STOP)
-			busy = threads_in(t->p, t->unwinder, t->busy, t->nbusy, t->opaque, t->nopaque);
-		stop_mark("unwind");
+		busy = sc.c.msg.data;
+		if (rc < 0) {
+			free(busy);
+			return -1;
+		}
+		if (!proc_alive(t->p)) {
+			free(busy);
+			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
+		}
 		if (!busy)
 			break;
 		if (now() >= deadline) {
@@ -149,10 +178,6 @@ int transition_run(struct transition *t)
 		if (!proc_alive(t->p)) {
 			free(busy);
 			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
-		}
-		if (proc_interrupt_all(t->p) < 0) {
-			free(busy);
-			return -1;
 		}
 	}
 	if (state_set(t->p, t->entry, t->during) < 0)
