@@ -44,6 +44,10 @@ struct proc {
 	uint64_t int3_insn;     /* address of an int3 byte in the process */
 	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
 	bool tramp_absent;      /* looked for room, found none */
+	/* suture's own scheduling before proc_stop_all raised it, while
+	 * every thread is held (-1: not raised) */
+	int saved_policy;
+	int saved_priority;
 };
 
 /* Figures for bench/: the longest time any thread was stopped, over
