@@ -632,3 +632,32 @@ def test_stack_through_patch_code(suture, ticker, start):
     # last try catches it in outer() itself
     assert ("is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr
             or "is in outer" in r.stderr), r.stderr
+
+
+def test_stack_that_cannot_be_walked(suture, start, tmp_path):
+    """A thread sleeping below code without unwind information (assembly
+    without CFI): stop cannot see what lies below that frame (a function
+    being replaced could), so the thread counts as busy and is named;
+    nothing changes.  The same patch applies without that thread, and
+    under `none`."""
+    b = build(suture, tmp_path, src_name="nocfi.c", variants=["ANSWER"])
+
+    def values(t):
+        n = len(t.text().split())
+        time.sleep(0.1)
+        return [int(x) for x in t.text().split()[n:] if x.isdigit()]
+
+    t = start(b["prog"], "-n")
+    before = snapshot(t.pid, b["prog"])
+    r = apply(suture, t.pid, b["ANSWER"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    tid = [x for x in os.listdir(f"/proc/{t.pid}/task") if x != str(t.pid)][0]
+    assert re.search(rf"thread {tid} \(prog\) cannot be unwound past 0x[0-9a-f]+", r.stderr), r.stderr
+    assert snapshot(t.pid, b["prog"]) == before
+    assert all(v < 1000 for v in values(t))
+    run([suture, "apply", "--consistency", "none", str(t.pid), str(b["ANSWER"])])
+    assert all(v >= 1000 for v in values(t))
+
+    plain = start(b["prog"])
+    apply(suture, plain.pid, b["ANSWER"])
+    assert all(v >= 1000 for v in values(plain))
