@@ -82,7 +82,8 @@ int proc_seize_running(struct proc *p);
 /* Stops every seized thread (after proc_seize_running or
  * proc_resume_all) and any thread created meanwhile, calling STOPPED for
  * each thread as soon as its stop is reported, while the others are
- * still being stopped.  Returns with all of them stopped. */
+ * still being stopped, and STOPPED(NULL) when all are.  Returns with all
+ * of them stopped. */
 typedef void (*stopped_fn)(struct thread *t, void *arg);
 int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg);
 /* Lets every stopped thread run again (keeping them seized). */

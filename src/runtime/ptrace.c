@@ -502,6 +502,7 @@ int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
 			}
 			report_new_stops(p, stopped, arg);
 		} while (waited);
+		stopped(NULL, arg);
 		if (holds_every_thread(p))
 			break;
 		/* a thread that escaped PTRACE_O_TRACECLONE (cloned while we

@@ -212,10 +212,15 @@ int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg)
 }
 
 int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs,
-			 frame_fn fn, walk_end_fn end, void *arg)
+			 const uint8_t *stack_page, frame_fn fn, walk_end_fn end, void *arg)
 {
 	if (attach(u) < 0)
 		return -1;
+	if (stack_page) {
+		u->page_addr = regs->rsp & ~(PAGE - 1);
+		memcpy(u->page, stack_page, PAGE);
+		u->page_valid = true;
+	}
 	t->walk_regs = regs;
 	struct walk w = { .fn = fn, .arg = arg, .end = end, .tid = t->tid };
 	int rc = dwfl_getthread_frames(u->dwfl, t->tid, frame_cb, &w);

@@ -27,9 +27,11 @@ struct unwinder *unwinder_new(struct proc *p);
 void unwinder_warm(struct unwinder *u, pid_t tid);
 /* Walks every thread's stack (all threads must be stopped). */
 int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
-/* Walks the stack of one stopped thread T whose registers are REGS. */
+/* Walks the stack of one stopped thread T whose registers are REGS;
+ * STACK_PAGE, if not NULL, is the page of its stack pointer, read since
+ * it stopped. */
 int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs,
-			 frame_fn fn, walk_end_fn end, void *arg);
+			 const uint8_t *stack_page, frame_fn fn, walk_end_fn end, void *arg);
 void unwinder_free(struct unwinder *u);
 
 #endif
