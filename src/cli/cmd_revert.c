@@ -21,8 +21,9 @@ static void print_timing(void)
 		return;
 	char steps[512];
 	stop_marks_format(steps, sizeof steps);
-	fprintf(stderr, "suture-timing: longest-stop-us=%.1f stops=%llu last-switch: %s\n",
-		runtime_stats.longest_stop_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
+	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
+		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
+		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
 }
 
 int cmd_revert(int argc, char **argv)

@@ -22,6 +22,7 @@ struct thread {
 	int held_sig;           /* signal it was stopped for: delivered on release */
 	bool group_stop;        /* stopped by SIGSTOP & co.: must stay stopped */
 	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
+	uint64_t asked_at;      /* when it was sent PTRACE_INTERRUPT, 0 if not */
 	/* created while traced and not run yet: it stands at the start of
 	 * its life (in clone), with nothing of the program on its stack */
 	bool fresh;
@@ -53,7 +54,8 @@ struct proc {
 /* Figures for bench/: the longest time any thread was stopped, over
  * every process handled since the counters were zeroed. */
 struct runtime_stats {
-	uint64_t longest_stop_ns;
+	uint64_t longest_stop_ns;       /* from the stop suture saw to the release */
+	uint64_t longest_bound_ns;      /* from PTRACE_INTERRUPT: an upper bound */
 	uint64_t stops;
 	/* the steps of the last switch (stop_mark), for SUTURE_TIMING */
 	struct { const char *what; uint64_t ns; } marks[16];

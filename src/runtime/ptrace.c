@@ -163,6 +163,17 @@ static bool proc_holds_any(struct proc *p)
 	return false;
 }
 
+static uint64_t now_ns(void);
+
+/* PTRACE_INTERRUPT, noting when: a thread may stop any time after it,
+ * before suture sees the stop (for the upper bound in runtime_stats). */
+static long interrupt(struct thread *t)
+{
+	if (!t->asked_at)
+		t->asked_at = now_ns();
+	return ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+}
+
 static int seize(struct proc *p, struct thread *t, bool stop)
 {
 	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD) != 0) {
@@ -183,7 +194,7 @@ static int seize(struct proc *p, struct thread *t, bool stop)
 	t->seized = true;
 	if (!stop)
 		return 0;
-	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno != ESRCH)
+	if (interrupt(t) != 0 && errno != ESRCH)
 		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
 	return 0;
 }
@@ -227,9 +238,14 @@ static void note_resumed(struct thread *t)
 {
 	if (!t->stopped || !t->stopped_at)
 		return;
-	uint64_t d = now_ns() - t->stopped_at;
+	uint64_t now = now_ns();
+	uint64_t d = now - t->stopped_at;
 	if (d > runtime_stats.longest_stop_ns)
 		runtime_stats.longest_stop_ns = d;
+	uint64_t bound = now - (t->asked_at && t->asked_at < t->stopped_at ? t->asked_at : t->stopped_at);
+	if (bound > runtime_stats.longest_bound_ns)
+		runtime_stats.longest_bound_ns = bound;
+	t->asked_at = 0;
 	runtime_stats.stops++;
 }
 
@@ -374,7 +390,7 @@ int proc_seize_all(struct proc *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
 		if (t->seized && !t->stopped && !t->gone)
-			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
+			if (interrupt(t) != 0 && errno == ESRCH)
 				t->gone = true;
 	}
 	for (;;) {
@@ -476,7 +492,7 @@ int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
 		struct thread *t = p->threads[i];
 		t->checked = false;   /* a new look at every thread, stopped already or not */
 		if (t->seized && !t->stopped && !t->gone)
-			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 && errno == ESRCH)
+			if (interrupt(t) != 0 && errno == ESRCH)
 				t->gone = true;
 	}
 	for (;;) {
@@ -565,7 +581,7 @@ void proc_release(struct proc *p)
 		for (size_t i = 0; i < p->nthreads; i++) {
 			struct thread *t = p->threads[i];
 			if (t->seized && !t->stopped && !t->gone)
-				ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+				interrupt(t);
 		}
 		wait_all_stopped(p);
 	}
