@@ -3,8 +3,9 @@
  * Every runtime operation works on one struct proc.  The process is opened
  * without stopping anything (proc_open); threads are seized later, one for
  * remote syscalls (proc_seize_one) and all of them for the switch
- * (proc_seize_all).  proc_release lets every thread go with the signals it
- * was about to receive. */
+ * (proc_seize_running, then proc_stop_all; proc_seize_all where a
+ * thread must simply be held).  proc_release lets every thread go with
+ * the signals it was about to receive. */
 #ifndef SUTURE_RUNTIME_PROC_H
 #define SUTURE_RUNTIME_PROC_H
 
@@ -90,8 +91,6 @@ typedef void (*stopped_fn)(struct thread *t, void *arg);
 int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg);
 /* Lets every stopped thread run again (keeping them seized). */
 int proc_resume_all(struct proc *p);
-/* Stops every seized thread again (after proc_resume_all). */
-int proc_interrupt_all(struct proc *p);
 /* Removes the trampoline and detaches from every thread: the end of an
  * operation, as soon as nothing more needs a stopped thread. */
 void proc_finish(struct proc *p);

@@ -565,10 +565,6 @@ int proc_seize_running(struct proc *p)
 	}
 }
 
-int proc_interrupt_all(struct proc *p)
-{
-	return proc_seize_all(p);
-}
 
 void proc_release(struct proc *p)
 {
