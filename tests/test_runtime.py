@@ -331,6 +331,25 @@ def test_thread_in_replaced_function(suture, ticker, start):
     assert is_original(t.next_values())
 
 
+@pytest.mark.parametrize("others", [3, 7, 30])
+def test_thread_in_replaced_function_among_many(suture, ticker, start, others):
+    """stop walks the threads' stacks in batches of 8 as they stop: the
+    thread in slow() is found whether its batch is the last, partial one
+    (3 others), a full one (7 others and the leader: 9 threads), or the
+    fourth full one (30 others: 32 threads); the others are clean."""
+    t = start(ticker["prog"], "-t", str(others), "-b")
+    before = snapshot(t.pid, ticker["prog"])
+    r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    assert len(re.findall(r"thread \d+ \(prog\)", r.stderr)) == 1, r.stderr
+    assert re.search(r"thread \d+ \(prog\) is in slow", r.stderr), r.stderr
+    assert snapshot(t.pid, ticker["prog"]) == before
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")
+    apply(suture, t.pid, ticker["SLOW"])
+    assert "EINTR" not in t.text() and "SYSERR" not in t.text()
+
+
 def test_none_ignores_threads_in_function(suture, ticker, start):
     t = start(ticker["prog"], "-b")
     run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["SLOW"])])
