@@ -331,6 +331,25 @@ def test_thread_in_replaced_function(suture, ticker, start):
     assert is_original(t.next_values())
 
 
+@pytest.mark.parametrize("others", [3, 7, 30])
+def test_thread_in_replaced_function_among_many(suture, ticker, start, others):
+    """stop walks the threads' stacks in batches of 8 as they stop: the
+    thread in slow() is found whether its batch is the last, partial one
+    (3 others), a full one (7 others and the leader: 9 threads), or the
+    fourth full one (30 others: 32 threads); the others are clean."""
+    t = start(ticker["prog"], "-t", str(others), "-b")
+    before = snapshot(t.pid, ticker["prog"])
+    r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    assert len(re.findall(r"thread \d+ \(prog\)", r.stderr)) == 1, r.stderr
+    assert re.search(r"thread \d+ \(prog\) is in slow", r.stderr), r.stderr
+    assert snapshot(t.pid, ticker["prog"]) == before
+    os.kill(t.pid, signal.SIGUSR1)
+    t.wait_for("left slow")
+    apply(suture, t.pid, ticker["SLOW"])
+    assert "EINTR" not in t.text() and "SYSERR" not in t.text()
+
+
 def test_none_ignores_threads_in_function(suture, ticker, start):
     t = start(ticker["prog"], "-b")
     run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["SLOW"])])
@@ -632,3 +651,32 @@ def test_stack_through_patch_code(suture, ticker, start):
     # last try catches it in outer() itself
     assert ("is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr
             or "is in outer" in r.stderr), r.stderr
+
+
+def test_stack_that_cannot_be_walked(suture, start, tmp_path):
+    """A thread sleeping below code without unwind information (assembly
+    without CFI): stop cannot see what lies below that frame (a function
+    being replaced could), so the thread counts as busy and is named;
+    nothing changes.  The same patch applies without that thread, and
+    under `none`."""
+    b = build(suture, tmp_path, src_name="nocfi.c", variants=["ANSWER"])
+
+    def values(t):
+        n = len(t.text().split())
+        time.sleep(0.1)
+        return [int(x) for x in t.text().split()[n:] if x.isdigit()]
+
+    t = start(b["prog"], "-n")
+    before = snapshot(t.pid, b["prog"])
+    r = apply(suture, t.pid, b["ANSWER"], "--timeout", "0.3", check=False)
+    assert r.returncode == 4, r.stderr
+    tid = [x for x in os.listdir(f"/proc/{t.pid}/task") if x != str(t.pid)][0]
+    assert re.search(rf"thread {tid} \(prog\) cannot be unwound past 0x[0-9a-f]+", r.stderr), r.stderr
+    assert snapshot(t.pid, b["prog"]) == before
+    assert all(v < 1000 for v in values(t))
+    run([suture, "apply", "--consistency", "none", str(t.pid), str(b["ANSWER"])])
+    assert all(v >= 1000 for v in values(t))
+
+    plain = start(b["prog"])
+    apply(suture, plain.pid, b["ANSWER"])
+    assert all(v >= 1000 for v in values(plain))

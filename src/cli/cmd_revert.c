@@ -17,9 +17,13 @@ const char usage_revert[] =
 /* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
 static void print_timing(void)
 {
-	if (getenv("SUTURE_TIMING"))
-		fprintf(stderr, "suture-timing: longest-stop-us=%.1f stops=%llu\n",
-			runtime_stats.longest_stop_ns / 1000.0, (unsigned long long)runtime_stats.stops);
+	if (!getenv("SUTURE_TIMING"))
+		return;
+	char steps[512];
+	stop_marks_format(steps, sizeof steps);
+	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
+		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
+		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
 }
 
 int cmd_revert(int argc, char **argv)

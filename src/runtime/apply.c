@@ -263,7 +263,11 @@ static void add_restores(struct apply *a)
 	}
 }
 
-static int map_patch_memory(struct apply *a, struct thread *t)
+/* M: the maps read before anything stopped (listing them takes long
+ * with many threads, and T waits meanwhile); a running thread may have
+ * taken a place since, which MAP_FIXED_NOREPLACE refuses, and the next
+ * place is tried. */
+static int map_patch_memory(struct apply *a, struct thread *t, const struct maps *m)
 {
 	const struct object *obj = a->im.bound[0];
 	uint64_t lo = obj->lo, hi = obj->hi;
@@ -273,13 +277,10 @@ static int map_patch_memory(struct apply *a, struct thread *t)
 		if (a->im.bound[i]->hi > hi)
 			hi = a->im.bound[i]->hi;
 	}
-	struct maps m;
-	if (maps_read(a->p->pid, &m) < 0)
-		return -1;
 	int rc = -1;
 	for (unsigned skip = 0; skip < 16; skip++) {
 		uint64_t want;
-		if (maps_find_near(&m, lo, hi, a->im.size, skip, &want) < 0)
+		if (maps_find_near(m, lo, hi, a->im.size, skip, &want) < 0)
 			break;
 		uint64_t got;
 		if (remote_mmap(a->p, t, want, a->im.size, PROT_READ | PROT_EXEC,
@@ -293,7 +294,15 @@ static int map_patch_memory(struct apply *a, struct thread *t)
 		rc = 0;
 		break;
 	}
-	maps_free(&m);
+	if (rc < 0 && m == &a->maps) {
+		/* every place taken since: look again, now */
+		struct maps now;
+		if (maps_read(a->p->pid, &now) < 0)
+			return -1;
+		rc = map_patch_memory(a, t, &now);
+		maps_free(&now);
+		return rc;
+	}
 	if (rc < 0 && !a->mem)
 		return err_set("no room for the patch's %" PRIu64 " KiB within 2 GB of %s in process %d",
 			       a->im.size / 1024, obj->path, a->p->pid);
@@ -416,15 +425,14 @@ static int apply_loaded(struct apply *a)
 		return -1;
 	}
 	/* re-read under ptrace: another suture may have changed it meanwhile */
-	state_free(&a->st);
-	if (state_read(a->p, &a->st) < 0)
+	if (state_reread(a->p, &a->st) < 0)
 		goto undo;
 	if (!a->st.base || memcmp(a->st.header.magic, STATE_MAGIC, 8) != 0) {
 		if (state_create(a->p, t, &a->st) < 0)
 			goto undo;
 		a->state_created = true;
 	}
-	if (map_patch_memory(a, t) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
+	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
 	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
 	place_funcs(a);
@@ -472,6 +480,7 @@ static int apply_loaded(struct apply *a)
 	}
 	/* the threads go first; the bookkeeping can wait */
 	proc_finish(a->p);
+	stop_mark("release");
 	if (rc == 0 && !proc_alive(a->p))
 		rc = err_set("process %d exited during the apply", a->p->pid);
 	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {

@@ -3,8 +3,9 @@
  * Every runtime operation works on one struct proc.  The process is opened
  * without stopping anything (proc_open); threads are seized later, one for
  * remote syscalls (proc_seize_one) and all of them for the switch
- * (proc_seize_all).  proc_release lets every thread go with the signals it
- * was about to receive. */
+ * (proc_seize_running, then proc_stop_all; proc_seize_all where a
+ * thread must simply be held).  proc_release lets every thread go with
+ * the signals it was about to receive. */
 #ifndef SUTURE_RUNTIME_PROC_H
 #define SUTURE_RUNTIME_PROC_H
 
@@ -22,6 +23,16 @@ struct thread {
 	int held_sig;           /* signal it was stopped for: delivered on release */
 	bool group_stop;        /* stopped by SIGSTOP & co.: must stay stopped */
 	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
+	uint64_t asked_at;      /* when it was sent PTRACE_INTERRUPT, 0 if not */
+	/* created while traced and not run yet: it stands at the start of
+	 * its life (in clone), with nothing of the program on its stack */
+	bool fresh;
+	/* stopped at a clone event: right after clone's syscall, where
+	 * glibc has no unwind information (on purpose, for the child) */
+	bool at_clone;
+	bool checked;           /* looked at during its current stop (proc_stop_all) */
+	/* registers read during the current stop, lent to the unwinder */
+	const struct user_regs_struct *walk_regs;
 	char comm[32];
 };
 
@@ -35,15 +46,28 @@ struct proc {
 	uint64_t int3_insn;     /* address of an int3 byte in the process */
 	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
 	bool tramp_absent;      /* looked for room, found none */
+	/* suture's own scheduling before proc_stop_all raised it, while
+	 * every thread is held (-1: not raised) */
+	int saved_policy;
+	int saved_priority;
 };
 
 /* Figures for bench/: the longest time any thread was stopped, over
  * every process handled since the counters were zeroed. */
 struct runtime_stats {
-	uint64_t longest_stop_ns;
+	uint64_t longest_stop_ns;       /* from the stop suture saw to the release */
+	uint64_t longest_bound_ns;      /* from PTRACE_INTERRUPT: an upper bound */
 	uint64_t stops;
+	/* the steps of the last switch (stop_mark), for SUTURE_TIMING */
+	struct { const char *what; uint64_t ns; } marks[16];
+	size_t nmarks;
 };
 extern struct runtime_stats runtime_stats;
+/* Notes the time at a step of the switch (the first mark, "start",
+ * forgets the previous switch's marks). */
+void stop_mark(const char *what);
+/* "step=12.3us step2=..." since the first mark, into BUF. */
+void stop_marks_format(char *buf, size_t size);
 
 /* Opens /proc/PID for memory access; refuses kernel threads, missing
  * processes and processes suture may not trace, with a message saying so. */
@@ -58,10 +82,15 @@ int proc_seize_all(struct proc *p);
 /* Seizes every thread without stopping it (the costly part of seizing,
  * done before the stop so the stop itself is short). */
 int proc_seize_running(struct proc *p);
+/* Stops every seized thread (after proc_seize_running or
+ * proc_resume_all) and any thread created meanwhile, calling STOPPED for
+ * each thread as soon as its stop is reported, while the others are
+ * still being stopped, and STOPPED(NULL) when all are.  Returns with all
+ * of them stopped. */
+typedef void (*stopped_fn)(struct thread *t, void *arg);
+int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg);
 /* Lets every stopped thread run again (keeping them seized). */
 int proc_resume_all(struct proc *p);
-/* Stops every seized thread again (after proc_resume_all). */
-int proc_interrupt_all(struct proc *p);
 /* Removes the trampoline and detaches from every thread: the end of an
  * operation, as soon as nothing more needs a stopped thread. */
 void proc_finish(struct proc *p);

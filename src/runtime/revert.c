@@ -134,6 +134,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		free(in_use);
 	}
 	proc_finish(p);
+	stop_mark("release");
 	/* the post-unpatch callback runs before its code goes away; the
 	 * revert is done whatever it returns */
 	if (rc == 0 && e->patch.post_unpatch)

@@ -35,6 +35,8 @@ const char *consistency_name(uint32_t m)
 	return "unknown";
 }
 
+static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t size);
+
 int state_read(struct proc *p, struct state *st)
 {
 	memset(st, 0, sizeof *st);
@@ -47,6 +49,22 @@ int state_read(struct proc *p, struct state *st)
 	maps_free(&m);
 	if (!base)
 		return 0;
+	return read_at(p, st, base, size);
+}
+
+int state_reread(struct proc *p, struct state *st)
+{
+	uint64_t base = st->base, size = st->size;
+	state_free(st);
+	if (!base)
+		return state_read(p, st);
+	memset(st, 0, sizeof *st);
+	return read_at(p, st, base, size);
+}
+
+static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t size)
+{
+	st->size = size;
 	if (mem_read(p, base, &st->header, sizeof st->header) < 0)
 		return -1;
 	if (memcmp(st->header.magic, STATE_MAGIC, 8) != 0) {
@@ -129,6 +147,7 @@ int state_create(struct proc *p, struct thread *t, struct state *st)
 		return -1;
 	memset(st, 0, sizeof *st);
 	st->base = (uint64_t)addr;
+	st->size = STATE_SIZE;
 	memcpy(st->header.magic, STATE_MAGIC, 8);
 	st->header.version = STATE_VERSION;
 	st->header.used = sizeof st->header;

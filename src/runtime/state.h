@@ -79,6 +79,7 @@ struct state_entry {
 
 struct state {
 	uint64_t base;          /* 0: the process has no state mapping */
+	uint64_t size;          /* of the mapping */
 	struct state_header header;
 	struct state_entry *entries;
 	size_t n;
@@ -86,6 +87,10 @@ struct state {
 
 /* Reads the state of P (no stop needed); base 0 when it has none. */
 int state_read(struct proc *p, struct state *st);
+/* Reads ST's state again; where a mapping was found, from the same
+ * address without listing the maps (the mapping never moves), so the
+ * thread stopped meanwhile waits less. */
+int state_reread(struct proc *p, struct state *st);
 void state_free(struct state *st);
 /* Creates the mapping (through remote syscalls in stopped thread T). */
 int state_create(struct proc *p, struct thread *t, struct state *st);

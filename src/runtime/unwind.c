@@ -13,9 +13,11 @@
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PAGE 4096ull
+#define MAX_DEPTH 4096
 
 struct unwinder {
 	Dwfl *dwfl;
@@ -78,6 +80,15 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 	return true;
 }
 
+/* process_vm_readv: no page pinning through /proc/PID/mem's file layer,
+ * the cheaper read while every thread waits. */
+static bool read_page(pid_t pid, uint64_t addr, uint8_t *out)
+{
+	struct iovec local = { out, PAGE };
+	struct iovec remote = { (void *)(uintptr_t)addr, PAGE };
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)PAGE;
+}
+
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwinder *u = arg;
@@ -85,7 +96,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 	if (addr - page > PAGE - sizeof *result)
 		return mem_read(u->p, addr, result, sizeof *result) == 0;
 	if (!u->page_valid || u->page_addr != page) {
-		u->page_valid = pread(u->p->mem_fd, u->page, PAGE, (off_t)page) == (ssize_t)PAGE;
+		u->page_valid = read_page(u->p->pid, page, u->page);
 		u->page_addr = page;
 		if (!u->page_valid)
 			return mem_read(u->p, addr, result, sizeof *result) == 0;
@@ -97,8 +108,11 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 /* DWARF numbering on x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip. */
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
+	struct thread *t = thread_arg;
 	struct user_regs_struct r;
-	if (thread_get_regs(thread_arg, &r) < 0)
+	if (t->walk_regs)
+		r = *t->walk_regs;
+	else if (thread_get_regs(t, &r) < 0)
 		return false;
 	Dwarf_Word regs[17] = {
 		r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp,
@@ -136,10 +150,14 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 	if (!activation && pc > 0)
 		pc--;
 	w->last_pc = pc;
-	if (w->fn(w->tid, pc, innermost, w->arg) || w->depth > 512) {
+	if (w->fn(w->tid, pc, innermost, w->arg)) {
 		w->stopped_by_fn = true;
 		return DWARF_CB_ABORT;
 	}
+	/* deeper than any sane stack: a loop in the frames; not walked to
+	 * its start, so the caller must not take it as clean */
+	if (w->depth > MAX_DEPTH)
+		return DWARF_CB_ABORT;
 	return DWARF_CB_OK;
 }
 
@@ -154,7 +172,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	 * were reported (an anonymous-memory frame, e.g. a patch, is the last) */
 	int rc = dwfl_thread_getframes(thread, frame_cb, w);
 	if (w->end && !w->stopped_by_fn)
-		w->end(w->tid, w->last_pc, rc == -1, w->arg);
+		w->end(w->tid, w->last_pc, rc == 0, w->arg);
 	return DWARF_CB_OK;
 }
 
@@ -190,6 +208,25 @@ int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg)
 	struct walk w = { .fn = fn, .arg = arg, .end = end };
 	if (dwfl_getthreads(u->dwfl, thread_cb, &w) != 0 && dwfl_errno() != 0)
 		return err_set("cannot unwind the threads of process %d (%s)", u->p->pid, dwfl_errmsg(-1));
+	return 0;
+}
+
+int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs,
+			 const uint8_t *stack_page, frame_fn fn, walk_end_fn end, void *arg)
+{
+	if (attach(u) < 0)
+		return -1;
+	if (stack_page) {
+		u->page_addr = regs->rsp & ~(PAGE - 1);
+		memcpy(u->page, stack_page, PAGE);
+		u->page_valid = true;
+	}
+	t->walk_regs = regs;
+	struct walk w = { .fn = fn, .arg = arg, .end = end, .tid = t->tid };
+	int rc = dwfl_getthread_frames(u->dwfl, t->tid, frame_cb, &w);
+	t->walk_regs = NULL;
+	if (end && !w.stopped_by_fn)
+		end(t->tid, w.last_pc, rc == 0, arg);
 	return 0;
 }
 

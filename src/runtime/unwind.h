@@ -12,9 +12,11 @@
 /* Called for each frame; return true to stop unwinding that thread. */
 typedef bool (*frame_fn)(pid_t tid, uint64_t pc, bool innermost, void *arg);
 /* Called after a thread's walk that FRAME_FN did not stop: LAST_PC is its
- * outermost frame seen, CUT_SHORT says the walk ended in an error (no
- * unwind information there) rather than at the start of the stack. */
-typedef void (*walk_end_fn)(pid_t tid, uint64_t last_pc, bool cut_short, void *arg);
+ * outermost frame seen (0 if none), COMPLETE says the walk reached the
+ * start of the stack; otherwise it ended in an error (no unwind
+ * information there, unreadable memory, a loop) and what lies below
+ * LAST_PC is unknown. */
+typedef void (*walk_end_fn)(pid_t tid, uint64_t last_pc, bool complete, void *arg);
 
 struct unwinder;
 
@@ -25,6 +27,11 @@ struct unwinder *unwinder_new(struct proc *p);
 void unwinder_warm(struct unwinder *u, pid_t tid);
 /* Walks every thread's stack (all threads must be stopped). */
 int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
+/* Walks the stack of one stopped thread T whose registers are REGS;
+ * STACK_PAGE, if not NULL, is the page of its stack pointer, read since
+ * it stopped. */
+int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs,
+			 const uint8_t *stack_page, frame_fn fn, walk_end_fn end, void *arg);
 void unwinder_free(struct unwinder *u);
 
 #endif
