@@ -68,6 +68,18 @@ def wait_for_output(path, count=3):
         time.sleep(0.05)
 
 
+def start_loop(lua, tmp_path):
+    """Starts lua on LOOP; returns the process and the file it prints to,
+    once it has printed a few lines."""
+    script = tmp_path / "loop.lua"
+    script.write_text(LOOP)
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(lua["lua"]), str(script)], stdout=sink)
+    wait_for_output(out)
+    return proc, out
+
+
 def test_lua_library_function_patched_live(lua, suture, suture_cc, tmp_path):
     fixed = tmp_path / "lstrlib.c"
     original = (lua["src"] / "lstrlib.c").read_text()
@@ -81,13 +93,8 @@ def test_lua_library_function_patched_live(lua, suture, suture_cc, tmp_path):
         "changed  function  str_upper [reference]: "
         "refers to __ctype_tolower_loc-4 instead of __ctype_toupper_loc-4"]
 
-    script = tmp_path / "loop.lua"
-    script.write_text(LOOP)
-    out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(lua["lua"]), str(script)], stdout=sink)
+    proc, out = start_loop(lua, tmp_path)
     try:
-        wait_for_output(out)
         run([suture, "apply", "--consistency", "stop", str(proc.pid), str(tmp_path / "lower.o")])
         applied_at = len(out.read_text().splitlines())
         status = run([suture, "status", str(proc.pid)]).stdout
@@ -121,13 +128,8 @@ def test_lua_interpreter_loop_cannot_switch_under_stop(lua, suture, suture_cc, t
     run([suture, "diff", str(lua["build"] / "lvm.o"), str(tmp_path / "lvm.o"),
          "-o", str(tmp_path / "vm.o")])
 
-    script = tmp_path / "loop.lua"
-    script.write_text(LOOP)
-    out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(lua["lua"]), str(script)], stdout=sink)
+    proc, out = start_loop(lua, tmp_path)
     try:
-        wait_for_output(out)
         maps_before = pathlib.Path(f"/proc/{proc.pid}/maps").read_text()
         r = run([suture, "apply", "--consistency", "stop", "--timeout", "1",
                  str(proc.pid), str(tmp_path / "vm.o")], check=False)

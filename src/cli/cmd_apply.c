@@ -79,21 +79,9 @@ static int apply_all(struct patch_file *pf, struct apply_opts *o)
 	return status;
 }
 
-/* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
-static void print_timing(void)
-{
-	if (!getenv("SUTURE_TIMING"))
-		return;
-	char steps[512];
-	stop_marks_format(steps, sizeof steps);
-	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
-		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
-		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
-}
-
 int cmd_apply(int argc, char **argv)
 {
-	atexit(print_timing);
+	atexit(runtime_print_timing);
 	struct apply_opts o = { .model = CM_THREAD, .timeout = 10.0 };
 	struct runtime_args ra;
 	if (runtime_args_parse("apply", argc, argv, &ra, true) < 0)

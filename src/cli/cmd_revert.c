@@ -14,21 +14,9 @@ const char usage_revert[] =
 	"  NAME is the patch's name (see suture status); --all as NAME reverts every patch,\n"
 	"  newest first; --all as PID every process that has the patch.\n";
 
-/* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
-static void print_timing(void)
-{
-	if (!getenv("SUTURE_TIMING"))
-		return;
-	char steps[512];
-	stop_marks_format(steps, sizeof steps);
-	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
-		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
-		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
-}
-
 int cmd_revert(int argc, char **argv)
 {
-	atexit(print_timing);
+	atexit(runtime_print_timing);
 	struct runtime_args ra;
 	if (runtime_args_parse("revert", argc, argv, &ra, true) < 0)
 		return EXIT_USAGE;

@@ -1,5 +1,8 @@
 #include "cli/runtime_args.h"
 #include "cli/commands.h"
+#include "runtime/proc.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +88,16 @@ int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_ar
 	if (!have_target)
 		return usage_error(cmd, "which process? give a PID or --all"), -1;
 	return 0;
+}
+
+/* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
+void runtime_print_timing(void)
+{
+	if (!getenv("SUTURE_TIMING"))
+		return;
+	char steps[512];
+	stop_marks_format(steps, sizeof steps);
+	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
+		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
+		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
 }

@@ -18,4 +18,8 @@ struct runtime_args {
  * Prints a usage error and returns -1 on bad usage. */
 int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_args *ra, bool want_target);
 
+/* At exit of apply and revert: with SUTURE_TIMING=1 (bench/), print how
+ * long threads were stopped to stderr. */
+void runtime_print_timing(void);
+
 #endif
