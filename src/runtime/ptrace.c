@@ -37,20 +37,36 @@ static void read_comm(const char *path, char *out, size_t size)
 	fclose(f);
 }
 
-/* Field 9 of /proc/PID/stat: the task flags, where PF_KTHREAD marks a
- * kernel thread (it has no user memory to patch). */
-static bool is_kernel_thread(pid_t pid)
+/* Reads /proc/PID/stat; *FIELDS points at its third field, the state
+ * letter.  The command name before it is in parentheses and may itself hold
+ * spaces and ')', hence the last ')'.  Returns the buffer to free, or NULL. */
+static char *read_proc_stat(pid_t pid, const char **fields)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	size_t len;
 	char *stat = read_whole_file(path, &len);
 	if (!stat)
+		return NULL;
+	char *c = strrchr(stat, ')');
+	if (!c || c[1] != ' ' || c[2] == '\0') {
+		free(stat);
+		return NULL;
+	}
+	*fields = c + 2;
+	return stat;
+}
+
+/* Field 9 of /proc/PID/stat: the task flags, where PF_KTHREAD marks a
+ * kernel thread (it has no user memory to patch). */
+static bool is_kernel_thread(pid_t pid)
+{
+	const char *fields;
+	char *stat = read_proc_stat(pid, &fields);
+	if (!stat)
 		return false;
-	char *p = strrchr(stat, ')');
 	unsigned long flags = 0;
-	if (p)
-		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	sscanf(fields, "%*c %*d %*d %*d %*d %*d %lu", &flags);
 	free(stat);
 	return flags & PF_KTHREAD;
 }
@@ -137,15 +153,11 @@ static struct thread *add_thread(struct proc *p, pid_t tid)
 
 bool pid_is_running(pid_t pid)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	size_t len;
-	char *stat = read_whole_file(path, &len);
+	const char *fields;
+	char *stat = read_proc_stat(pid, &fields);
 	if (!stat)
 		return false;
-	/* the state letter follows the ")" that ends the command name */
-	char *c = strrchr(stat, ')');
-	bool alive = c && c[1] == ' ' && c[2] != 'Z' && c[2] != 'X';
+	bool alive = fields[0] != 'Z' && fields[0] != 'X';
 	free(stat);
 	return alive;
 }
@@ -414,17 +426,13 @@ int proc_seize_all(struct proc *p)
  * none can exit or clone, so equal counts mean no thread escaped us. */
 static bool holds_every_thread(struct proc *p)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
-	size_t len;
-	char *stat = read_whole_file(path, &len);
+	const char *fields;
+	char *stat = read_proc_stat(p->pid, &fields);
 	if (!stat)
 		return false;
-	char *c = strrchr(stat, ')');
 	long num_threads = -1;
-	if (c)
-		sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
-		       &num_threads);
+	sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+	       &num_threads);
 	free(stat);
 	long held = 0;
 	for (size_t i = 0; i < p->nthreads; i++)
