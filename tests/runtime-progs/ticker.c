@@ -115,9 +115,22 @@ static void on_usr1(int sig)
 	released = 1;
 }
 
+/* The test's SIGUSR1 is sent to the process and the kernel may hand it to
+ * any thread that does not block it.  nanosleep() is never restarted after
+ * a handler, so a sleeper that took it would print EINTR for a reason that
+ * is not suture's: the sleepers and readers leave SIGUSR1 to the others. */
+static void leave_sigusr1_to_others(void)
+{
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+}
+
 static void *sleeper(void *arg)
 {
 	(void)arg;
+	leave_sigusr1_to_others();
 	for (;;) {
 		struct timespec ts = { 3600, 0 };
 		if (nanosleep(&ts, NULL) != 0)
@@ -129,6 +142,7 @@ static void *sleeper(void *arg)
 static void *reader(void *arg)
 {
 	(void)arg;
+	leave_sigusr1_to_others();
 	char c;
 	for (;;)
 		if (read(pipe_fds[0], &c, 1) < 0)
