@@ -1,5 +1,6 @@
 #include "elf/elffile.h"
 #include "common/error.h"
+#include "common/input.h"
 #include "common/util.h"
 
 #include <fcntl.h>
@@ -16,6 +17,38 @@ static bool libelf_ready(void)
 	return ready;
 }
 
+/* The section header table and every section's bytes lie inside the file:
+ * libelf trusts e_shoff, e_shnum and sh_offset, and a damaged header would
+ * otherwise send readers past the end of the image. */
+static int check_layout(struct elf_file *ef)
+{
+	size_t file_size = 0, nsections = 0;
+	if (!elf_rawfile(ef->elf, &file_size) || elf_getshdrnum(ef->elf, &nsections) != 0)
+		return err_set("%s: unreadable section headers (%s); is the file truncated?",
+			       ef->path, elf_errmsg(-1));
+	if (nsections == 0 && ef->ehdr.e_shoff != 0)
+		return err_set("%s: its section header table at offset %#llx cannot be read; is the "
+			       "file truncated or damaged?", ef->path, (unsigned long long)ef->ehdr.e_shoff);
+	if (nsections && (ef->ehdr.e_shentsize != sizeof(Elf64_Shdr) ||
+			  ef->ehdr.e_shoff > file_size ||
+			  nsections > (file_size - ef->ehdr.e_shoff) / sizeof(Elf64_Shdr)))
+		return err_set("%s: its section header table (%zu entries at offset %#llx) runs "
+			       "past the end of the file (%zu bytes); is the file truncated or damaged?",
+			       ef->path, nsections, (unsigned long long)ef->ehdr.e_shoff, file_size);
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return err_set("%s: unreadable section header %zu", ef->path, elf_ndxscn(scn));
+		if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
+			continue;
+		if (sh.sh_offset > file_size || sh.sh_size > file_size - sh.sh_offset)
+			return err_set("%s: section %zu runs past the end of the file; is the file "
+				       "truncated or damaged?", ef->path, elf_ndxscn(scn));
+	}
+	return 0;
+}
+
 /* Checks and caches what every caller needs; frees nothing on failure. */
 static int elf_file_init(struct elf_file *ef)
 {
@@ -26,6 +59,8 @@ static int elf_file_init(struct elf_file *ef)
 			       ef->path, elf_errmsg(-1));
 	if (ef->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ef->ehdr.e_machine != EM_X86_64)
 		return err_set("%s is not an x86-64 ELF64 file; suture handles x86-64 only", ef->path);
+	if (check_layout(ef) < 0)
+		return -1;
 	if (elf_getshdrstrndx(ef->elf, &ef->shstrndx) != 0)
 		return err_set("%s: no section name table (%s)", ef->path, elf_errmsg(-1));
 
@@ -50,7 +85,6 @@ static struct elf_file *elf_file_new(const char *path)
 {
 	struct elf_file *ef = xcalloc(1, sizeof *ef);
 	ef->path = xstrdup(path);
-	ef->fd = -1;
 	return ef;
 }
 
@@ -75,13 +109,14 @@ struct elf_file *elf_file_open(const char *path)
 		return NULL;
 	}
 	struct elf_file *ef = elf_file_new(path);
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ef->fd < 0) {
-		err_set_errno("cannot open %s", path);
+	/* The bytes are copied into suture's memory, never mapped: a file
+	 * truncated while it is read cannot raise SIGBUS (common/input.h). */
+	ef->image = input_read(path, &ef->image_size);
+	if (!ef->image) {
 		elf_file_close(ef);
 		return NULL;
 	}
-	return elf_file_finish(ef, elf_begin(ef->fd, ELF_C_READ_MMAP, NULL));
+	return elf_file_finish(ef, elf_memory(ef->image, ef->image_size));
 }
 
 struct elf_file *elf_file_open_memory(const char *name, void *image, size_t size)
@@ -99,8 +134,7 @@ void elf_file_close(struct elf_file *ef)
 		return;
 	if (ef->elf)
 		elf_end(ef->elf);
-	if (ef->fd >= 0)
-		close(ef->fd);
+	free(ef->image);
 	free(ef->path);
 	free(ef);
 }

@@ -16,7 +16,8 @@
 
 struct elf_file {
 	char *path;
-	int fd;
+	char *image;         /* the file's bytes, owned (elf_file_open), or NULL */
+	size_t image_size;
 	Elf *elf;
 	GElf_Ehdr ehdr;
 	size_t shstrndx;

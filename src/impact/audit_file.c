@@ -187,7 +187,7 @@ static const uint8_t *function_bytes(struct elf_file *ef, const GElf_Sym *sym, s
 	if (!data || !elf_file_shdr(scn, &shdr) || !(shdr.sh_flags & SHF_EXECINSTR))
 		return NULL;
 	uint64_t offset = ef->ehdr.e_type == ET_REL ? sym->st_value : sym->st_value - shdr.sh_addr;
-	if (offset + want > data->d_size)
+	if (offset > data->d_size || want > data->d_size - offset)
 		return NULL;
 	return (const uint8_t *)data->d_buf + offset;
 }
@@ -264,7 +264,8 @@ int audit_read_file(const char *path, struct audit_file *f)
 
 static void free_strings(char **vec, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	/* n_no_cfi counts an object without .eh_frame with no names pushed */
+	for (size_t i = 0; vec && i < n; i++)
 		free(vec[i]);
 	free(vec);
 }

@@ -5,11 +5,15 @@
 #include "impact/graph.h"
 #include "impact/lists.h"
 #include "common/error.h"
+#include "common/input.h"
 #include "common/json.h"
 #include "common/util.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define REBUILD_HINT "rebuild it with 'suture-cc -fease-live-patching' (CC='suture-cc -fease-live-patching')"
 
@@ -17,11 +21,14 @@
 static int read_dump_file(struct graph *g, const char *path)
 {
 	size_t len;
-	char *text = read_whole_file(path, &len);
+	char *text = input_read(path, &len);
 	if (!text)
 		return -1;
 	int ret;
-	if (len > 0 && !str_starts_with(text, "Callgraph ") && !str_ends_with(path, ".ipa-clones"))
+	if (len == 0)
+		ret = err_set("%s is empty; give the objects, executables or shared libraries "
+			      "of a suture-cc build, or their -fdump-ipa-clones dumps", path);
+	else if (!str_starts_with(text, "Callgraph ") && !str_ends_with(path, ".ipa-clones"))
 		ret = err_set("%s is neither an ELF file nor a -fdump-ipa-clones dump; give the "
 			      "objects, executables or shared libraries of a suture-cc build", path);
 	else
@@ -30,14 +37,18 @@ static int read_dump_file(struct graph *g, const char *path)
 	return ret;
 }
 
+/* Non-blocking, so that a FIFO does not hang here: read_dump_file()
+ * refuses it with its reason. */
 static bool is_elf_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	char magic[4] = {0};
-	if (!f)
+	if (fd < 0)
 		return false;
-	size_t got = fread(magic, 1, 4, f);
-	fclose(f);
+	struct stat st;
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	ssize_t got = regular ? read(fd, magic, 4) : 0;
+	close(fd);
 	return got == 4 && memcmp(magic, "\177ELF", 4) == 0;
 }
 
