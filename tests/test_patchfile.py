@@ -7,6 +7,7 @@ import pytest
 
 from conftest import run
 from diffutil import compile_pair, sections
+from sealing import reseal, seal
 
 ORIG = r"""
 #include <stdio.h>
@@ -75,7 +76,12 @@ def test_not_a_patch_is_refused(tmp_path, suture):
     run(["gcc", "-c", str(tmp_path / "plain.c"), "-o", str(plain)])
     proc = run([suture, "info", str(plain)], check=False)
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"suture info: {plain} is not a valid patch: section .suture.header is missing")
+    assert proc.stderr.startswith(f"suture info: {plain} is not a valid patch: no checksum at its end")
+    sealed = tmp_path / "sealed.o"
+    sealed.write_bytes(seal(plain.read_bytes()))
+    proc = run([suture, "info", str(sealed)], check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"suture info: {sealed} is not a valid patch: section .suture.header is missing")
     text = tmp_path / "text"
     text.write_text("hello\n")
     proc = run([suture, "info", str(text)], check=False)
@@ -112,7 +118,7 @@ def test_flipped_bytes_in_suture_sections_never_crash(tmp_path, suture, patch):
             for flip in (0xff, 0x80):
                 copy = bytearray(data)
                 copy[off + i] ^= flip
-                bad.write_bytes(copy)
+                bad.write_bytes(reseal(copy))
                 refused += _refused(suture, bad).returncode == 1
     assert refused > 20
 
@@ -131,7 +137,7 @@ def test_each_check_names_what_is_wrong(tmp_path, suture, patch, section, offset
     off, _ = sections(patch)[section]
     data[off + offset:off + offset + len(value)] = value
     bad = tmp_path / "bad.o"
-    bad.write_bytes(data)
+    bad.write_bytes(reseal(data))
     proc = _refused(suture, bad)
     assert proc.returncode == 1
     assert message in proc.stderr

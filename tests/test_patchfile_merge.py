@@ -37,7 +37,7 @@ int main(void) {
 def merge_parts(tmp_path_factory):
     exe = tmp_path_factory.mktemp("driver") / "merge_parts"
     run(["gcc", "-I", str(ROOT / "src"), str(ROOT / "tests" / "patchmerge" / "merge_parts.c"),
-         str(BUILD / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-o", str(exe)])
+         str(BUILD / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-lsodium", "-o", str(exe)])
     return str(exe)
 
 

@@ -147,7 +147,7 @@ def merge_parts(tmp_path_factory):
     build_dir = pathlib.Path(os.environ.get("SUTURE_BUILD", root / "build"))
     exe = tmp_path_factory.mktemp("driver") / "merge_parts"
     run(["gcc", "-I", str(root / "src"), str(root / "tests" / "patchmerge" / "merge_parts.c"),
-         str(build_dir / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-o", str(exe)])
+         str(build_dir / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-lsodium", "-o", str(exe)])
     return str(exe)
 
 

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "patchfile/patchread.h"
 #include "runtime/runtime.h"
+#include "trust/sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,15 @@
 #include <unistd.h>
 
 const char usage_apply[] =
-	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--replace] PID|--all PATCH\n"
+	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--replace]\n"
+	"                    [--require-signature [--keys DIR]] PID|--all PATCH\n"
 	"  --consistency MODEL  thread (default; not available yet), stop (no thread in a replaced\n"
 	"                       function, kpatch) or none (switch at once, libpulp)\n"
 	"  --timeout SECONDS    how long to retry the switch (default 10)\n"
 	"  --replace            cumulative patch: replaces every earlier patch of its objects\n"
-	"  --all                every process that maps the patch's target object\n";
+	"  --all                every process that maps the patch's target object\n"
+	"  --require-signature  refuse a patch not signed by a trusted key (suture sign)\n"
+	"  --keys DIR           the trusted public keys (default $SUTURE_KEYS_DIR, else /etc/suture/keys)\n";
 
 /* --all: every process that runs the target; on a failure, the ones
  * already patched are reverted, so nothing is changed anywhere. */
@@ -97,8 +101,11 @@ int cmd_apply(int argc, char **argv)
 	}
 	o.model = strcmp(ra.model, "stop") == 0 ? CM_STOP : CM_NONE;
 	struct patch_file *pf = patch_file_open(ra.pos[0]);
-	if (!pf) {
+	if (!pf || (ra.require_signature &&
+		    signature_require_patch(ra.pos[0], pf->bytes, pf->image_len, &pf->trailer,
+					    ra.keys_dir) < 0)) {
 		err_print("suture apply");
+		patch_file_close(pf);
 		return EXIT_FAILED;
 	}
 	int status;

@@ -3,13 +3,17 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "patchfile/patchread.h"
+#include "trust/keys.h"
+#include "trust/sign.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 const char usage_info[] =
-	"usage: suture info [--json] PATCH\n";
+	"usage: suture info [--json] [--keys DIR] PATCH\n"
+	"  --keys DIR  the trusted public keys its signature is checked with\n"
+	"              (default $SUTURE_KEYS_DIR, else /etc/suture/keys)\n";
 
 static const char *object_name(const struct patch_file *pf, uint32_t object)
 {
@@ -34,10 +38,24 @@ static bool is_new_function(const struct patch_file *pf, size_t index)
 	return true;
 }
 
-static void print_text(const struct patch_file *pf)
+/* "signature: none", or the key id and whether a trusted key verifies it. */
+static void print_signature_text(const struct signature_status *sig)
+{
+	if (sig->state == SIGNATURE_NONE)
+		printf("signature: none\n");
+	else if (sig->state == SIGNATURE_UNKNOWN_KEY)
+		printf("signature: key %s, not among the trusted keys\n", sig->key_id);
+	else
+		printf("signature: key %s, %s (%s)\n", sig->key_id,
+		       sig->state == SIGNATURE_GOOD ? "good" : "BAD: changed after signing",
+		       sig->key_file);
+}
+
+static void print_text(const struct patch_file *pf, const struct signature_status *sig)
 {
 	const struct suture_patch_header *h = pf->header;
 	printf("patch %s (format %u)\n", patch_string(pf, h->name), h->version);
+	print_signature_text(sig);
 	printf("target objects:\n");
 	for (uint32_t i = 0; i < h->n_objects; i++) {
 		char hex[2 * SUTURE_BUILD_ID_MAX + 1];
@@ -78,7 +96,7 @@ static void print_text(const struct patch_file *pf)
 		       patch_symbol_name(pf, pf->callbacks[i].symbol));
 }
 
-static void print_json(const struct patch_file *pf)
+static void print_json(const struct patch_file *pf, const struct signature_status *sig)
 {
 	const struct suture_patch_header *h = pf->header;
 	printf("{\"name\": ");
@@ -132,16 +150,23 @@ static void print_json(const struct patch_file *pf)
 		json_string(stdout, patch_symbol_name(pf, pf->callbacks[i].symbol));
 		printf("}");
 	}
-	printf("]}\n");
+	printf("], \"signature\": {\"state\": \"%s\", \"key_id\": ",
+	       signature_state_name(sig->state));
+	json_string(stdout, *sig->key_id ? sig->key_id : NULL);
+	printf(", \"key_file\": ");
+	json_string(stdout, sig->key_file);
+	printf("}}\n");
 }
 
 int cmd_info(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
+	const char *keys_dir = NULL;
 	int opt;
 	optind = 1;
 	opterr = 0;
@@ -149,6 +174,9 @@ int cmd_info(int argc, char **argv)
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 'k':
+			keys_dir = optarg;
 			break;
 		default:
 			return option_error("info", opt, argv);
@@ -161,14 +189,18 @@ int cmd_info(int argc, char **argv)
 				   argv[optind], argv[optind + 1]);
 	const char *path = argv[optind];
 	struct patch_file *pf = patch_file_open(path);
-	if (!pf) {
+	struct signature_status sig = { 0 };
+	if (!pf || signature_check(pf->bytes, pf->image_len, &pf->trailer,
+				   trust_keys_dir(keys_dir), &sig) < 0) {
 		err_print("suture info");
+		patch_file_close(pf);
 		return EXIT_FAILED;
 	}
 	if (json)
-		print_json(pf);
+		print_json(pf, &sig);
 	else
-		print_text(pf);
+		print_text(pf, &sig);
+	signature_status_free(&sig);
 	patch_file_close(pf);
 	return EXIT_DONE;
 }

@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{ "apply",  cmd_apply,  "apply a patch to running processes", usage_apply },
 	{ "revert", cmd_revert, "revert an applied patch", usage_revert },
 	{ "status", cmd_status, "which patches a process runs", usage_status },
+	{ "sign",   cmd_sign,   "sign patches with a secret key", usage_sign },
+	{ "keygen", cmd_keygen, "make a key pair for signing patches", usage_keygen },
 };
 
 static const struct command *find_command(const char *name)

@@ -58,6 +58,20 @@ int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_ar
 			ra->replace = true;
 			continue;
 		}
+		if (!only_operands && strcmp(a, "--require-signature") == 0 && strcmp(cmd, "apply") == 0) {
+			ra->require_signature = true;
+			continue;
+		}
+		if (!only_operands && strncmp(a, "--keys", 6) == 0 && (a[6] == '\0' || a[6] == '=') &&
+		    strcmp(cmd, "apply") == 0) {
+			if (a[6] == '=')
+				ra->keys_dir = a + 7;
+			else if (i + 1 < argc)
+				ra->keys_dir = argv[++i];
+			else
+				return usage_error(cmd, "%s needs a value", a), -1;
+			continue;
+		}
 		if (!only_operands && strcmp(a, "--json") == 0 && strcmp(cmd, "status") == 0) {
 			ra->json = true;
 			continue;

@@ -9,6 +9,8 @@ struct runtime_args {
 	const char *model;      /* --consistency, NULL when not given */
 	double timeout;         /* --timeout, default 10 */
 	bool replace, all, json;
+	bool require_signature; /* apply --require-signature (docs/trust.md) */
+	const char *keys_dir;   /* apply --keys DIR, NULL when not given */
 	pid_t pid;              /* when not --all */
 	const char *pos[4];     /* the other operands */
 	int npos;

@@ -2,7 +2,9 @@
 #include "patchfile/patchread.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "trust/patch_input.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,11 @@ static int record_section(struct patch_file *pf, const char *name, size_t size,
 	elf_file_shdr(scn, &sh);
 	Elf_Data *d = elf_file_data(scn);
 	size_t len = d ? d->d_size : 0;
+	/* The records are read in place as C structures: a section at an
+	 * unaligned offset would make every read misaligned. */
+	if (d && (uintptr_t)d->d_buf % (size < 8 ? size : 8) != 0 && size > 1)
+		return BAD(pf, "section %s is at an unaligned offset %#llx", name,
+			   (unsigned long long)sh.sh_offset);
 	if (len % size != 0)
 		return BAD(pf, "section %s holds %zu bytes, not a whole number of %zu-byte records",
 			   name, len, size);
@@ -266,9 +273,20 @@ static int check_symtab_and_relocations(struct patch_file *pf)
 
 struct patch_file *patch_file_open(const char *path)
 {
+	/* Read once, its owner, mode and checksum checked, before anything
+	 * of it is parsed (trust/patch_input.h). */
+	size_t image_len;
+	struct suture_trailer trailer;
+	uint8_t *bytes = trust_read_patch(path, &image_len, &trailer);
+	if (!bytes)
+		return NULL;
 	struct patch_file *pf = xcalloc(1, sizeof *pf);
-	pf->ef = elf_file_open(path);
+	pf->bytes = bytes;
+	pf->image_len = image_len;
+	pf->trailer = trailer;
+	pf->ef = elf_file_open_memory(path, bytes, image_len);
 	if (!pf->ef) {
+		free(bytes);
 		free(pf);
 		return NULL;
 	}
@@ -286,6 +304,7 @@ void patch_file_close(struct patch_file *pf)
 	if (!pf)
 		return;
 	elf_file_close(pf->ef);
+	free(pf->bytes);
 	free(pf);
 }
 

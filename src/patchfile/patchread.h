@@ -6,11 +6,15 @@
 
 #include "elf/elffile.h"
 #include "patchfile/format.h"
+#include "trust/trailer.h"
 
 #include <stddef.h>
 
 struct patch_file {
 	struct elf_file *ef;
+	uint8_t *bytes;                  /* the whole file, read once (owned) */
+	size_t image_len;                /* the ELF image: the bytes before the trailer */
+	struct suture_trailer trailer;   /* checksum and signature (trust/trailer.h) */
 	const struct suture_patch_header *header;
 	const struct suture_patch_object *objects;
 	const struct suture_patch_func *funcs;

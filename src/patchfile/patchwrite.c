@@ -3,6 +3,8 @@
 #include "patchfile/format.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "trust/output.h"
+#include "trust/trailer.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -460,6 +462,8 @@ int patch_write(struct patch_writer *pw, const char *path)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return err_set("libelf is too old for this program");
+	if (output_check_path(path) < 0)
+		return -1;
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -481,6 +485,9 @@ int patch_write(struct patch_writer *pw, const char *path)
 		ret = 0;
 	if (o.elf)
 		elf_end(o.elf);
+	/* The checksum over the finished image (trust/trailer.h). */
+	if (ret == 0 && trailer_seal_fd(fd, tmp) < 0)
+		ret = err_prefix("%s", path);
 	if (close(fd) < 0 && ret == 0)
 		ret = err_set_errno("cannot write %s", path);
 	if (ret == 0 && rename(tmp, path) < 0)

@@ -1,0 +1,46 @@
+/* Writing outputs without replacing special files: see output.h. */
+#include "trust/output.h"
+#include "common/error.h"
+#include "common/input.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int output_check_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set_errno("cannot write %s", path);
+	if (!S_ISREG(st.st_mode))
+		return err_set("%s is %s; suture writes only to a new path or a regular file, "
+			       "which it replaces: give another output path", path,
+			       input_file_kind(st.st_mode));
+	return 0;
+}
+
+int output_write_file(const char *path, const void *data, size_t len)
+{
+	if (output_check_path(path) < 0)
+		return -1;
+	char *tmp = xasprintf("%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set_errno("cannot create %s", path);
+		free(tmp);
+		return -1;
+	}
+	int ret = 0;
+	if (fchmod(fd, 0644) < 0 || write(fd, data, len) != (ssize_t)len)
+		ret = err_set_errno("cannot write %s", path);
+	if (close(fd) < 0 && ret == 0)
+		ret = err_set_errno("cannot write %s", path);
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = err_set_errno("cannot create %s", path);
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
