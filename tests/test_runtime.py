@@ -532,6 +532,8 @@ def add_callbacks(patch, out, callbacks):
     (work / "cb").write_bytes(records)
     run(["objcopy", "--update-section", f".suture.header={work / 'hdr'}",
          "--update-section", f".suture.callbacks={work / 'cb'}", str(patch), str(out)])
+    from sealing import seal
+    out.write_bytes(seal(out.read_bytes()))   # objcopy drops the trailer
     return out
 
 

@@ -1,6 +1,7 @@
 /* Placing a patch's sections and applying its relocations. */
 #include "runtime/loader.h"
 #include "runtime/inject.h"
+#include "runtime/extern_data.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -46,6 +47,11 @@ static void layout(struct image *im)
 	/* pass 0: code; pass 1: read-only data; pass 2: writable data */
 	for (int pass = 0; pass < 3; pass++) {
 		if (pass == 2) {
+			/* code sections are placed: count what may need rerouting */
+			off = ALIGN_UP(off, 16);
+			im->xstubs_off = off;
+			im->nxstubs = extern_data_stub_count(im);
+			off += im->nxstubs * EXTERN_STUB_SIZE;
 			im->code_size = ALIGN_UP(off, PAGE);
 			off = im->code_size;
 		}
@@ -150,6 +156,7 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 	is->resolved = true;
 	is->value = r.addr;
 	is->ifunc = r.type == STT_GNU_IFUNC;
+	is->type = r.type;
 	if (r.type == STT_TLS) {
 		int64_t tpoff;
 		if (sym_tls_offset(&r, &tpoff) < 0)
@@ -258,12 +265,60 @@ static uint64_t stub_entry(struct image *im, size_t s, uint64_t target)
 	return im->base + off;
 }
 
+/* Bytes a relocation type writes; 0 for types the loader does not know. */
+static size_t field_size(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_NONE:
+		return 0;
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	case R_X86_64_PC32: case R_X86_64_PLT32: case R_X86_64_32: case R_X86_64_32S:
+	case R_X86_64_GOTPCREL: case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX:
+	case R_X86_64_TPOFF32: case R_X86_64_GOTTPOFF:
+		return 4;
+	}
+	return 0;
+}
+
+/* What symbol S is, for a PC-relative reference that cannot reach it: code
+ * (a call goes through a stub) or data.  For an undefined symbol it is
+ * what its definition in the process says, not the patch's STT_NOTYPE. */
+static bool is_code(const struct image *im, size_t s, uint32_t type)
+{
+	GElf_Sym sym;
+	if (type == R_X86_64_PLT32)
+		return true;
+	if (!elf_file_symbol(im->pf->ef, s, &sym))
+		return false;
+	if (sym.st_shndx != SHN_UNDEF)
+		return GELF_ST_TYPE(sym.st_info) == STT_FUNC;
+	return im->syms[s].type == STT_FUNC || im->syms[s].type == STT_GNU_IFUNC;
+}
+
+/* A 4-byte field: written only when V fits (never truncated). */
+static int put_s32_checked(uint8_t *at, int64_t v, const char *sname, const char *what)
+{
+	if (!fits_s32(v))
+		return err_set("'%s': %s does not fit its 32-bit field (%" PRId64 "); the patch is "
+			       "damaged or was built for another layout", sname, what, v);
+	put32(at, v);
+	return 0;
+}
+
 static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, const GElf_Shdr *target_sh)
 {
 	size_t s = GELF_R_SYM(rela->r_info);
 	uint32_t type = GELF_R_TYPE(rela->r_info);
 	const char *sname = patch_symbol_name(im->pf, (uint32_t)s);
-	if (rela->r_offset + 8 > target_sh->sh_size + 4 || rela->r_offset + 4 > target_sh->sh_size)
+	size_t size = field_size(type);
+	if (type == R_X86_64_NONE)
+		return 0;
+	if (size == 0)
+		return err_set("%s: relocation type %u (for '%s') is not supported by suture's loader",
+			       im->pf->ef->path, type, sname);
+	if (rela->r_offset > target_sh->sh_size || size > target_sh->sh_size - rela->r_offset)
 		return err_set("%s: relocation at 0x%" PRIx64 " lies outside its section",
 			       im->pf->ef->path, rela->r_offset);
 	uint64_t S = image_symbol_addr(im, (uint32_t)s);
@@ -273,13 +328,8 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 	bool tls = s < im->nsyms && im->syms[s].tls;
 	int64_t v;
 	switch (type) {
-	case R_X86_64_NONE:
-		return 0;
 	case R_X86_64_64:
 		v = (int64_t)(S + A);
-		if (rela->r_offset + 8 > target_sh->sh_size)
-			return err_set("%s: relocation at 0x%" PRIx64 " lies outside its section",
-				       im->pf->ef->path, rela->r_offset);
 		memcpy(at, &v, 8);
 		return 0;
 	case R_X86_64_PC64:
@@ -289,19 +339,13 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 	case R_X86_64_PC32:
 	case R_X86_64_PLT32:
 		v = (int64_t)(S + A - P);
-		if (!fits_s32(v)) {
-			GElf_Sym sym;
-			elf_file_symbol(im->pf->ef, s, &sym);
-			bool func = sym.st_shndx == SHN_UNDEF &&
-				(type == R_X86_64_PLT32 || GELF_ST_TYPE(sym.st_info) == STT_FUNC ||
-				 GELF_ST_TYPE(sym.st_info) == STT_NOTYPE);
-			if (!func)
-				return err_set("'%s' is more than 2 GB away from the patch's memory; "
-					       "rebuild the patch with -fPIC", sname);
+		if (fits_s32(v))
+			break;
+		if (is_code(im, s, type)) {
 			v = (int64_t)(stub_entry(im, s, S) + A - P);
+			break;
 		}
-		put32(at, v);
-		return 0;
+		return extern_data_reroute(im, sec, target_sh, rela, S, sname);
 	case R_X86_64_32:
 		v = (int64_t)(S + A);
 		if (v < 0 || v > UINT32_MAX)
@@ -314,27 +358,24 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 		if (!fits_s32(v))
 			return err_set("'%s' does not fit a 32-bit absolute relocation; rebuild the patch with -fPIC",
 				       sname);
-		put32(at, v);
-		return 0;
+		break;
 	case R_X86_64_GOTPCREL:
 	case R_X86_64_GOTPCRELX:
 	case R_X86_64_REX_GOTPCRELX:
 		v = (int64_t)(got_entry(im, s, S, false) + A - P);
-		put32(at, v);
-		return 0;
+		break;
 	case R_X86_64_TPOFF32:
 		if (!tls)
 			return err_set("'%s' is used as a thread-local variable but is not one", sname);
-		put32(at, (int64_t)S + A);
-		return 0;
+		v = (int64_t)S + A;
+		break;
 	case R_X86_64_GOTTPOFF:
 		if (!tls)
 			return err_set("'%s' is used as a thread-local variable but is not one", sname);
-		put32(at, (int64_t)(got_entry(im, s, S, true) + A - P));
-		return 0;
+		v = (int64_t)(got_entry(im, s, S, true) + A - P);
+		break;
 	}
-	return err_set("%s: relocation type %u (for '%s') is not supported by suture's loader",
-		       im->pf->ef->path, type, sname);
+	return put_s32_checked(at, v, sname, "its relocated value");
 }
 
 int image_relocate(struct image *im, uint64_t base)

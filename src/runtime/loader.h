@@ -28,6 +28,7 @@ struct image_sym {
 	bool resolved;
 	bool ifunc;             /* addr is a resolver: call it in the process */
 	bool tls;               /* value is a thread-pointer offset */
+	int type;               /* undefined: STT_* of its definition in the process */
 	uint64_t value;
 };
 
@@ -42,6 +43,8 @@ struct image {
 	size_t nsecs;
 	uint64_t *sec_off;             /* per ELF section index; UINT64_MAX = not loaded */
 	uint64_t slots_off, stubs_off, got_off;
+	uint64_t xstubs_off;           /* rerouted data references (extern_data.h) */
+	size_t nxstubs, xstubs_used;
 	uint64_t code_size;            /* page-rounded r-x part */
 	uint64_t size;                 /* whole mapping */
 	bool has_data;

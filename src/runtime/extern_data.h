@@ -1,0 +1,41 @@
+/* Reaching another object's data from a patch that cannot reach it
+ * PC-relatively.
+ *
+ * GCC's PIE code reads an extern variable as `mov stderr(%rip), %rdi` or
+ * takes its address as `lea environ(%rip), %rax`: a rel32 it expects the
+ * linker to point at a copy relocation in the executable.  A program that
+ * never used `stderr` has no such copy, and the variable itself lies in
+ * libc, usually more than 2 GB away from the patch.  Writing the truncated
+ * distance would make the patch read wild memory; instead the loader
+ * reroutes the instruction through an 8-byte cell in the patch's memory
+ * holding the variable's address:
+ *
+ *   lea  var+A(%rip), %reg  ->  mov  cell(%rip), %reg      (same length)
+ *   mov  var+A(%rip), %reg  ->  jmp  stub; nop...
+ *                     stub:     mov  cell(%rip), %reg64
+ *                               mov  (%reg64), %reg
+ *                               jmp  back
+ *
+ * Any other instruction (a store, an arithmetic operand, an SSE load) is
+ * refused with the variable's name and the way out, before the process is
+ * changed. */
+#ifndef SUTURE_RUNTIME_EXTERN_DATA_H
+#define SUTURE_RUNTIME_EXTERN_DATA_H
+
+#include "runtime/loader.h"
+
+/* Bytes of patch memory one rerouted reference uses (cell and stub). */
+#define EXTERN_STUB_SIZE 32
+
+/* How many rerouted references the patch might need: one per PC-relative
+ * relocation, in a loaded code section, to a symbol it does not define. */
+size_t extern_data_stub_count(const struct image *im);
+
+/* Reroutes the PC-relative reference of RELA in loaded section SEC (whose
+ * header is SH) to the data at S + A + (end of instruction - P), SNAME
+ * naming it in messages.  -1 with err_set() when the instruction is not
+ * one of the two above. */
+int extern_data_reroute(struct image *im, size_t sec, const GElf_Shdr *sh,
+			const GElf_Rela *rela, uint64_t S, const char *sname);
+
+#endif
