@@ -11,4 +11,24 @@ status=0
 /usr/bin/python3 -m pytest tests -n 2 -q -rfE --junitxml="$report" "$@" || status=$?
 /usr/bin/python3 scripts/summarize-junit.py "$report" || status=1
 rm -f "$report"
+
+# The same suture built with ASan and UBSan, through the tests of every
+# reader and of the runtime's refusals (the whole suite twice would not fit
+# the time budget; SUTURE_SANITIZED_TESTS=tests runs all of it).  A
+# sanitizer's report exits 86, which no test takes for a refusal.
+if [ -z "${SUTURE_NO_SANITIZED:-}" ]; then
+	scripts/build-sanitized.sh
+	report=$(mktemp /tmp/suture-tests.XXXXXX.xml)
+	echo "suture built with ASan+UBSan:"
+	# shellcheck disable=SC2086
+	SUTURE_BUILD=$PWD/build-asan ASAN_OPTIONS=detect_leaks=0:exitcode=86 \
+		UBSAN_OPTIONS=halt_on_error=1:exitcode=86:print_stacktrace=1 \
+		/usr/bin/python3 -m pytest ${SUTURE_SANITIZED_TESTS:-tests/test_bad_inputs.py \
+		tests/test_patchfile.py tests/test_trust.py tests/test_fuzz.py tests/test_extern_data.py \
+		tests/test_runtime_errors.py tests/test_runtime.py tests/test_diff_objects.py \
+		tests/test_audit.py tests/test_impact.py tests/test_cli.py} \
+		-n 2 -q -rfE --junitxml="$report" "$@" || status=$?
+	/usr/bin/python3 scripts/summarize-junit.py "$report" || status=1
+	rm -f "$report"
+fi
 exit "$status"

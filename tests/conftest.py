@@ -13,6 +13,22 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD = pathlib.Path(os.environ.get("SUTURE_BUILD", ROOT / "build"))
 
 
+def _sanitizers():
+    """The build's -Db_sanitize value ("none" for a plain build)."""
+    import json
+    info = BUILD / "meson-info" / "intro-buildoptions.json"
+    if not info.exists():
+        return "none"
+    return next((o["value"] for o in json.loads(info.read_text()) if o["name"] == "b_sanitize"),
+                "none")
+
+
+SANITIZERS = _sanitizers()
+# What a program linked against libsuture-core.a needs besides it.
+CORE_LIBS = ["-lelf", "-ldw", "-lcapstone", "-lsodium"] + (
+    [f"-fsanitize={SANITIZERS}"] if SANITIZERS != "none" else [])
+
+
 def _program(name):
     path = BUILD / name
     if not path.exists():

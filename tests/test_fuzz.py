@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT, run
+from conftest import BUILD, CORE_LIBS, ROOT, SANITIZERS, run
 from sealing import seal
 
 FUZZ = ROOT / "tests" / "fuzz"
@@ -49,6 +49,8 @@ def seeds(tmp_path_factory):
 
 
 @pytest.mark.skipif(not shutil.which("clang"), reason="clang is not installed")
+@pytest.mark.skipif(SANITIZERS != "none", reason="clang's libFuzzer cannot link gcc's sanitized "
+                    "library; scripts/fuzz.sh builds its own")
 @pytest.mark.parametrize("name", HARNESSES)
 def test_fuzz_smoke(tmp_path, seeds, name):
     """A few thousand executions of the harness, linked against this
@@ -57,7 +59,7 @@ def test_fuzz_smoke(tmp_path, seeds, name):
     exe = tmp_path / f"fuzz-{name}"
     run(["clang", "-g", "-fsanitize=fuzzer", "-I", str(ROOT / "src"), "-I", str(FUZZ),
          str(FUZZ / f"fuzz_{name}.c"), str(FUZZ / "fuzz_input.c"),
-         str(BUILD / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-lsodium", "-o", str(exe)])
+         str(BUILD / "libsuture-core.a"), *CORE_LIBS, "-o", str(exe)])
     corpus = tmp_path / "corpus"
     shutil.copytree(seeds / name, corpus)
     for c in crashers(name):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import output_across_apply, BUILD, ROOT, run
+from conftest import output_across_apply, BUILD, CORE_LIBS, ROOT, run
 from diffutil import SUTURE_CC
 
 A = r"""
@@ -37,7 +37,7 @@ int main(void) {
 def merge_parts(tmp_path_factory):
     exe = tmp_path_factory.mktemp("driver") / "merge_parts"
     run(["gcc", "-I", str(ROOT / "src"), str(ROOT / "tests" / "patchmerge" / "merge_parts.c"),
-         str(BUILD / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-lsodium", "-o", str(exe)])
+         str(BUILD / "libsuture-core.a"), *CORE_LIBS, "-o", str(exe)])
     return str(exe)
 
 

@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from conftest import run
+from conftest import CORE_LIBS, run
 from test_runtime import build, compile_unit, is_original, snapshot, start, ticker  # noqa: F401
 
 
@@ -147,7 +147,7 @@ def merge_parts(tmp_path_factory):
     build_dir = pathlib.Path(os.environ.get("SUTURE_BUILD", root / "build"))
     exe = tmp_path_factory.mktemp("driver") / "merge_parts"
     run(["gcc", "-I", str(root / "src"), str(root / "tests" / "patchmerge" / "merge_parts.c"),
-         str(build_dir / "libsuture-core.a"), "-lelf", "-ldw", "-lcapstone", "-lsodium", "-o", str(exe)])
+         str(build_dir / "libsuture-core.a"), *CORE_LIBS, "-o", str(exe)])
     return str(exe)
 
 
