@@ -25,7 +25,7 @@ for name in ${FUZZ_HARNESSES:-patch elf units state}; do
 	mkdir -p "tests/fuzz/crashers/$name"
 	cp -r "build-fuzz/seeds/$name/." "tests/fuzz/crashers/$name/." "$corpus/"
 	start=$(date +%s)
-	./build-fuzz/tests/fuzz/fuzz-$name -runs="$RUNS" -max_len=65536 -timeout=10 \
+	./build-fuzz/tests/fuzz/fuzz-$name -runs="$RUNS" -max_len=65536 -timeout=60 \
 		-rss_limit_mb=4096 -artifact_prefix="tests/fuzz/crashers/$name/" \
 		-print_final_stats=1 "$corpus" >"build-fuzz/fuzz-$name.log" 2>&1 || true
 	end=$(date +%s)

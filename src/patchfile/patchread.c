@@ -2,6 +2,7 @@
 #include "patchfile/patchread.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "patchfile/patchname.h"
 #include "trust/patch_input.h"
 
 #include <stdint.h>
@@ -120,7 +121,11 @@ static int check_blobs(struct patch_file *pf)
 	if (record_section(pf, SUTURE_SEC_OLDCODE, 1, (size_t)-1, &p, &pf->oldcode_size) < 0)
 		return -1;
 	pf->oldcode = p;
-	return check_string(pf, pf->header->name, "header", 0);
+	if (check_string(pf, pf->header->name, "header", 0) < 0)
+		return -1;
+	if (patch_name_check(pf->strings + pf->header->name) < 0)
+		return err_prefix("%s is not a valid patch", pf->ef->path);
+	return 0;
 }
 
 static int check_objects(struct patch_file *pf)

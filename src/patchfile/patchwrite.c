@@ -1,6 +1,7 @@
 /* Writing a patch file: see patchwrite.h and docs/patch-format.md. */
 #include "patchfile/patchwrite.h"
 #include "patchfile/format.h"
+#include "patchfile/patchname.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "trust/output.h"
@@ -462,7 +463,7 @@ int patch_write(struct patch_writer *pw, const char *path)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return err_set("libelf is too old for this program");
-	if (output_check_path(path) < 0)
+	if (output_check_path(path) < 0 || patch_name_check(pw->strings.data + pw->name) < 0)
 		return -1;
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd = mkstemp(tmp);
