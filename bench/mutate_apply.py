@@ -86,7 +86,7 @@ def mutate(data, mode, rng):
             return data[:rng.randrange(len(data))]
         out = bytearray(data)
         for _ in range(rng.randint(1, 4)):
-            out[rng.randrange(len(out))] = rng.randrange(256)
+            out[rng.randrange(len(out))] ^= rng.randrange(1, 256)   # never the same byte
         return bytes(out)
     image = bytearray(data[:-TRAILER])
     ranges = metadata_ranges(bytes(image))

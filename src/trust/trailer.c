@@ -33,6 +33,15 @@ int trailer_init(struct suture_trailer *t, const uint8_t *image, size_t len)
 	return 0;
 }
 
+/* key_id and signature follow each other: checked as one run of bytes */
+static bool is_zero(const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (bytes[i])
+			return false;
+	return true;
+}
+
 int trailer_check(const char *path, const uint8_t *file, size_t len, size_t *image_len,
 		  struct suture_trailer *trailer)
 {
@@ -53,6 +62,9 @@ int trailer_check(const char *path, const uint8_t *file, size_t len, size_t *ima
 			       "use the suture that made it", path, t.version, SUTURE_TRAILER_VERSION);
 	if (t.flags & ~(uint32_t)SUTURE_TRAILER_SIGNED)
 		return err_set("%s: unknown trailer flags %#x; use the suture that made it", path, t.flags);
+	if (!(t.flags & SUTURE_TRAILER_SIGNED) && !is_zero(t.key_id, sizeof t.key_id + sizeof t.signature))
+		return err_set("%s is not a valid patch: damaged, its trailer says it is unsigned but "
+			       "holds a signature; get an intact copy", path);
 	if (trust_crypto_init() < 0)
 		return -1;
 	uint8_t sum[SUTURE_CHECKSUM_BYTES];
