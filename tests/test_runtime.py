@@ -602,6 +602,9 @@ def test_killed_at_each_point_of_the_switch(suture, ticker, start, point, runs):
     assert is_original(t.next_values())
     assert json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"] == []
     assert "SYSERR" not in t.text()
+    # and the process can be patched again
+    apply(suture, t.pid, ticker["ANSWER"])
+    assert is_answer_patch(t.next_values())
 
 
 @pytest.mark.parametrize("point, runs", [("phase1", "new"), ("gate", "old"), ("phase3", "old")])
@@ -615,6 +618,11 @@ def test_killed_during_revert(suture, ticker, start, point, runs):
     assert p["state"] == "reverting" and p["runs"] == runs, p
     vals = t.next_values()
     assert is_answer_patch(vals) if runs == "new" else is_original(vals)
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+    # and the process can be patched again
+    apply(suture, t.pid, ticker["ANSWER"])
+    assert is_answer_patch(t.next_values())
     run([suture, "revert", str(t.pid), "answer"])
     assert is_original(t.next_values())
 
