@@ -23,15 +23,9 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
-          "-flive-patching=inline-clone", "-fpatchable-function-entry=5"]
+sys.path.insert(0, str(ROOT / "bench"))
+from benchutil import CFLAGS, sh  # noqa: E402
 
-
-def sh(cmd):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} exited {r.returncode}: {r.stderr}")
-    return r
 
 
 def build(suture, work):

@@ -32,17 +32,11 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
-          "-flive-patching=inline-clone", "-fpatchable-function-entry=5"]
+sys.path.insert(0, str(ROOT / "bench"))
+from benchutil import CFLAGS, sh  # noqa: E402
 TRAILER = 128
 MAGIC = b"~suture sealed~\n"
 
-
-def sh(cmd):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, errors="replace")
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} exited {r.returncode}: {r.stderr}")
-    return r
 
 
 def build(suture, work):
@@ -179,15 +173,12 @@ def campaign(suture, count, mode, seed, work):
                                     capture_output=True, text=True, errors="replace")
                 if rv.returncode != 0 or not original(target.values()):
                     counts["revert_failed"] += 1
-                    print(f"mutant {i}: revert {name!r}: {rv.returncode} {rv.stderr.strip()} {target.values()} {rv.stdout}", file=sys.stderr)
+                    print(f"mutant {i}: revert {name!r} exited {rv.returncode}: {rv.stderr.strip()}",
+                          file=sys.stderr)
                     (work / f"norevert-{i}.o").write_bytes(mutant.read_bytes())
                     st = subprocess.run([suture, "status", str(target.proc.pid)],
                                         capture_output=True, text=True, errors="replace")
                     print(st.stdout + st.stderr, file=sys.stderr)
-                    if os.environ.get("KEEP"):
-                        import shutil
-                        shutil.copy(mutant, os.environ["KEEP"])
-                        sys.exit(2)
             else:
                 counts["refused"] += 1
                 if target.alive() and target.snapshot() != before:

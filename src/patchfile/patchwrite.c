@@ -463,16 +463,12 @@ int patch_write(struct patch_writer *pw, const char *path)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return err_set("libelf is too old for this program");
-	if (output_check_path(path) < 0 || patch_name_check(pw->strings.data + pw->name) < 0)
+	if (patch_name_check(pw->strings.data + pw->name) < 0)
 		return -1;
-	char *tmp = xasprintf("%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		err_set_errno("cannot create %s", path);
-		free(tmp);
+	char *tmp;
+	int fd = output_temp(path, &tmp);
+	if (fd < 0)
 		return -1;
-	}
-	fchmod(fd, 0644);
 	struct out o = { 0 };
 	struct image im = { 0 };
 	int ret = -1;
@@ -487,15 +483,9 @@ int patch_write(struct patch_writer *pw, const char *path)
 	if (o.elf)
 		elf_end(o.elf);
 	/* The checksum over the finished image (trust/trailer.h). */
-	if (ret == 0 && trailer_seal_fd(fd, tmp) < 0)
-		ret = err_prefix("%s", path);
-	if (close(fd) < 0 && ret == 0)
-		ret = err_set_errno("cannot write %s", path);
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = err_set_errno("cannot create %s", path);
-	if (ret < 0)
-		unlink(tmp);
-	free(tmp);
+	if (ret == 0 && trailer_seal_fd(fd, path) < 0)
+		ret = -1;
+	ret = output_finish(fd, tmp, path, ret);
 	free_image(pw, &im);
 	buf_free(&o.shstrtab);
 	return ret;

@@ -21,20 +21,26 @@ int output_check_path(const char *path)
 	return 0;
 }
 
-int output_write_file(const char *path, const void *data, size_t len)
+int output_temp(const char *path, char **tmp)
 {
 	if (output_check_path(path) < 0)
 		return -1;
-	char *tmp = xasprintf("%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
+	*tmp = xasprintf("%s.tmpXXXXXX", path);
+	int fd = mkstemp(*tmp);
+	if (fd < 0 || fchmod(fd, 0644) < 0) {
 		err_set_errno("cannot create %s", path);
-		free(tmp);
+		if (fd >= 0) {
+			close(fd);
+			unlink(*tmp);
+		}
+		free(*tmp);
 		return -1;
 	}
-	int ret = 0;
-	if (fchmod(fd, 0644) < 0 || write(fd, data, len) != (ssize_t)len)
-		ret = err_set_errno("cannot write %s", path);
+	return fd;
+}
+
+int output_finish(int fd, char *tmp, const char *path, int ret)
+{
 	if (close(fd) < 0 && ret == 0)
 		ret = err_set_errno("cannot write %s", path);
 	if (ret == 0 && rename(tmp, path) < 0)
@@ -43,4 +49,16 @@ int output_write_file(const char *path, const void *data, size_t len)
 		unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+int output_write_file(const char *path, const void *data, size_t len)
+{
+	char *tmp;
+	int fd = output_temp(path, &tmp);
+	if (fd < 0)
+		return -1;
+	int ret = 0;
+	if (write(fd, data, len) != (ssize_t)len)
+		ret = err_set_errno("cannot write %s", path);
+	return output_finish(fd, tmp, path, ret);
 }

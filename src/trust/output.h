@@ -13,6 +13,16 @@
 /* 0 when PATH does not exist or is a regular file; else -1, err_set(). */
 int output_check_path(const char *path);
 
+/* A temporary file beside PATH (which must pass output_check_path()),
+ * mode 0644, open for reading and writing; *TMP gets its name.  -1 with
+ * err_set() on failure. */
+int output_temp(const char *path, char **tmp);
+
+/* Closes FD and, when RET is 0, renames TMP over PATH; else removes TMP.
+ * Frees TMP.  Returns RET, or -1 with err_set() when closing or renaming
+ * failed. */
+int output_finish(int fd, char *tmp, const char *path, int ret);
+
 /* Replaces (or creates) PATH with the LEN bytes of DATA, mode 0644. */
 int output_write_file(const char *path, const void *data, size_t len);
 
