@@ -225,7 +225,7 @@ static void describe_static_locals(struct dobj *x)
 	for (size_t i = 0; i < x->nsyms; i++) {
 		struct dobj_symbol *s = &x->syms[i];
 		if (s->kind != DSYM_DATA || s->bind != STB_LOCAL || s->owner < 0 || s->detail ||
-		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strchr(s->key, '#'))
+		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strstr(s->key, ".#"))
 			continue;
 		s->detail = xasprintf(s->state == DIFF_NEW
 				      ? "static local of %s, starts from its initial value"
