@@ -258,6 +258,12 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 	d->patched = dobj_open(patched_path);
 	if (!d->patched)
 		return -1;
+	diff_analyze_objects(d);
+	return 0;
+}
+
+void diff_analyze_objects(struct diff *d)
+{
 	diff_correlate(d->orig, d->patched);
 	mark_code_attached(d->orig);
 	mark_code_attached(d->patched);
@@ -268,7 +274,7 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 	describe_static_locals(d->orig);
 	describe_static_locals(d->patched);
 	count(d);
-	return 0;
+	diff_lines_release();   /* the next diff (archive member) reads its own */
 }
 
 void diff_free(struct diff *d)

@@ -51,6 +51,8 @@ struct diff {
 /* Opens and analyzes the two objects.  -1 with err_set() only when an
  * object cannot be read; refusals are results, not errors. */
 int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path);
+/* The same for D->orig and D->patched, already open (archive members). */
+void diff_analyze_objects(struct diff *d);
 void diff_free(struct diff *d);
 
 void diff_refuse(struct diff *d, const char *symbol, const char *way_out, const char *fmt, ...)
