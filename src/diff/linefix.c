@@ -17,6 +17,7 @@
 #include "common/util.h"
 
 #include <capstone/capstone.h>
+#include <dwarf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,17 +49,58 @@ static int line_by_rows(struct debuginfo *l, Dwarf_Addr addr)
 	return -1;
 }
 
-/* The source line of byte OFFSET of function S, or -1. */
-static int line_at(struct debuginfo *l, const struct dobj_symbol *s, uint64_t offset)
+/* The lines byte OFFSET of function S comes from, innermost first: the
+ * line of its row, then for each inlined function it lies in, the line
+ * of that call (DW_AT_call_line).  A __LINE__ passed to an inlined helper
+ * (expat's accountingDiffTolerated(..., __LINE__)) ends up in an
+ * instruction whose row is the helper's line; the value is its call's.
+ * Returns how many were found (0 without line information). */
+static int lines_at(struct debuginfo *l, const struct dobj_symbol *s, uint64_t offset,
+		    int *lines, int max)
 {
 	Dwarf_Addr addr;
-	if (!debuginfo_address(l, s->sym.st_shndx, s->sym.st_value + offset, &addr))
-		return -1;
+	if (max < 1 || !debuginfo_address(l, s->sym.st_shndx, s->sym.st_value + offset, &addr))
+		return 0;
 	Dwfl_Line *line = dwfl_module_getsrc(l->mod, addr);
-	int lineno = -1;
-	if (!line || !dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL))
-		return line_by_rows(l, addr);
-	return lineno;
+	int n = 0;
+	if (!line || !dwfl_lineinfo(line, NULL, &lines[0], NULL, NULL, NULL))
+		lines[0] = line_by_rows(l, addr);
+	if (lines[0] < 0)
+		return 0;
+	n = 1;
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(l->mod, addr, &bias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	for (int i = 0; i < nscopes && n < max; i++) {
+		Dwarf_Attribute attr;
+		Dwarf_Word call_line;
+		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine &&
+		    dwarf_attr(&scopes[i], DW_AT_call_line, &attr) &&
+		    dwarf_formudata(&attr, &call_line) == 0)
+			lines[n++] = (int)call_line;
+	}
+	free(scopes);
+	return n;
+}
+
+/* How far below the line of its code (or of the call it is inlined
+ * from) a __LINE__ may be: a call written over several lines has its
+ * __LINE__ argument on a later line than the call. */
+#define LINE_SPREAD 8
+
+/* Did the immediate move exactly as the line of its code did, at one
+ * depth of inlining: OLD_IMM = LINES_A[i] + k and NEW_IMM = LINES_B[i] + k,
+ * with 0 <= k <= LINE_SPREAD? */
+static bool line_at_same_depth(const int *lines_a, int na, int64_t old_imm,
+			       const int *lines_b, int nb, int64_t new_imm)
+{
+	for (int i = 0; i < na && i < nb; i++) {
+		int64_t k = old_imm - lines_a[i];
+		if (k >= 0 && k <= LINE_SPREAD && new_imm - lines_b[i] == k)
+			return true;
+	}
+	return false;
 }
 
 /* An instruction pair that differs only in its immediate field. */
@@ -139,8 +181,10 @@ bool diff_only_line_moved(const struct dobj *o, int a, const struct dobj *p, int
 	if (!la || !lb)
 		return false;
 	for (int i = 0; i < n; i++) {
-		int line_a = line_at(la, sa, moved[i].offset), line_b = line_at(lb, sb, moved[i].offset);
-		if (line_a < 0 || line_b < 0 || moved[i].old_imm != line_a || moved[i].new_imm != line_b)
+		int lines_a[16], lines_b[16];
+		int na = lines_at(la, sa, moved[i].offset, lines_a, 16);
+		int nb = lines_at(lb, sb, moved[i].offset, lines_b, 16);
+		if (!line_at_same_depth(lines_a, na, moved[i].old_imm, lines_b, nb, moved[i].new_imm))
 			return false;
 	}
 	*detail = xasprintf("only __LINE__ moved (%lld -> %lld%s)", (long long)moved[0].old_imm,
