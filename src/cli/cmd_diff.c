@@ -14,16 +14,17 @@
 #include <string.h>
 
 const char usage_diff[] =
-	"usage: suture diff [--json] [--name NAME] ORIG.o PATCHED.o [-o OUT.o]\n"
-	"       suture diff [--json] [--name NAME] ORIG.a PATCHED.a [-o OUT.o]\n"
+	"usage: suture diff [--json] [--name NAME] [--source-diff FIX.diff] ORIG.o PATCHED.o [-o OUT.o]\n"
+	"       suture diff [--json] [--name NAME] [--source-diff FIX.diff] ORIG.a PATCHED.a [-o OUT.o]\n"
 	"  --json       machine-readable report (docs/diff.md)\n"
 	"  -o OUT.o     write this unit's part of a patch\n"
 	"  --name NAME  the patch's name (default: OUT without .o)\n"
+	"  --source-diff FIX.diff  the unified diff of the fix: tells __LINE__ moves in objects without -g\n"
 	"exit: 0 changes found, 1 failed or refused, 2 usage, 3 no functional change\n";
 
 struct options {
 	bool json;
-	const char *orig, *patched, *out, *name;
+	const char *orig, *patched, *out, *name, *source_diff;
 };
 
 static int parse(int argc, char **argv, struct options *opt)
@@ -31,6 +32,7 @@ static int parse(int argc, char **argv, struct options *opt)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "source-diff", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(opt, 0, sizeof *opt);
@@ -47,6 +49,9 @@ static int parse(int argc, char **argv, struct options *opt)
 			break;
 		case 'n':
 			opt->name = optarg;
+			break;
+		case 's':
+			opt->source_diff = optarg;
 			break;
 		default:
 			return option_error("diff", c, argv);
@@ -277,7 +282,7 @@ int cmd_diff(int argc, char **argv)
 	if (status)
 		return status;
 	struct diff_set set;
-	if (diff_set_analyze(&set, opt.orig, opt.patched) < 0) {
+	if (diff_set_analyze(&set, opt.orig, opt.patched, opt.source_diff) < 0) {
 		err_print("suture diff");
 		diff_set_free(&set);
 		return EXIT_FAILED;

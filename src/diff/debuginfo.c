@@ -39,7 +39,8 @@ struct debuginfo *debuginfo_of(const struct dobj *o)
 	dwfl_report_end(di->dwfl, NULL, NULL);
 	if (di->mod)
 		di->elf = dwfl_module_getelf(di->mod, &di->bias);
-	if (!di->elf)
+	Dwarf_Addr dwarf_bias;
+	if (!di->elf || !dwfl_module_getdwarf(di->mod, &dwarf_bias))   /* built without -g */
 		di->mod = NULL;
 	return di->mod ? di : NULL;
 }

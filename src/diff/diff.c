@@ -95,7 +95,7 @@ static void compare_pairs(struct diff *d)
 		unsigned why = compare_symbols(o, (int)i, p, s->twin, &detail);
 		if (why == DIFF_R_CODE) {
 			char *line_detail = NULL;
-			if (diff_only_line_moved(o, (int)i, p, s->twin, &line_detail)) {
+			if (diff_only_line_moved(d, (int)i, s->twin, &line_detail)) {
 				s->state = DIFF_LINE_ONLY;
 				diff_note(d, s->name, "%s", line_detail);
 				free(line_detail);
@@ -249,9 +249,11 @@ static void count(struct diff *d)
 	}
 }
 
-int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path)
+int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
+		 const struct srcdiff *source_diff)
 {
 	memset(d, 0, sizeof *d);
+	d->source_diff = source_diff;
 	d->orig = dobj_open(orig_path);
 	if (!d->orig)
 		return -1;

@@ -1,5 +1,6 @@
 /* Two objects or two archives, member by member: see diffset.h. */
 #include "diff/diffset.h"
+#include "diff/srcdiff.h"
 #include "patchfile/patchmerge.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -35,14 +36,16 @@ static long find_member(const struct ar_member *m, size_t n, const char *name, s
 	return -1;
 }
 
-static int analyze_members(struct diff_unit *u, const char *orig,
-			   struct ar_member *a, const char *patched, struct ar_member *b)
+static int analyze_members(struct diff_unit *u, const struct srcdiff *source_diff,
+			   const char *orig, struct ar_member *a,
+			   const char *patched, struct ar_member *b)
 {
 	u->orig_name = xasprintf("%s(%s)", orig, a->name);
 	u->patched_name = xasprintf("%s(%s)", patched, b->name);
 	u->same_bytes = a->size == b->size && memcmp(a->image, b->image, a->size) == 0;
 	if (u->same_bytes)
 		return 0;
+	u->d.source_diff = source_diff;
 	u->d.orig = dobj_open_memory(u->orig_name, a->image, a->size);
 	if (!u->d.orig)
 		return -1;
@@ -87,22 +90,25 @@ static int analyze_archives(struct diff_set *set, const char *orig, const char *
 									set->npatched, a->name, k)];
 		struct diff_unit *u = add_unit(set);
 		u->member = k ? xasprintf("%s[%zu]", a->name, k + 1) : xstrdup(a->name);
-		if (analyze_members(u, orig, a, patched, b) < 0)
+		if (analyze_members(u, set->source_diff, orig, a, patched, b) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int diff_set_analyze(struct diff_set *set, const char *orig, const char *patched)
+int diff_set_analyze(struct diff_set *set, const char *orig, const char *patched,
+		     const char *source_diff)
 {
 	memset(set, 0, sizeof *set);
+	if (source_diff && !(set->source_diff = srcdiff_read(source_diff)))
+		return -1;
 	bool ar_orig = ar_is_archive(orig), ar_patched = ar_is_archive(patched);
 	if (ar_orig != ar_patched)
 		return err_set("%s is a static archive and %s is not; give two archives or two objects",
 			       ar_orig ? orig : patched, ar_orig ? patched : orig);
 	if (ar_orig)
 		return analyze_archives(set, orig, patched);
-	return diff_analyze(&add_unit(set)->d, orig, patched);
+	return diff_analyze(&add_unit(set)->d, orig, patched, set->source_diff);
 }
 
 size_t diff_set_refusals(const struct diff_set *set)
@@ -174,5 +180,6 @@ void diff_set_free(struct diff_set *set)
 	free(set->units);
 	ar_free_members(set->orig_members, set->norig);
 	ar_free_members(set->patched_members, set->npatched);
+	srcdiff_free(set->source_diff);
 	memset(set, 0, sizeof *set);
 }

@@ -24,15 +24,18 @@ struct diff_unit {
 
 struct diff_set {
 	bool archives;
+	struct srcdiff *source_diff;   /* --source-diff, or NULL */
 	struct diff_unit *units;
 	size_t nunits;
 	struct ar_member *orig_members, *patched_members;
 	size_t norig, npatched;
 };
 
-/* Opens and analyses ORIG and PATCHED (two objects or two archives).
+/* Opens and analyses ORIG and PATCHED (two objects or two archives);
+ * SOURCE_DIFF (or NULL) is the unified diff the fix was made from.
  * -1 with err_set() when they cannot be read or paired. */
-int diff_set_analyze(struct diff_set *set, const char *orig, const char *patched);
+int diff_set_analyze(struct diff_set *set, const char *orig, const char *patched,
+		     const char *source_diff);
 /* Counts over every unit. */
 size_t diff_set_refusals(const struct diff_set *set);
 bool diff_set_changed(const struct diff_set *set);
