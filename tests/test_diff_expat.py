@@ -7,64 +7,20 @@ functions: the patch must hold XML_ParseBuffer alone.  Then three
 processes of a program of our own parse with four threads each while the
 patch goes in with `apply --all` and comes out with `revert --all`."""
 import json
-import pathlib
 import re
-import shutil
-import subprocess
 
 import pytest
 
-import debsrc
+import expatbuild
 from conftest import run
 
-HERE = pathlib.Path(__file__).parent / "expat"
 XML_ERROR_INVALID_ARGUMENT = 41
-
-
-def configure_and_build(tree, suture_cc, cflags):
-    run(["./buildconf.sh"], cwd=tree)
-    run(["./configure", f"CC={suture_cc}", f"CFLAGS={cflags}", "--without-docbook",
-         "--without-examples", "--without-tests", "--without-xmlwf"], cwd=tree)
-    run(["make", "-C", "lib", "-j2"], cwd=tree)
 
 
 @pytest.fixture(scope="module")
 def expat(tmp_path_factory, suture_cc, suture):
-    """libexpat.so without the fix (kept aside), xmlparse.o without and
-    with it, and the patch `suture diff -o` makes of the two."""
-    work = tmp_path_factory.mktemp("expat")
-    source = pathlib.Path(debsrc.fetch_source("expat", work / "debsrc"))
-    fix = source / "debian" / "patches" / "CVE-2024-45490.patch"
-    assert "XML_ParseBuffer" in fix.read_text()
-    tree = work / "tree"
-    shutil.copytree(source / "expat", tree)
-    # Debian's package applies the fix already: build without it first
-    applied = subprocess.run(["patch", "-R", "-p2", "-s", "-f", "--dry-run", "-i", str(fix)],
-                             cwd=tree, capture_output=True).returncode == 0
-    if applied:
-        run(["patch", "-R", "-p2", "-s", "-i", str(fix)], cwd=tree)
-    original_source = (tree / "lib" / "xmlparse.c").read_text()
-    configure_and_build(tree, suture_cc, "-O2 -g -fease-live-patching")
-    lib = work / "lib"
-    lib.mkdir()
-    for so in (tree / "lib" / ".libs").glob("libexpat.so*"):
-        shutil.copy(so, lib / so.name, follow_symlinks=False)
-    shutil.copy(tree / "lib" / ".libs" / "xmlparse.o", work / "xmlparse-orig.o")
-
-    run(["patch", "-p2", "-s", "-i", str(fix)], cwd=tree)
-    run(["make", "-C", "lib", "-j2"], cwd=tree)   # compiles xmlparse.c again, only
-    shutil.copy(tree / "lib" / ".libs" / "xmlparse.o", work / "xmlparse-fixed.o")
-    fixed_source = (tree / "lib" / "xmlparse.c").read_text()
-    assert fixed_source != original_source
-
-    patch = work / "cve.o"
-    proc = run([suture, "diff", "--json", str(work / "xmlparse-orig.o"),
-                str(work / "xmlparse-fixed.o"), "-o", str(patch)])
-    program = work / "parse_load"
-    run(["gcc", "-O2", f"-I{tree / 'lib'}", str(HERE / "parse_load.c"), f"-L{lib}", "-lexpat",
-         "-lpthread", "-o", str(program)])
-    return {"work": work, "lib": lib, "patch": patch, "program": program,
-            "report": json.loads(proc.stdout)}
+    """libexpat.so without the fix, and the patch of the fix (expatbuild.py)."""
+    return expatbuild.build(tmp_path_factory.mktemp("expat"), suture_cc, suture)
 
 
 def test_patch_holds_xml_parsebuffer_only(expat, suture):
@@ -98,12 +54,8 @@ def test_apply_all_and_revert_all_under_load(expat, suture, tmp_path):
     out = tmp_path / "rollout"
     out.mkdir()
     # a PID namespace of its own: --all is these three processes, nobody else's
-    run(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "sh",
-         str(HERE / "rollout.sh"), suture, str(expat["patch"]), str(expat["lib"]),
-         str(expat["program"]), str(out), "3", "1"], timeout=300)
-    rc = dict((line.split()[0], int(line.split()[1]))
-              for line in (out / "rc.txt").read_text().splitlines())
-    assert rc == {"apply": 0, "revert": 0}, \
+    rc = expatbuild.rollout(suture, expat, out, 3, 1)
+    assert {step: code for step, (code, _) in rc.items()} == {"apply": 0, "revert": 0}, \
         (out / "apply.txt").read_text() + (out / "revert.txt").read_text()
     assert "applied 'cve' to 3 processes" in (out / "apply.txt").read_text()
     status = (out / "status.txt").read_text()

@@ -15,14 +15,21 @@ def cc_no_g(suture_cc):
     return [suture_cc, "-fease-live-patching", "-O2"]
 
 
-def source_diff(tmp_path, case):
+def labelled_diff(tmp_path, old_text, new_text):
     """The fix as `git diff` would show it: a/src/unit.c -> b/src/unit.c."""
+    (tmp_path / "old.c").write_text(old_text)
+    (tmp_path / "new.c").write_text(new_text)
     out = subprocess.run(["diff", "-u", "--label", "a/src/unit.c", "--label", "b/src/unit.c",
-                          str(CORPUS / case / "orig.c"), str(CORPUS / case / "patched.c")],
+                          str(tmp_path / "old.c"), str(tmp_path / "new.c")],
                          capture_output=True, text=True).stdout
     path = tmp_path / "fix.diff"
     path.write_text(out)
     return path
+
+
+def source_diff(tmp_path, case):
+    return labelled_diff(tmp_path, (CORPUS / case / "orig.c").read_text(),
+                         (CORPUS / case / "patched.c").read_text())
 
 
 def diff(suture, orig, patched, *extra):
@@ -74,33 +81,20 @@ def test_real_changes_stay_changes_without_g(tmp_path, suture, cc_no_g, case, ch
 def test_constant_not_passed_to_a_call_is_a_change(tmp_path, suture, cc_no_g):
     """The diff inserts two lines above an unchanged line 3, and the value
     returned there goes from 3 to 5, exactly as line 3 moved; but it is
-    returned, not passed to a call: no __LINE__ argument, so a change."""
+    returned, not passed to a call: no __LINE__ argument, so a change.  The
+    same move of a value passed to a call is taken for a __LINE__."""
     text = "int limit(void)\n{\n\treturn VALUE;\n}\n"
-    (tmp_path / "o.c").write_text(text)
-    (tmp_path / "p.c").write_text("/* one */\n/* two */\n" + text)
-    fix = subprocess.run(["diff", "-u", "--label", "a/src/unit.c", "--label", "b/src/unit.c",
-                          str(tmp_path / "o.c"), str(tmp_path / "p.c")],
-                         capture_output=True, text=True).stdout
-    assert "@@ -1,3 +1,5 @@" in fix
-    (tmp_path / "fix.diff").write_text(fix)
-    orig, patched = compile_pair(tmp_path, text.replace("VALUE", "3"),
-                                 "/* one */\n/* two */\n" + text.replace("VALUE", "5"),
-                                 compiler=cc_no_g)
-    status, report = diff(suture, orig, patched, "--source-diff", str(tmp_path / "fix.diff"))
-    assert status == 0 and [f["name"] for f in report["functions"]] == ["limit"]
-    # the same values passed to a call are taken for a __LINE__
     call = "int log_line(int);\nint limit(void)\n{\n\treturn log_line(VALUE);\n}\n"
-    (tmp_path / "o.c").write_text(call)
-    (tmp_path / "p.c").write_text("/* one */\n/* two */\n" + call)
-    fix = subprocess.run(["diff", "-u", "--label", "a/src/unit.c", "--label", "b/src/unit.c",
-                          str(tmp_path / "o.c"), str(tmp_path / "p.c")],
-                         capture_output=True, text=True).stdout
-    (tmp_path / "fix.diff").write_text(fix)
-    orig, patched = compile_pair(tmp_path, call.replace("VALUE", "4"),
-                                 "/* one */\n/* two */\n" + call.replace("VALUE", "6"),
-                                 compiler=cc_no_g)
-    status, report = diff(suture, orig, patched, "--source-diff", str(tmp_path / "fix.diff"))
-    assert status == 3 and [n["name"] for n in report["line_only"]] == ["limit"]
+    for source, old, new, status_wanted in ((text, "3", "5", 0), (call, "4", "6", 3)):
+        fix = labelled_diff(tmp_path, source, "/* one */\n/* two */\n" + source)
+        assert "@@ -1," in fix.read_text() and "+/* two */" in fix.read_text()
+        orig, patched = compile_pair(tmp_path, source.replace("VALUE", old),
+                                     "/* one */\n/* two */\n" + source.replace("VALUE", new),
+                                     compiler=cc_no_g)
+        status, report = diff(suture, orig, patched, "--source-diff", str(fix))
+        assert status == status_wanted, report
+        moved = report["line_only"] if status == 3 else report["functions"]
+        assert [f["name"] for f in moved] == ["limit"]
 
 
 def test_source_diff_errors(tmp_path, suture):

@@ -1,9 +1,11 @@
 /* A program of our own on libexpat, for the live patch of CVE-2024-45490:
- * THREADS threads parse a small document over and over (each parse must
- * succeed), as a server parses requests: a parse, then THINK_US waiting
- * for the next one (under the stop model a thread inside XML_ParseBuffer
- * holds the switch back, so a thread that never leaves it would hold it
- * for ever).  The main thread probes the bug every PROBE_MS: it calls
+ * PARSE_THREADS threads (default 4) parse a small document over and over
+ * (each parse must succeed), as a server parses requests: a parse, then
+ * THINK_US microseconds (default 200) waiting for the next one (under the
+ * stop model a thread inside XML_ParseBuffer holds the switch back, so a
+ * thread that never leaves it would hold it for ever).  Both are
+ * environment variables, so that the benchmark can run 100 processes
+ * without burying the machine in wake-ups.  The main thread probes the bug every PROBE_MS: it calls
  * XML_ParseBuffer with a negative length and prints the error code
  * (XML_ERROR_INVALID_ARGUMENT, 41, once the fix is in).
  *
@@ -17,15 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define THREADS 4
 #define PROBE_MS 20
-#define THINK_US 200
 
 static const char doc[] =
 	"<?xml version='1.0'?><order id='7'><item sku='a1' qty='2'>pen</item>"
 	"<item sku='b2' qty='1'>ink &amp; paper</item><note><![CDATA[fragile]]></note></order>";
 
 static atomic_long parses, failures;
+static long think_us = 200;
 
 static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **attrs)
 {
@@ -63,7 +64,7 @@ static int parse_once(void)
 static void *parser_thread(void *unused)
 {
 	(void)unused;
-	struct timespec think = { 0, THINK_US * 1000L };
+	struct timespec think = { think_us / 1000000, think_us % 1000000 * 1000 };
 	for (;;) {
 		nanosleep(&think, NULL);
 		if (parse_once())
@@ -90,8 +91,12 @@ static int probe(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *env = getenv("THINK_US");
+	think_us = env ? atol(env) : 200;
+	env = getenv("PARSE_THREADS");
+	int threads = env ? atoi(env) : 4;
 	pthread_t t;
-	for (int i = 0; i < THREADS; i++)
+	for (int i = 0; i < threads; i++)
 		if (pthread_create(&t, NULL, parser_thread, NULL) != 0)
 			return 1;
 	struct timespec tick = { 0, PROBE_MS * 1000000L };
