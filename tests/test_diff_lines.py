@@ -43,6 +43,7 @@ LINE_ONLY = {
     "line_shift_assert": ["get", "put"],
     "line_passed_to_inlined_helper": ["parse_one"],
     "line_in_multiline_call_inlined": ["do_content", "do_prolog"],
+    "line_in_inlined_callee_body": ["last_slot"],
 }
 
 
