@@ -120,16 +120,40 @@ struct moved {
  * between). */
 #define CALL_WINDOW 32
 
-/* Does instruction INSN write register REG? */
+/* The register a name is a part of: "rcx", "ecx", "cx", "cl" -> "c";
+ * "r8d" -> "r8"; "sil" -> "si".  A write to any part of the register
+ * that holds the argument overwrites it. */
+static void register_family(const char *name, char *out, size_t size)
+{
+	if (name[0] == 'r' && name[1] >= '0' && name[1] <= '9') {
+		snprintf(out, size, "%.*s", (int)strspn(name + 1, "0123456789") + 1, name);
+		return;
+	}
+	if ((name[0] == 'r' || name[0] == 'e') && strlen(name) == 3)
+		name++;
+	if (strlen(name) == 2 && strchr("abcd", name[0]) && strchr("xlh", name[1]))
+		snprintf(out, size, "%c", name[0]);
+	else
+		snprintf(out, size, "%.2s", name);
+}
+
+/* Does instruction INSN write register REG, or a part of it? */
 static bool writes(csh cs, const cs_insn *insn, x86_reg reg)
 {
 	cs_regs read, written;
 	uint8_t nread, nwritten;
 	if (cs_regs_access(cs, insn, read, &nread, written, &nwritten) != CS_ERR_OK)
 		return true;
-	for (uint8_t i = 0; i < nwritten; i++)
-		if (written[i] == reg)
+	char target[8], other[8];
+	register_family(cs_reg_name(cs, reg), target, sizeof target);
+	for (uint8_t i = 0; i < nwritten; i++) {
+		const char *name = cs_reg_name(cs, written[i]);
+		if (!name)
+			continue;
+		register_family(name, other, sizeof other);
+		if (strcmp(target, other) == 0)
 			return true;
+	}
 	return false;
 }
 
