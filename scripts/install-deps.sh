@@ -7,7 +7,7 @@ PACKAGES="gcc make meson ninja-build pkg-config binutils elfutils
 libelf-dev libdw-dev libcapstone-dev libsodium-dev libclang-rt-14-dev
 python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
-cmake clang tcl
+cmake clang tcl autoconf automake libtool
 csmith python3-pyelftools"
 
 missing=""

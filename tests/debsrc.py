@@ -6,6 +6,7 @@ deb-src lines are derived from the machine's own deb sources at run time.
 
 Command line:  python3 tests/debsrc.py PACKAGE DESTDIR  -> prints the unpacked source dir.
 """
+import functools
 import glob
 import os
 import pathlib
@@ -48,6 +49,35 @@ def private_apt_dir(workdir):
     ]
 
 
+def _versions(opts, package):
+    """The versions of PACKAGE's source the lists know, newest first."""
+    out = subprocess.run(["apt-cache", *opts, "showsrc", package], check=True,
+                         capture_output=True, text=True).stdout
+    found = re.findall(r"(?m)^Version: (\S+)$", out)
+    ordered = []
+    for version in found:
+        if version not in ordered:
+            ordered.append(version)
+    key = functools.cmp_to_key(
+        lambda a, b: -1 if subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0
+        else 1)
+    return sorted(ordered, key=key, reverse=True)
+
+
+def _source_of_some_version(opts, package, destdir):
+    """`apt-get source PACKAGE`; when the newest version's files are gone
+    from the mirror (a security update the lists name but the pool no
+    longer has), the next older version the lists know."""
+    if subprocess.run(["apt-get", *opts, "source", package], cwd=destdir,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+        return
+    for version in _versions(opts, package)[1:]:
+        if subprocess.run(["apt-get", *opts, "source", f"{package}={version}"], cwd=destdir,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+            return
+    raise RuntimeError(f"apt-get source {package}: no version of it could be fetched")
+
+
 def fetch_source(package, destdir):
     """Downloads and unpacks the source of PACKAGE into DESTDIR and returns
     the unpacked directory.  Reuses an earlier download in DESTDIR."""
@@ -59,8 +89,7 @@ def fetch_source(package, destdir):
     opts = private_apt_dir(destdir)
     subprocess.run(["apt-get", *opts, "update"], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", *opts, "source", package], check=True,
-                   cwd=destdir, stdout=subprocess.DEVNULL)
+    _source_of_some_version(opts, package, destdir)
     unpacked = [p for p in destdir.glob(f"{package}-*") if p.is_dir()]
     if not unpacked:
         raise RuntimeError(f"apt-get source {package} unpacked nothing in {destdir}")

@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/util.h"
-#include "diff/diff.h"
+#include "diff/diffset.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -14,15 +14,17 @@
 #include <string.h>
 
 const char usage_diff[] =
-	"usage: suture diff [--json] [--name NAME] ORIG.o PATCHED.o [-o OUT.o]\n"
+	"usage: suture diff [--json] [--name NAME] [--source-diff FIX.diff] ORIG.o PATCHED.o [-o OUT.o]\n"
+	"       suture diff [--json] [--name NAME] [--source-diff FIX.diff] ORIG.a PATCHED.a [-o OUT.o]\n"
 	"  --json       machine-readable report (docs/diff.md)\n"
 	"  -o OUT.o     write this unit's part of a patch\n"
 	"  --name NAME  the patch's name (default: OUT without .o)\n"
+	"  --source-diff FIX.diff  the unified diff of the fix: tells __LINE__ moves in objects without -g\n"
 	"exit: 0 changes found, 1 failed or refused, 2 usage, 3 no functional change\n";
 
 struct options {
 	bool json;
-	const char *orig, *patched, *out, *name;
+	const char *orig, *patched, *out, *name, *source_diff;
 };
 
 static int parse(int argc, char **argv, struct options *opt)
@@ -30,6 +32,7 @@ static int parse(int argc, char **argv, struct options *opt)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "source-diff", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(opt, 0, sizeof *opt);
@@ -46,6 +49,9 @@ static int parse(int argc, char **argv, struct options *opt)
 			break;
 		case 'n':
 			opt->name = optarg;
+			break;
+		case 's':
+			opt->source_diff = optarg;
 			break;
 		default:
 			return option_error("diff", c, argv);
@@ -100,12 +106,14 @@ static void print_reasons(FILE *out, unsigned reasons, bool json)
 }
 
 static void print_text_entries(const struct dobj *x, bool patched_side, enum diff_state state,
-			       const struct dobj *other)
+			       const struct dobj *other, const char *member)
 {
 	for (size_t i = 0; i < x->nsyms; i++) {
 		const struct dobj_symbol *s = &x->syms[i];
 		if (!reported(s, patched_side) || s->state != (int)state)
 			continue;
+		if (member)
+			printf("%s: ", member);
 		printf("%-8s %-9s %s", diff_state_name(state),
 		       s->kind == DSYM_FUNC ? "function" : "data", s->name);
 		if (s->twin >= 0 && strcmp(other->syms[s->twin].name, s->name) != 0)
@@ -121,19 +129,36 @@ static void print_text_entries(const struct dobj *x, bool patched_side, enum dif
 	}
 }
 
-static void print_text(const struct diff *d)
+static void print_text_unit(const struct diff_unit *u)
 {
-	print_text_entries(d->orig, false, DIFF_CHANGED, d->patched);
-	print_text_entries(d->patched, true, DIFF_NEW, d->orig);
-	print_text_entries(d->orig, false, DIFF_REMOVED, d->patched);
+	const struct diff *d = &u->d;
+	if (u->same_bytes)
+		return;
+	print_text_entries(d->orig, false, DIFF_CHANGED, d->patched, u->member);
+	print_text_entries(d->patched, true, DIFF_NEW, d->orig, u->member);
+	print_text_entries(d->orig, false, DIFF_REMOVED, d->patched, u->member);
 	for (size_t i = 0; i < d->nnotes; i++)
-		printf("note: %s: %s\n", d->notes[i].symbol, d->notes[i].text);
-	if (!d->n_changed && !d->n_new && !d->n_removed)
+		printf("note: %s%s%s: %s\n", u->member ? u->member : "", u->member ? ": " : "",
+		       d->notes[i].symbol, d->notes[i].text);
+}
+
+static void print_text(const struct diff_set *set)
+{
+	size_t changed = 0;
+	for (size_t i = 0; i < set->nunits; i++) {
+		print_text_unit(&set->units[i]);
+		const struct diff *d = &set->units[i].d;
+		changed += d->n_changed || d->n_new || d->n_removed;
+	}
+	if (set->archives)
+		printf("members: %zu, %zu with changes, %zu unchanged\n", set->nunits, changed,
+		       set->nunits - changed);
+	if (!diff_set_changed(set))
 		printf("no functional change\n");
 }
 
 static void json_entries(const struct dobj *x, bool patched_side, const struct dobj *other,
-			 enum dsym_kind kind, bool *first)
+			 enum dsym_kind kind, const char *member, bool *first)
 {
 	for (size_t i = 0; i < x->nsyms; i++) {
 		const struct dobj_symbol *s = &x->syms[i];
@@ -150,45 +175,104 @@ static void json_entries(const struct dobj *x, bool patched_side, const struct d
 		print_reasons(stdout, s->reasons, true);
 		printf("], \"detail\": ");
 		json_string(stdout, s->detail);
+		printf(", \"member\": ");
+		json_string(stdout, member);
 		printf("}");
 	}
 }
 
-static void print_json(const struct diff *d, const char *out)
+static void json_line_only(const struct diff_set *set)
+{
+	bool first = true;
+	printf(",\n  \"line_only\": [");
+	for (size_t u = 0; u < set->nunits; u++)
+		for (size_t i = 0; i < set->units[u].d.nnotes; i++) {
+			const struct diff_note *n = &set->units[u].d.notes[i];
+			printf("%s{\"name\": ", first ? "" : ", ");
+			first = false;
+			json_string(stdout, n->symbol);
+			printf(", \"detail\": ");
+			json_string(stdout, n->text);
+			printf(", \"member\": ");
+			json_string(stdout, set->units[u].member);
+			printf("}");
+		}
+	printf("]");
+}
+
+static void json_refusals(const struct diff_set *set)
+{
+	bool first = true;
+	printf(",\n  \"refusals\": [");
+	for (size_t u = 0; u < set->nunits; u++)
+		for (size_t i = 0; i < set->units[u].d.nrefusals; i++) {
+			const struct diff_refusal *r = &set->units[u].d.refusals[i];
+			printf("%s\n    {\"symbol\": ", first ? "" : ",");
+			first = false;
+			json_string(stdout, r->symbol);
+			printf(", \"reason\": ");
+			json_string(stdout, r->reason);
+			printf(", \"way_out\": ");
+			json_string(stdout, r->way_out);
+			printf(", \"member\": ");
+			json_string(stdout, set->units[u].member);
+			printf("}");
+		}
+	printf("%s]", first ? "" : "\n  ");
+}
+
+/* Archives only: each member, and whether it changed. */
+static void json_members(const struct diff_set *set)
+{
+	if (!set->archives)
+		return;
+	printf(",\n  \"members\": [");
+	for (size_t u = 0; u < set->nunits; u++) {
+		const struct diff *d = &set->units[u].d;
+		printf("%s{\"name\": ", u ? ", " : "");
+		json_string(stdout, set->units[u].member);
+		printf(", \"changed\": %s}", d->n_changed || d->n_new || d->n_removed ? "true" : "false");
+	}
+	printf("]");
+}
+
+static void print_json(const struct diff_set *set, const char *orig, const char *patched,
+		       const char *out)
 {
 	printf("{\n  \"orig\": ");
-	json_string(stdout, d->orig->path);
+	json_string(stdout, orig);
 	printf(",\n  \"patched\": ");
-	json_string(stdout, d->patched->path);
+	json_string(stdout, patched);
+	json_members(set);
 	for (int kind = DSYM_FUNC; kind <= DSYM_DATA; kind++) {
 		bool first = true;
 		printf(",\n  \"%s\": [", kind == DSYM_FUNC ? "functions" : "data");
-		json_entries(d->orig, false, d->patched, kind, &first);
-		json_entries(d->patched, true, d->orig, kind, &first);
+		for (size_t u = 0; u < set->nunits; u++) {
+			const struct diff_unit *unit = &set->units[u];
+			if (unit->same_bytes)
+				continue;
+			json_entries(unit->d.orig, false, unit->d.patched, kind, unit->member, &first);
+			json_entries(unit->d.patched, true, unit->d.orig, kind, unit->member, &first);
+		}
 		printf("%s]", first ? "" : "\n  ");
 	}
-	printf(",\n  \"line_only\": [");
-	for (size_t i = 0; i < d->nnotes; i++) {
-		printf("%s{\"name\": ", i ? ", " : "");
-		json_string(stdout, d->notes[i].symbol);
-		printf(", \"detail\": ");
-		json_string(stdout, d->notes[i].text);
-		printf("}");
-	}
-	printf("],\n  \"refusals\": [");
-	for (size_t i = 0; i < d->nrefusals; i++) {
-		printf("%s\n    {\"symbol\": ", i ? "," : "");
-		json_string(stdout, d->refusals[i].symbol);
-		printf(", \"reason\": ");
-		json_string(stdout, d->refusals[i].reason);
-		printf(", \"way_out\": ");
-		json_string(stdout, d->refusals[i].way_out);
-		printf("}");
-	}
-	printf("%s],\n  \"functional_change\": %s,\n  \"patch\": ", d->nrefusals ? "\n  " : "",
-	       d->n_changed || d->n_new || d->n_removed ? "true" : "false");
+	json_line_only(set);
+	json_refusals(set);
+	printf(",\n  \"functional_change\": %s,\n  \"patch\": ",
+	       diff_set_changed(set) ? "true" : "false");
 	json_string(stdout, out);
 	printf("\n}\n");
+}
+
+static void print_refusals(const struct diff_set *set)
+{
+	for (size_t u = 0; u < set->nunits; u++)
+		for (size_t i = 0; i < set->units[u].d.nrefusals; i++) {
+			const struct diff_refusal *r = &set->units[u].d.refusals[i];
+			err_report("suture diff", "cannot patch live: %s%s%s: %s; way out: %s",
+				   set->units[u].member ? set->units[u].member : "",
+				   set->units[u].member ? ": " : "", r->symbol, r->reason, r->way_out);
+		}
 }
 
 int cmd_diff(int argc, char **argv)
@@ -197,22 +281,22 @@ int cmd_diff(int argc, char **argv)
 	int status = parse(argc, argv, &opt);
 	if (status)
 		return status;
-	struct diff d;
-	if (diff_analyze(&d, opt.orig, opt.patched) < 0) {
+	struct diff_set set;
+	if (diff_set_analyze(&set, opt.orig, opt.patched, opt.source_diff) < 0) {
 		err_print("suture diff");
-		diff_free(&d);
+		diff_set_free(&set);
 		return EXIT_FAILED;
 	}
-	bool change = d.n_changed || d.n_new || d.n_removed;
+	size_t refusals = diff_set_refusals(&set);
 	const char *written = NULL;
 	status = EXIT_DONE;
-	if (d.nrefusals) {
+	if (refusals) {
 		status = EXIT_FAILED;
-	} else if (!change) {
+	} else if (!diff_set_changed(&set)) {
 		status = EXIT_NO_CHANGE;
 	} else if (opt.out) {
 		char *name = patch_name(&opt);
-		if (diff_write_patch(&d, opt.out, name) < 0) {
+		if (diff_set_write_patch(&set, opt.out, name) < 0) {
 			err_print("suture diff");
 			status = EXIT_FAILED;
 		} else {
@@ -221,14 +305,12 @@ int cmd_diff(int argc, char **argv)
 		free(name);
 	}
 	if (opt.json)
-		print_json(&d, written);
+		print_json(&set, opt.orig, opt.patched, written);
 	else
-		print_text(&d);
-	for (size_t i = 0; i < d.nrefusals; i++)
-		err_report("suture diff", "cannot patch live: %s: %s; way out: %s",
-			   d.refusals[i].symbol, d.refusals[i].reason, d.refusals[i].way_out);
-	if (d.nrefusals && opt.out)
+		print_text(&set);
+	print_refusals(&set);
+	if (refusals && opt.out)
 		err_report("suture diff", "%s not written", opt.out);
-	diff_free(&d);
+	diff_set_free(&set);
 	return status;
 }

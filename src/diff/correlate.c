@@ -3,10 +3,11 @@
  *
  * Global symbols pair by name.  Local ones pair by their key (names.h:
  * gcc's numbers replaced by '#'), so f.isra.0 pairs with f.isra.3 and
- * count.3 with count.5.  When a key is shared (two static locals `count`
- * in two functions, two constprop clones of one function), data pairs by
- * the function that refers to it first (its owner), and what is left pairs
- * in the order of gcc's numbers. */
+ * count.3 with count.5, __UNIQUE_ID_x7 with __UNIQUE_ID_x8.  When a key
+ * is shared (two static locals `count` in two functions, two constprop
+ * clones of one function, __func__.0 and __func__.1), data pairs by the
+ * function that refers to it first (its owner), then by content, and what
+ * is left pairs in the order of gcc's numbers. */
 #include "diff/diff.h"
 #include "diff/compare.h"
 #include "common/util.h"
@@ -101,7 +102,59 @@ static void pair(struct dobj *o, int a, struct dobj *p, int b)
 	p->syms[b].twin = a;
 }
 
-/* Within one group: by owner first, then in order. */
+/* The same thing, whatever its number: same size, same bytes (the fields
+ * relocations fill in are zero in both), relocations of the same types at
+ * the same offsets.  What they refer to is compared later (compare.c). */
+static bool same_content(const struct dobj *o, int a, const struct dobj *p, int b)
+{
+	const struct dobj_symbol *sa = &o->syms[a], *sb = &p->syms[b];
+	if (sa->sym.st_size != sb->sym.st_size || sa->sym.st_shndx == SHN_COMMON ||
+	    sb->sym.st_shndx == SHN_COMMON)
+		return false;
+	const uint8_t *ba = dobj_symbol_bytes(o, sa), *bb = dobj_symbol_bytes(p, sb);
+	if (!ba != !bb || (ba && memcmp(ba, bb, sa->sym.st_size) != 0))
+		return false;
+	size_t na, nb;
+	size_t fa = dobj_relas_in(o, sa->sym.st_shndx, sa->sym.st_value,
+				  sa->sym.st_value + sa->sym.st_size, &na);
+	size_t fb = dobj_relas_in(p, sb->sym.st_shndx, sb->sym.st_value,
+				  sb->sym.st_value + sb->sym.st_size, &nb);
+	if (na != nb)
+		return false;
+	for (size_t r = 0; r < na; r++) {
+		const struct dobj_rela *ra = &o->secs[sa->sym.st_shndx].relas[fa + r];
+		const struct dobj_rela *rb = &p->secs[sb->sym.st_shndx].relas[fb + r];
+		if (ra->type != rb->type || ra->offset - sa->sym.st_value != rb->offset - sb->sym.st_value)
+			return false;
+	}
+	return true;
+}
+
+/* How a pass of pair_group() matches two members of one group. */
+enum match { BY_OWNER, BY_NAME_AND_CONTENT, BY_CONTENT, BY_NAME, BY_ORDER };
+
+static bool matches(enum match how, struct dobj *o, const struct entry *x,
+		    struct dobj *p, const struct entry *y)
+{
+	switch (how) {
+	case BY_OWNER:
+		return *x->owner && strcmp(x->owner, y->owner) == 0;
+	case BY_NAME_AND_CONTENT:
+		return strcmp(x->name, y->name) == 0 && same_content(o, x->index, p, y->index);
+	case BY_CONTENT:
+		return same_content(o, x->index, p, y->index);
+	case BY_NAME:
+		return strcmp(x->name, y->name) == 0;
+	case BY_ORDER:
+		return true;
+	}
+	return false;
+}
+
+/* Within one group (one key): by the function that refers to it first,
+ * then by what it is (a counter that moved does not shift the pairing: a
+ * string the fix inserts leaves the others with their twins), then by
+ * name, and what is left in the order of gcc's numbers. */
 static void pair_group(struct dobj *o, struct entry *ea, size_t na,
 		       struct dobj *p, struct entry *eb, size_t nb)
 {
@@ -111,24 +164,13 @@ static void pair_group(struct dobj *o, struct entry *ea, size_t na,
 	}
 	bool *used = xcalloc(nb + 1, 1);
 	bool *done = xcalloc(na + 1, 1);
-	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nb; j++)
-			if (!used[j] && *ea[i].owner && strcmp(ea[i].owner, eb[j].owner) == 0) {
-				pair(o, ea[i].index, p, eb[j].index);
-				used[j] = done[i] = true;
-				break;
-			}
-	size_t j = 0;
-	for (size_t i = 0; i < na; i++) {
-		if (done[i])
-			continue;
-		while (j < nb && used[j])
-			j++;
-		if (j == nb)
-			break;
-		pair(o, ea[i].index, p, eb[j].index);
-		used[j++] = true;
-	}
+	for (enum match how = BY_OWNER; how <= BY_ORDER; how++)
+		for (size_t i = 0; i < na; i++)
+			for (size_t j = 0; !done[i] && j < nb; j++)
+				if (!used[j] && matches(how, o, &ea[i], p, &eb[j])) {
+					pair(o, ea[i].index, p, eb[j].index);
+					used[j] = done[i] = true;
+				}
 	free(used);
 	free(done);
 }

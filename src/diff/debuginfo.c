@@ -2,6 +2,9 @@
 #include "diff/debuginfo.h"
 #include "diff/diff.h"
 
+#include "common/util.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 static struct debuginfo cache[2];
@@ -19,16 +22,25 @@ struct debuginfo *debuginfo_of(const struct dobj *o)
 	struct debuginfo *di = cache[0].obj ? &cache[1] : &cache[0];
 	if (di->dwfl)
 		dwfl_end(di->dwfl);
+	free(di->image);
 	memset(di, 0, sizeof *di);
 	di->obj = o;
 	di->dwfl = dwfl_begin(&offline_callbacks);
 	if (!di->dwfl)
 		return NULL;
-	di->mod = dwfl_report_offline(di->dwfl, "", o->path, -1);
+	if (o->image) {
+		/* libdwfl relocates the debug sections in place: its own copy */
+		di->image = xmalloc(o->image_size);
+		memcpy(di->image, o->image, o->image_size);
+		di->mod = dwfl_report_offline_memory(di->dwfl, "", o->path, di->image, o->image_size);
+	} else {
+		di->mod = dwfl_report_offline(di->dwfl, "", o->path, -1);
+	}
 	dwfl_report_end(di->dwfl, NULL, NULL);
 	if (di->mod)
 		di->elf = dwfl_module_getelf(di->mod, &di->bias);
-	if (!di->elf)
+	Dwarf_Addr dwarf_bias;
+	if (!di->elf || !dwfl_module_getdwarf(di->mod, &dwarf_bias))   /* built without -g */
 		di->mod = NULL;
 	return di->mod ? di : NULL;
 }
@@ -48,6 +60,7 @@ void diff_lines_release(void)
 	for (int i = 0; i < 2; i++) {
 		if (cache[i].dwfl)
 			dwfl_end(cache[i].dwfl);
+		free(cache[i].image);
 		memset(&cache[i], 0, sizeof cache[i]);
 	}
 }

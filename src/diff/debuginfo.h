@@ -15,6 +15,7 @@ struct debuginfo {
 	Dwfl_Module *mod;
 	Elf *elf;       /* libdwfl's copy, with section addresses assigned */
 	GElf_Addr bias;
+	char *image;    /* libdwfl's copy of an archive member, or NULL */
 };
 
 /* The debug information of O, or NULL when it has none. */

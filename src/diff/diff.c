@@ -95,7 +95,7 @@ static void compare_pairs(struct diff *d)
 		unsigned why = compare_symbols(o, (int)i, p, s->twin, &detail);
 		if (why == DIFF_R_CODE) {
 			char *line_detail = NULL;
-			if (diff_only_line_moved(o, (int)i, p, s->twin, &line_detail)) {
+			if (diff_only_line_moved(d, (int)i, s->twin, &line_detail)) {
 				s->state = DIFF_LINE_ONLY;
 				diff_note(d, s->name, "%s", line_detail);
 				free(line_detail);
@@ -225,7 +225,7 @@ static void describe_static_locals(struct dobj *x)
 	for (size_t i = 0; i < x->nsyms; i++) {
 		struct dobj_symbol *s = &x->syms[i];
 		if (s->kind != DSYM_DATA || s->bind != STB_LOCAL || s->owner < 0 || s->detail ||
-		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strchr(s->key, '#'))
+		    (s->state != DIFF_NEW && s->state != DIFF_REMOVED) || !strstr(s->key, ".#"))
 			continue;
 		s->detail = xasprintf(s->state == DIFF_NEW
 				      ? "static local of %s, starts from its initial value"
@@ -249,15 +249,23 @@ static void count(struct diff *d)
 	}
 }
 
-int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path)
+int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
+		 const struct srcdiff *source_diff)
 {
 	memset(d, 0, sizeof *d);
+	d->source_diff = source_diff;
 	d->orig = dobj_open(orig_path);
 	if (!d->orig)
 		return -1;
 	d->patched = dobj_open(patched_path);
 	if (!d->patched)
 		return -1;
+	diff_analyze_objects(d);
+	return 0;
+}
+
+void diff_analyze_objects(struct diff *d)
+{
 	diff_correlate(d->orig, d->patched);
 	mark_code_attached(d->orig);
 	mark_code_attached(d->patched);
@@ -268,7 +276,7 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 	describe_static_locals(d->orig);
 	describe_static_locals(d->patched);
 	count(d);
-	return 0;
+	diff_lines_release();   /* the next diff (archive member) reads its own */
 }
 
 void diff_free(struct diff *d)

@@ -39,8 +39,11 @@ struct diff_note {
 	char *text;
 };
 
+struct srcdiff;
+
 struct diff {
 	struct dobj *orig, *patched;
+	const struct srcdiff *source_diff;   /* --source-diff, or NULL (srcdiff.h) */
 	struct diff_refusal *refusals;
 	size_t nrefusals;
 	struct diff_note *notes;
@@ -50,7 +53,10 @@ struct diff {
 
 /* Opens and analyzes the two objects.  -1 with err_set() only when an
  * object cannot be read; refusals are results, not errors. */
-int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path);
+int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
+		 const struct srcdiff *source_diff);
+/* The same for D->orig and D->patched, already open (archive members). */
+void diff_analyze_objects(struct diff *d);
 void diff_free(struct diff *d);
 
 void diff_refuse(struct diff *d, const char *symbol, const char *way_out, const char *fmt, ...)
@@ -68,7 +74,7 @@ void diff_check_signatures(struct diff *d);
 void diff_inline_reasons(struct diff *d);
 /* True when functions A (orig) and B (patched) differ only in __LINE__
  * values (linefix.c); *detail gets what moved. */
-bool diff_only_line_moved(const struct dobj *o, int a, const struct dobj *p, int b, char **detail);
+bool diff_only_line_moved(const struct diff *d, int a, int b, char **detail);
 /* Frees what linefix.c keeps between calls. */
 void diff_lines_release(void);
 

@@ -5,13 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the base of NAME (up to its first '.') without the counter
+ * it ends in: __UNIQUE_ID_x12, helper_7 (names made with __COUNTER__). */
+static size_t base_without_counter(const char *name, size_t base)
+{
+	size_t end = base;
+	while (end > 0 && isdigit((unsigned char)name[end - 1]))
+		end--;
+	return end > 0 && end < base ? end : base;
+}
+
 char *name_key(const char *name)
 {
-	char *key = xstrdup(name);
+	char *key = xmalloc(strlen(name) + 2);
 	const char *dot = strchr(name, '.');
-	if (!dot || dot == name)   /* no suffix, or a name like ".LC0" */
+	if (dot == name) {   /* a name like ".LC0" */
+		strcpy(key, name);
 		return key;
-	size_t out = (size_t)(dot - name);
+	}
+	size_t base = dot ? (size_t)(dot - name) : strlen(name);
+	size_t out = base_without_counter(name, base);
+	memcpy(key, name, out);
+	if (out < base)
+		key[out++] = '#';
+	if (!dot) {
+		key[out] = '\0';
+		return key;
+	}
 	for (const char *p = dot; *p;) {
 		/* p is at a '.', followed by a component up to the next '.' */
 		const char *end = strchr(p + 1, '.');

@@ -4,7 +4,9 @@
  * compounds such as f.isra.0.constprop.1), static locals (count.3),
  * switch tables (CSWTCH.7).  The numbers come from counters over the
  * whole unit, so an unrelated change renumbers them; the key of a name
- * replaces each number by '#' so the two builds can be matched. */
+ * replaces each number by '#' so the two builds can be matched.  So do
+ * names ending in a counter without a dot (__UNIQUE_ID_license12, names
+ * pasted with __COUNTER__): their key ends in '#' instead. */
 #ifndef SUTURE_DIFF_NAMES_H
 #define SUTURE_DIFF_NAMES_H
 

@@ -175,15 +175,10 @@ static void index_section_symbols(struct dobj *o)
 			qsort(o->secs[i].syms, o->secs[i].nsyms, sizeof(uint32_t), cmp_sym_value);
 }
 
-struct dobj *dobj_open(const char *path)
+/* Checks and loads O, whose ELF file is open; NULL (O closed) on failure. */
+static struct dobj *dobj_load(struct dobj *o)
 {
-	struct dobj *o = xcalloc(1, sizeof *o);
-	o->path = path;
-	o->ef = elf_file_open(path);
-	if (!o->ef) {
-		free(o);
-		return NULL;
-	}
+	const char *path = o->path;
 	if (o->ef->ehdr.e_type != ET_REL) {
 		err_set("%s is not a relocatable object (.o); give suture diff the objects the compiler wrote", path);
 		dobj_close(o);
@@ -194,11 +189,7 @@ struct dobj *dobj_open(const char *path)
 		dobj_close(o);
 		return NULL;
 	}
-	if (load_sections(o) < 0) {
-		dobj_close(o);
-		return NULL;
-	}
-	if (load_symbols(o) < 0 || load_relocations(o) < 0) {
+	if (load_sections(o) < 0 || load_symbols(o) < 0 || load_relocations(o) < 0) {
 		dobj_close(o);
 		return NULL;
 	}
@@ -209,6 +200,32 @@ struct dobj *dobj_open(const char *path)
 			o->units_size = o->secs[i].sh.sh_size;
 		}
 	return o;
+}
+
+struct dobj *dobj_open(const char *path)
+{
+	struct dobj *o = xcalloc(1, sizeof *o);
+	o->path = path;
+	o->ef = elf_file_open(path);
+	if (!o->ef) {
+		free(o);
+		return NULL;
+	}
+	return dobj_load(o);
+}
+
+struct dobj *dobj_open_memory(const char *name, void *image, size_t size)
+{
+	struct dobj *o = xcalloc(1, sizeof *o);
+	o->path = name;
+	o->image = image;
+	o->image_size = size;
+	o->ef = elf_file_open_memory(name, image, size);
+	if (!o->ef) {
+		free(o);
+		return NULL;
+	}
+	return dobj_load(o);
 }
 
 void dobj_close(struct dobj *o)

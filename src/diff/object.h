@@ -59,6 +59,8 @@ struct dobj {
 	struct dobj_symbol *syms;     /* by .symtab index */
 	size_t nsyms;
 	size_t nfiles;                /* STT_FILE symbols: more than one after ld -r */
+	void *image;                  /* an archive member's bytes, or NULL for a file */
+	size_t image_size;
 	const char *units;            /* .suture.units text, or NULL */
 	size_t units_size;
 };
@@ -66,6 +68,9 @@ struct dobj {
 /* Loads PATH; NULL with err_set() when it is not an x86-64 relocatable
  * object with a symbol table. */
 struct dobj *dobj_open(const char *path);
+/* Same, for a member of an archive already in memory (IMAGE stays the
+ * caller's, alive until dobj_close()); NAME is how messages call it. */
+struct dobj *dobj_open_memory(const char *name, void *image, size_t size);
 void dobj_close(struct dobj *o);
 
 /* The FUNC/OBJECT symbol of section SEC that covers OFFSET, or -1. */

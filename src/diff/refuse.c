@@ -13,7 +13,7 @@
 
 static bool is_static_local(const struct dobj_symbol *s)
 {
-	return s->bind == STB_LOCAL && strchr(s->key, '#') != NULL;
+	return s->bind == STB_LOCAL && strstr(s->key, ".#") != NULL;
 }
 
 static void refuse_data(struct diff *d, const struct dobj_symbol *s, const struct dobj_symbol *twin)
