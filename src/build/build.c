@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -103,8 +104,9 @@ static int check_targets_reproduced(struct build_session *s)
 	return 0;
 }
 
-/* Compiles every changed unit, keeping its objects as WHICH-N.o. */
-static int compile_changed(struct build_session *s, bool patched)
+/* Keeps the objects of every changed unit as WHICH-N.o, compiled when
+ * the project's build did not make them (made after SINCE). */
+static int compile_changed(struct build_session *s, bool patched, const struct timespec *since)
 {
 	for (size_t i = 0; i < s->nunits; i++) {
 		struct build_unit *u = &s->units[i];
@@ -112,16 +114,20 @@ static int compile_changed(struct build_session *s, bool patched)
 			continue;
 		if (command_interrupted())
 			return err_set("interrupted; %s is unchanged", s->opt->srcdir);
-		progress(s, "compiling %s (%s)", u->rec->source, patched ? "patched" : "original");
 		char *copy = xasprintf("%s/%s-%zu.o", s->workdir, patched ? "patched" : "orig", i);
 		if (patched)
 			u->patched_obj = copy;
 		else
 			u->orig_obj = copy;
-		if (recompile_unit(s, u, copy) < 0) {
+		progress(s, "object of %s (%s)", u->rec->source, patched ? "patched" : "original");
+		bool compiled;
+		if (unit_object(s, u, copy, since, &compiled) < 0) {
 			s->report->log_tail = log_tail(s->log);
 			return err_prefix("%s build", patched ? "patched" : "original");
 		}
+		if (patched && compiled)
+			s->report->forced = strv_add(s->report->forced, &s->report->nforced,
+						     xstrdup(u->rec->source));
 	}
 	return 0;
 }
@@ -193,12 +199,14 @@ static int pipeline(struct build_session *s)
 		return -1;
 	if (project_build(s, "original", &r->secs_original) < 0 || check_targets_reproduced(s) < 0)
 		return -1;
-	if (changed_units(s) < 0 || compile_changed(s, false) < 0)
+	if (changed_units(s) < 0 || compile_changed(s, false, NULL) < 0)
 		return -1;
 	progress(s, "applying %s", s->opt->diff);
+	struct timespec applied;
+	clock_gettime(CLOCK_REALTIME, &applied);
 	if (srcdiff_apply(s) < 0 || line_directives_insert(s) < 0)
 		return -1;
-	if (project_build(s, "patched", &r->secs_patched) < 0 || compile_changed(s, true) < 0)
+	if (project_build(s, "patched", &r->secs_patched) < 0 || compile_changed(s, true, &applied) < 0)
 		return -1;
 	return assemble_patch(s);
 }
@@ -240,6 +248,7 @@ void build_report_free(struct build_report *r)
 {
 	free_strv(r->targets, r->ntargets);
 	free_strv(r->recompiled, r->nrecompiled);
+	free_strv(r->forced, r->nforced);
 	free_strv(r->line_only, r->nline_only);
 	free_strv(r->notes, r->nnotes);
 	for (size_t i = 0; i < r->nentries; i++) {

@@ -48,6 +48,9 @@ struct build_report {
 	size_t ntargets;
 	char **recompiled;          /* sources of the units compiled again */
 	size_t nrecompiled;
+	char **forced;              /* of those, the ones the project's own
+	                               build did not compile: suture build did */
+	size_t nforced;
 	struct build_entry *entries;
 	size_t nentries;
 	char **line_only;           /* functions where only __LINE__ moved */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static bool names_level(const struct unit_record *rec)
 {
@@ -59,4 +60,22 @@ int recompile_unit(struct build_session *s, const struct build_unit *u, const ch
 	if (status != 0)
 		return err_set("compiling %s failed (exit %d)", rec->source, status);
 	return copy_file(u->output, copy);
+}
+
+static bool made_since(const char *path, const struct timespec *since)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (!since)
+		return true;
+	return st.st_mtim.tv_sec > since->tv_sec ||
+	       (st.st_mtim.tv_sec == since->tv_sec && st.st_mtim.tv_nsec > since->tv_nsec);
+}
+
+int unit_object(struct build_session *s, const struct build_unit *u, const char *copy,
+		const struct timespec *since, bool *compiled)
+{
+	*compiled = !made_since(u->output, since);
+	return *compiled ? recompile_unit(s, u, copy) : copy_file(u->output, copy);
 }

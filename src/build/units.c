@@ -54,11 +54,26 @@ static bool is_touched(const struct build_session *s, const char *path)
 	return false;
 }
 
-/* Whether the diff touches anything but the units' own sources: only
- * then is every unit's include list needed. */
+/* Names C code includes: headers, and the tables and fragments some
+ * projects include (foo.def, foo.inc, foo.x).  Tests, scripts and
+ * documentation a fix also touches (redis's tests/unit/*.tcl) are not
+ * looked for, which spares a gcc -M of every unit. */
+static bool includable(const char *path)
+{
+	static const char *const suffixes[] = { ".h", ".c", ".inc", ".def", ".x", ".tbl", ".hpp" };
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (str_ends_with(path, suffixes[i]))
+			return true;
+	return false;
+}
+
+/* Whether the diff touches an includable file other than the units' own
+ * sources: only then is every unit's include list needed. */
 static bool touches_other_files(const struct build_session *s)
 {
 	for (size_t i = 0; i < s->ntouched; i++) {
+		if (!includable(s->touched[i].path))
+			continue;
 		bool is_source = false;
 		for (size_t u = 0; u < s->nunits && !is_source; u++)
 			is_source = strcmp(s->units[u].source, s->touched[i].path) == 0;

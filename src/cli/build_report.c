@@ -22,6 +22,7 @@ static void print_text(const struct build_report *r, const char *out)
 	for (size_t i = 0; i < r->ntargets; i++)
 		printf("target: %s\n", r->targets[i]);
 	print_list("compiled again", r->recompiled, r->nrecompiled);
+	print_list("compiled by suture build (the project's build did not)", r->forced, r->nforced);
 	for (size_t i = 0; i < r->nentries; i++) {
 		const struct build_entry *e = &r->entries[i];
 		printf("%-8s %-9s %s [%s] (%s, %s)", e->state, e->is_func ? "function" : "data",
@@ -98,6 +99,7 @@ static void print_json(const struct build_report *r, int outcome, const char *ou
 	printf(",\n");
 	json_strings("targets", r->targets, r->ntargets, false);
 	json_strings("compiled_again", r->recompiled, r->nrecompiled, false);
+	json_strings("compiled_by_suture", r->forced, r->nforced, false);
 	json_entries(r);
 	json_strings("line_only", r->line_only, r->nline_only, false);
 	json_refusals(r);
