@@ -56,7 +56,7 @@ static bool is_touched(const struct build_session *s, const char *path)
 
 /* Names C code includes: headers, and the tables and fragments some
  * projects include (foo.def, foo.inc, foo.x).  Tests, scripts and
- * documentation a fix also touches (redis's tests/unit/*.tcl) are not
+ * documentation a fix also touches (the .tcl tests of redis) are not
  * looked for, which spares a gcc -M of every unit. */
 static bool includable(const char *path)
 {
