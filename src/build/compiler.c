@@ -11,6 +11,7 @@
 
 static const char *const wrapper_names[] = {
 	"cc", "gcc", "gcc-12", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc-12", "c99", "c89",
+	"suture-cc",   /* a Makefile's CC = suture-cc, when it is not on PATH */
 };
 
 /* The gcc that PATH finds now, before the wrappers hide it. */
