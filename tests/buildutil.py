@@ -58,16 +58,20 @@ def snapshot(tree):
     return files
 
 
-def start(program, out_path, **kw):
-    sink = open(out_path, "w")
-    proc = subprocess.Popen([str(program)], stdout=sink, **kw)
-    sink.close()
-    return proc
-
-
-def lines_after(out_path, settle=0.3):
-    time.sleep(settle)
-    return pathlib.Path(out_path).read_text().splitlines()
+def lines_across_apply(suture, program, patch, tmp_path):
+    """Starts PROGRAM, applies PATCH to it 0.3 s in, lets it run 0.3 s
+    more, kills it and returns the lines it printed."""
+    out = tmp_path / "program-output.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(program)], stdout=sink)
+    try:
+        time.sleep(0.3)
+        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
+        time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    return out.read_text().splitlines()
 
 
 def build_patch(suture, tree, diff, patch, *extra, check=True):

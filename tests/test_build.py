@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from buildutil import SUTURE_CC, build_patch, lines_after, make_diff, project, snapshot, start
+from buildutil import SUTURE_CC, build_patch, lines_across_apply, make_diff, project, snapshot
 from conftest import run
 
 
@@ -32,15 +32,7 @@ def test_fix_in_a_static_archive_applied_live(counter, tmp_path, suture):
     assert "changed  function  util_scale [code] (util.c, prog)" in report
     assert snapshot(counter) == before
 
-    out = tmp_path / "out.txt"
-    proc = start(counter / "prog", out)
-    try:
-        time.sleep(0.3)
-        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
-        lines = lines_after(out)
-    finally:
-        proc.kill()
-        proc.wait()
+    lines = lines_across_apply(suture, counter / "prog", patch, tmp_path)
     # value = (i + 2) * 2 before, (i + 2) * 3 after: the archive's code changed
     first, last = lines[0].split(), lines[-1].split()
     assert int(first[1]) == 2 * 2
@@ -62,15 +54,7 @@ def test_header_change_rebuilds_every_unit_that_includes_it(counter, tmp_path, s
     assert report["targets"][0].startswith(str(counter / "prog") + " ")
     assert snapshot(counter) == before
 
-    out = tmp_path / "out.txt"
-    proc = start(counter / "prog", out)
-    try:
-        time.sleep(0.3)
-        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
-        lines = lines_after(out)
-    finally:
-        proc.kill()
-        proc.wait()
+    lines = lines_across_apply(suture, counter / "prog", patch, tmp_path)
     # calc(i) = util_scale(adjust(i)) = (i + 2*OFFSET) * 2 in both units
     last = lines[-1].split()
     assert int(last[1]) == (len(lines) - 1 + 200) * 2
@@ -187,15 +171,7 @@ def test_cmake_fix_in_own_shared_library_applied_live(greeter, tmp_path, suture)
     assert "changed  function  greet_weight [code]" in report
     assert snapshot(greeter) == before
 
-    out = tmp_path / "out.txt"
-    proc = start(greeter / "build" / "app", out)
-    try:
-        time.sleep(0.3)
-        run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
-        lines = lines_after(out)
-    finally:
-        proc.kill()
-        proc.wait()
+    lines = lines_across_apply(suture, greeter / "build" / "app", patch, tmp_path)
     numbers = [int(line.split()[1]) - i for i, line in enumerate(lines)]
     assert numbers[0] == 1 and numbers[-1] == 1000
 
@@ -213,3 +189,28 @@ def test_cmake_program_and_its_library_in_one_patch(greeter, tmp_path, suture):
     assert all(o["build_id"] for o in info["objects"])
     assert sorted(f["name"] for f in info["functions"]) == ["app_word", "greet_weight"]
     assert snapshot(greeter) == before
+
+
+def test_progress_on_a_terminal(counter, tmp_path, suture):
+    """On a terminal, each step shows on one line that the next overwrites."""
+    import pty
+    diff = make_diff(counter, {"util.c": [("* 2", "* 3")]}, tmp_path)
+    patch = tmp_path / "fix.patch"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(suture, [suture, "build", "-C", str(counter), "-o", str(patch), str(diff)])
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = seen.decode()
+    assert "\rsuture build: original build: make" in text.replace("\x1b[K", "")
+    assert "suture build: object of util.c (patched)" in text
+    assert "patch: " + str(patch) in text

@@ -56,19 +56,6 @@ static void child(char *const argv[], const char *cwd, const char *log, int out_
 	_exit(127);
 }
 
-static void read_all(int fd, struct buf *into)
-{
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		buf_add(into, chunk, (size_t)n);
-	}
-}
-
 int command_run(char *const argv[], const char *cwd, const char *log, struct buf *out)
 {
 	if (received)
@@ -85,7 +72,7 @@ int command_run(char *const argv[], const char *cwd, const char *log, struct buf
 	setpgid(pid, pid);
 	if (pipefd[0] >= 0) {
 		close(pipefd[1]);
-		read_all(pipefd[0], out);
+		buf_read_fd(out, pipefd[0]);
 		close(pipefd[0]);
 	}
 	int status;

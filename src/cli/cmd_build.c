@@ -105,15 +105,7 @@ static char *absolute(const char *path)
 /* The default patch name: PATCH's base name without its extension. */
 static char *patch_name(const struct options *opt)
 {
-	if (opt->name)
-		return xstrdup(opt->name);
-	char *copy = xstrdup(opt->out);
-	char *name = xstrdup(basename(copy));
-	free(copy);
-	char *dot = strrchr(name, '.');
-	if (dot && dot != name)
-		*dot = '\0';
-	return name;
+	return opt->name ? xstrdup(opt->name) : patch_name_from_file(opt->out, NULL);
 }
 
 static void print_progress(void *ctx, const char *line)
