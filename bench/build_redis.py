@@ -3,11 +3,11 @@
 security fix (debian/patches/0001-Apply-security-fixes-for-CVEs-1113.patch),
 the case of tests/test_build_redis.py, from a clean tree.
 
-    /usr/bin/python3 bench/build_redis.py [WORKDIR]
+    /usr/bin/python3 bench/build_redis.py [WORKDIR [RUNS]]
 
 Builds redis-server once with suture-cc (the program a user runs), keeps a
 copy of it as the target, cleans the tree (make distclean), then runs
-`suture build --target COPY` RUNS times and prints the split of its wall
+`suture build --target COPY` RUNS times (default 3) and prints the split of its wall
 time that it reports itself: the original build (the whole project, from
 clean), the patched build (the project's make after the diff), and the
 rest (finding the units, compiling what make did not, comparing the
@@ -35,6 +35,7 @@ RUNS = 3
 
 def main():
     work = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/suture-bench-build")
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else RUNS
     work.mkdir(parents=True, exist_ok=True)
     tree, fix = debsrc.source_before_patch("redis", work, FIX)
     shipped = work / "shipped"
@@ -45,7 +46,7 @@ def main():
     subprocess.run(["make", "distclean"], cwd=tree, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     figures = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         proc = subprocess.run([str(SUTURE), "build", "-C", str(tree), "--build", BUILD, "--json",
                                "--target", str(shipped / "redis-server"),
                                "-o", str(work / "fix.patch"), str(fix)],
@@ -57,7 +58,7 @@ def main():
     patched = statistics.median(f["patched_build"] for f in figures)
     rest = statistics.median(f["total"] - f["original_build"] - f["patched_build"]
                              for f in figures)
-    print(f"redis 7.0.15, {RUNS} runs of suture build from a clean tree (medians):")
+    print(f"redis 7.0.15, {runs} runs of suture build from a clean tree (medians):")
     print(f"  original build  {original:7.1f} s")
     print(f"  patched build   {patched:7.1f} s")
     print(f"  the rest        {rest:7.1f} s  ({100 * rest / original:.1f}% of the original build)")
