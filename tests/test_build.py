@@ -62,15 +62,20 @@ def test_header_change_rebuilds_every_unit_that_includes_it(counter, tmp_path, s
 
 def test_comment_above_a_line_macro_is_no_functional_change(counter, tmp_path, suture):
     """Two lines added above util_line(), which returns __LINE__: the #line
-    directives keep it, so nothing changes and nothing is written."""
+    directives keep every line below the hunk where it was, so nothing
+    changes (not even a __LINE__ that suture diff would have to explain)
+    and nothing is written."""
     before = snapshot(counter)
     diff = make_diff(counter, {"util.c": [("static int limits",
                                            "/* The limits,\n * documented. */\nstatic int limits")]},
                      tmp_path)
     patch = tmp_path / "none.patch"
-    proc = build_patch(suture, counter, diff, patch, check=False)
+    proc = build_patch(suture, counter, diff, patch, "--json", check=False)
     assert proc.returncode == 3, proc.stderr
-    assert "no functional change" in proc.stdout
+    report = json.loads(proc.stdout)
+    assert report["functional_change"] is False and report["patch"] is None
+    assert report["compiled_again"] == ["util.c"]
+    assert report["functions"] == [] and report["line_only"] == []
     assert not patch.exists()
     assert snapshot(counter) == before
 
