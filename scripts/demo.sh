@@ -2,9 +2,10 @@
 # The demo: builds suture and the kvd service (examples/kvd) with
 # suture-cc -fease-live-patching, starts it, talks to it, shows its bug
 # (SLOT 16 reads past the slot table and leaks the admin token), makes a
-# patch from examples/kvd/fix.patch with suture diff, applies it to the
-# running service while a client stays connected, reverts and re-applies
-# it, shows what suture-cc put into the program, then stops it cleanly.
+# patch from examples/kvd/fix.patch with suture build, applies it to the
+# running service while a client stays connected and another keeps sending
+# requests (and counts the failed ones), reverts and re-applies it, shows
+# what suture-cc put into the program, then stops it cleanly.
 # Everything is built in a temporary directory, removed at the end.
 #
 #   scripts/demo.sh [PORT]        (default 7070; as root on Debian 12)
@@ -19,6 +20,7 @@ WORK=$(mktemp -d /tmp/suture-demo.XXXXXX)
 KVD_DIR=$WORK/kvd
 KVD_PID=
 PATCH_FILE=
+LOAD_PID=
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -79,15 +81,34 @@ show_the_bug() {
 }
 
 make_the_patch() {
-	step "6. make the patch: build store.c again with fix.patch, diff the two objects"
-	cp -r "$KVD_SRC" "$WORK/fixed"
-	patch -s -d "$WORK/fixed" -p1 < "$KVD_SRC/fix.patch"
-	make -s -B -C "$WORK/fixed" CC="$ROOT/build/suture-cc" store.o
-	PATCH_FILE=$WORK/kvd-fix.o
-	echo "  \$ suture diff store.o fixed/store.o -o kvd-fix.o"
-	build/suture diff "$KVD_DIR/store.o" "$WORK/fixed/store.o" -o "$PATCH_FILE" | sed 's/^/  /'
-	echo "  \$ suture info kvd-fix.o"
+	step "6. make the patch: suture build builds kvd's tree as it is and with fix.patch"
+	PATCH_FILE=$WORK/kvd-fix.patch
+	echo "  \$ suture build -C kvd -o kvd-fix.patch fix.patch"
+	build/suture build -C "$KVD_DIR" -o "$PATCH_FILE" "$KVD_DIR/fix.patch" | sed 's/^/  /'
+	echo "  \$ suture info kvd-fix.patch"
 	build/suture info "$PATCH_FILE" | sed 's/^/  /'
+}
+
+# Requests sent one after another while the patch goes in and out; each
+# reply that is not the expected one counts as failed.
+start_load() {
+	: > "$WORK/load.ok"
+	: > "$WORK/load.failed"
+	(
+		while [ ! -e "$WORK/load.stop" ]; do
+			reply=$(printf 'GET user\nQUIT\n' | nc -w 5 127.0.0.1 "$PORT" | head -n 1)
+			if [ "$reply" = "alice" ]; then echo >> "$WORK/load.ok"; else echo >> "$WORK/load.failed"; fi
+		done
+	) &
+	LOAD_PID=$!
+}
+
+stop_load() {
+	touch "$WORK/load.stop"
+	wait "$LOAD_PID" || true
+	LOAD_PID=
+	echo "  requests sent meanwhile by another client: $(wc -l < "$WORK/load.ok") answered," \
+	     "$(wc -l < "$WORK/load.failed") failed"
 }
 
 # A client that stays connected across the patch: the service never restarts.
@@ -101,8 +122,9 @@ client_says() {
 patch_it_live() {
 	step "7. apply the patch to the running kvd (pid $KVD_PID), a client connected throughout"
 	coproc CLIENT { nc 127.0.0.1 "$PORT"; }
+	start_load
 	client_says SLOT 16
-	echo "  \$ suture apply --consistency stop $KVD_PID kvd-fix.o"
+	echo "  \$ suture apply --consistency stop $KVD_PID kvd-fix.patch"
 	build/suture apply --consistency stop "$KVD_PID" "$PATCH_FILE" | sed 's/^/  /'
 	client_says SLOT 16
 	client_says SLOT 15
@@ -119,6 +141,7 @@ revert_and_reapply() {
 	build/suture apply --consistency stop "$KVD_PID" "$PATCH_FILE" | sed 's/^/  /'
 	client_says SLOT 16
 	client_says QUIT
+	stop_load
 }
 
 show_what_suture_cc_kept() {
@@ -138,6 +161,10 @@ stop_service() {
 }
 
 cleanup() {
+	if [ -n "$LOAD_PID" ]; then
+		touch "$WORK/load.stop"
+		wait "$LOAD_PID" 2>/dev/null || true
+	fi
 	if [ -n "$KVD_PID" ]; then
 		kill -TERM "$KVD_PID" 2>/dev/null || true
 		wait "$KVD_PID" 2>/dev/null || true

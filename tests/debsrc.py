@@ -96,5 +96,22 @@ def fetch_source(package, destdir):
     return unpacked[0]
 
 
+def source_before_patch(package, destdir, patch_name):
+    """PACKAGE's source with Debian's patch series applied up to, and not
+    including, PATCH_NAME (a fix to make a patch from); returns the
+    directory (destdir/PACKAGE-before) and the patch file."""
+    unpacked = fetch_source(package, destdir)
+    tree = pathlib.Path(destdir).resolve() / f"{package}-before"
+    if not tree.exists():
+        dsc = next(unpacked.parent.glob(f"{package}_*.dsc"))
+        subprocess.run(["dpkg-source", "-x", "--skip-patches", str(dsc), str(tree)],
+                       check=True, capture_output=True)
+        series = (tree / "debian" / "patches" / "series").read_text().split()
+        for name in series[:series.index(patch_name)]:
+            subprocess.run(["patch", "-p1", "-s", "-i", str(tree / "debian" / "patches" / name)],
+                           cwd=tree, check=True)
+    return tree, tree / "debian" / "patches" / patch_name
+
+
 if __name__ == "__main__":
     print(fetch_source(sys.argv[1], sys.argv[2]))

@@ -1,7 +1,9 @@
 """The README's first command, scripts/demo.sh, run as a user would run it:
-it must build kvd, close its leak live without a restart, revert and
+it must build kvd, make the patch with suture build, close the leak live
+without a restart while another client's requests all succeed, revert and
 re-apply the patch, and leave nothing behind."""
 import glob
+import re
 import socket
 
 from conftest import ROOT, run
@@ -32,6 +34,9 @@ def test_demo_patches_the_running_service(tmp_path):
         "ERR no slot 16",                    # after apply again
     ]
     assert "applied 'kvd-fix' to process" in out
+    assert "changed  function  store_slot" in out          # suture build's report
+    load = re.search(r"another client: (\d+) answered, (\d+) failed", out)
+    assert load and int(load.group(1)) > 0 and load.group(2) == "0", out
     assert "kvd-fix: applied (stop)" in out
     assert replies(out, "GET user")[-1] == "alice"
     assert "kvd: stopped" in out

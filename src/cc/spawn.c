@@ -22,19 +22,6 @@ static int wait_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-static void read_all(int fd, struct buf *into)
-{
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		buf_add(into, chunk, (size_t)n);
-	}
-}
-
 int spawn_wait(char *const argv[], struct buf *err)
 {
 	posix_spawn_file_actions_t actions;
@@ -57,7 +44,7 @@ int spawn_wait(char *const argv[], struct buf *err)
 		return err_set_errno("cannot run %s", argv[0]);
 	}
 	if (err) {
-		read_all(pipefd[0], err);
+		buf_read_fd(err, pipefd[0]);
 		close(pipefd[0]);
 	}
 	return wait_status(pid);

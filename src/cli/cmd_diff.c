@@ -73,14 +73,7 @@ static int parse(int argc, char **argv, struct options *opt)
 /* The default patch name: the -o file's base name without ".o". */
 static char *patch_name(const struct options *opt)
 {
-	if (opt->name)
-		return xstrdup(opt->name);
-	char *copy = xstrdup(opt->out);
-	char *name = xstrdup(basename(copy));
-	free(copy);
-	if (str_ends_with(name, ".o") && strlen(name) > 2)
-		name[strlen(name) - 2] = '\0';
-	return name;
+	return opt->name ? xstrdup(opt->name) : patch_name_from_file(opt->out, ".o");
 }
 
 /* One entry of the report: a symbol of either object that is not the same. */

@@ -32,6 +32,9 @@ int usage_error(const char *name, const char *fmt, ...) __attribute__((format(pr
  * with ':'): the usage error for what it returned, ':' (an option without
  * its value) or '?' (an unknown option), naming the option as typed. */
 int option_error(const char *name, int opt, char **argv);
+/* The default name of a patch written to OUT: its base name without the
+ * extension EXT (".o"), or without any extension when EXT is NULL. */
+char *patch_name_from_file(const char *out, const char *ext);
 /* True when argv holds -h or --help before any "--". */
 int wants_help(int argc, char **argv);
 

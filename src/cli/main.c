@@ -1,8 +1,11 @@
 /* `suture`: git-style dispatch to one subcommand. */
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/util.h"
 
 #include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +40,18 @@ static void print_help(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'suture help COMMAND' or 'suture COMMAND --help' shows a command's options;\n"
 		     "'man suture-COMMAND' has the whole story.  Compile with 'suture-cc' (see 'man suture-cc').\n");
+}
+
+char *patch_name_from_file(const char *out, const char *ext)
+{
+	char *copy = xstrdup(out);
+	char *name = xstrdup(basename(copy));
+	free(copy);
+	char *cut = ext ? (str_ends_with(name, ext) ? name + strlen(name) - strlen(ext) : NULL)
+			: strrchr(name, '.');
+	if (cut && cut != name)
+		*cut = '\0';
+	return name;
 }
 
 int wants_help(int argc, char **argv)

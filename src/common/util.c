@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t size)
 {
@@ -113,6 +114,19 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 		out_of_memory(0);
 	buf_add(b, s, (size_t)n);
 	free(s);
+}
+
+void buf_read_fd(struct buf *b, int fd)
+{
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		buf_add(b, chunk, (size_t)n);
+	}
 }
 
 void buf_free(struct buf *b)

@@ -10,20 +10,21 @@
 
 struct part {
 	struct patch_file *pf;
+	uint32_t object;  /* the merged patch's target object of this part */
 	int *sec_map;     /* section index -> merged section id, or -1 */
 	int *sym_map;     /* .symtab index -> merged symbol id, or -1 */
 	size_t nsecs;
 };
 
-/* A name and the merged symbol that has it. */
+/* A name (of one target object) and the merged symbol that has it. */
 struct named {
 	const char *name;
+	uint32_t object;
 	int id;
 };
 
 struct merge {
 	struct patch_writer *pw;
-	uint32_t object;
 	struct part *parts;
 	size_t nparts;
 	struct named *globals;    /* defined global symbols */
@@ -32,18 +33,18 @@ struct merge {
 	size_t nundefs;
 };
 
-static int find(const struct named *list, size_t n, const char *name)
+static int find(const struct named *list, size_t n, uint32_t object, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i].name, name) == 0)
+		if (list[i].object == object && strcmp(list[i].name, name) == 0)
 			return list[i].id;
 	return -1;
 }
 
-static void add_named(struct named **list, size_t *n, const char *name, int id)
+static void add_named(struct named **list, size_t *n, uint32_t object, const char *name, int id)
 {
 	*list = xrealloc(*list, (*n + 1) * sizeof **list);
-	(*list)[(*n)++] = (struct named){ name, id };
+	(*list)[(*n)++] = (struct named){ name, object, id };
 }
 
 /* Sections the merged file makes afresh rather than copies. */
@@ -89,13 +90,13 @@ static int copy_defined_symbols(struct merge *m, struct part *p)
 			continue;
 		}
 		const char *name = elf_file_symbol_name(ef, &sym);
-		if (bind != STB_LOCAL && find(m->globals, m->nglobals, name) >= 0)
+		if (bind != STB_LOCAL && find(m->globals, m->nglobals, p->object, name) >= 0)
 			return err_set("%s and another part both define %s; a program has one",
 				       ef->path, name);
 		p->sym_map[i] = pw_add_symbol(m->pw, name, type, bind, p->sec_map[sym.st_shndx],
 					      sym.st_value, sym.st_size);
 		if (bind != STB_LOCAL)
-			add_named(&m->globals, &m->nglobals, name, p->sym_map[i]);
+			add_named(&m->globals, &m->nglobals, p->object, name, p->sym_map[i]);
 	}
 	return 0;
 }
@@ -108,18 +109,18 @@ static void map_undefined_symbols(struct merge *m, struct part *p)
 	for (uint32_t r = 0; r < pf->header->n_symbols; r++) {
 		const struct suture_patch_symbol *rec = &pf->symbols[r];
 		const char *sym_name = patch_symbol_name(pf, rec->symbol);
-		int id = rec->file ? -1 : find(m->globals, m->nglobals, sym_name);
+		int id = rec->file ? -1 : find(m->globals, m->nglobals, p->object, sym_name);
 		if (id < 0)
-			id = find(m->undefs, m->nundefs, sym_name);
+			id = find(m->undefs, m->nundefs, p->object, sym_name);
 		if (id < 0) {
 			GElf_Sym sym;
 			patch_symbol(pf, rec->symbol, &sym);
 			id = pw_add_symbol(m->pw, sym_name, GELF_ST_TYPE(sym.st_info), STB_GLOBAL,
 					   PW_UNDEF, 0, 0);
 			pw_add_symbol_record(m->pw, id,
-					     rec->object == SUTURE_OBJECT_GLOBAL ? SUTURE_OBJECT_GLOBAL : m->object,
+					     rec->object == SUTURE_OBJECT_GLOBAL ? SUTURE_OBJECT_GLOBAL : p->object,
 					     patch_string(pf, rec->name), patch_string(pf, rec->file));
-			add_named(&m->undefs, &m->nundefs, sym_name, id);
+			add_named(&m->undefs, &m->nundefs, p->object, sym_name, id);
 		}
 		p->sym_map[rec->symbol] = id;
 	}
@@ -152,7 +153,7 @@ static void copy_records(struct merge *m, struct part *p)
 	const struct patch_file *pf = p->pf;
 	for (uint32_t i = 0; i < pf->header->n_funcs; i++) {
 		const struct suture_patch_func *f = &pf->funcs[i];
-		pw_add_func(m->pw, m->object, patch_string(pf, f->old_name), patch_string(pf, f->old_file),
+		pw_add_func(m->pw, p->object, patch_string(pf, f->old_name), patch_string(pf, f->old_file),
 			    p->sym_map[f->new_symbol], f->old_size, pf->oldcode + f->old_bytes,
 			    pf->oldcode + f->old_mask, f->flags);
 	}
@@ -176,14 +177,15 @@ static int merge_parts(struct merge *m)
 	return 0;
 }
 
-int patch_merge(const char *const *parts, size_t nparts, const char *name,
-		const char *object_name, const uint8_t *build_id, size_t build_id_len,
-		const char *out)
+int patch_merge_objects(const char *const *parts, const uint32_t *part_object, size_t nparts,
+			const char *name, const struct patch_merge_object *objects, size_t nobjects,
+			const char *out)
 {
 	struct merge m = { .nparts = nparts };
 	m.parts = xcalloc(nparts + 1, sizeof *m.parts);
 	int ret = 0;
 	for (size_t i = 0; i < nparts && ret == 0; i++) {
+		m.parts[i].object = part_object[i];
 		m.parts[i].pf = patch_file_open(parts[i]);
 		if (!m.parts[i].pf)
 			ret = -1;
@@ -193,7 +195,8 @@ int patch_merge(const char *const *parts, size_t nparts, const char *name,
 	}
 	if (ret == 0) {
 		m.pw = patch_writer_new(name);
-		m.object = pw_add_object(m.pw, object_name, build_id, build_id_len);
+		for (size_t i = 0; i < nobjects; i++)
+			pw_add_object(m.pw, objects[i].name, objects[i].build_id, objects[i].build_id_len);
 		ret = merge_parts(&m);
 		if (ret == 0)
 			ret = patch_write(m.pw, out);
@@ -207,5 +210,16 @@ int patch_merge(const char *const *parts, size_t nparts, const char *name,
 	free(m.parts);
 	free(m.globals);
 	free(m.undefs);
+	return ret;
+}
+
+int patch_merge(const char *const *parts, size_t nparts, const char *name,
+		const char *object_name, const uint8_t *build_id, size_t build_id_len,
+		const char *out)
+{
+	uint32_t *part_object = xcalloc(nparts + 1, sizeof *part_object);
+	struct patch_merge_object object = { object_name, build_id, build_id_len };
+	int ret = patch_merge_objects(parts, part_object, nparts, name, &object, 1, out);
+	free(part_object);
 	return ret;
 }

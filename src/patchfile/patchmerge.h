@@ -19,4 +19,19 @@ int patch_merge(const char *const *parts, size_t nparts, const char *name,
 		const char *object_name, const uint8_t *build_id, size_t build_id_len,
 		const char *out);
 
+/* A target object of a merged patch. */
+struct patch_merge_object {
+	const char *name;
+	const uint8_t *build_id;
+	size_t build_id_len;
+};
+
+/* The same for a patch of several target objects (a program and its own
+ * shared library, switched together): part I is for OBJECTS[PART_OBJECT[I]];
+ * a global one part defines resolves the references of the parts of the
+ * same object only, since each object has its own symbol namespace. */
+int patch_merge_objects(const char *const *parts, const uint32_t *part_object, size_t nparts,
+			const char *name, const struct patch_merge_object *objects, size_t nobjects,
+			const char *out);
+
 #endif
