@@ -82,6 +82,25 @@ def test_one_byte_first_instructions_are_written_longer(suture_cc, src):
     assert all(o0.first(f)[0] == ("ff f5", "push   %rbp") for f in o0.funcs)
 
 
+SPIN = "void spin(volatile int *p) { for (;;) { if (*p) return; } }\n"
+
+
+@pytest.mark.parametrize("opt", ["-O1", "-O2", "-Os"])
+def test_loop_whose_head_is_the_entry_gets_a_nop_before_it(suture_cc, src, opt):
+    """GCC makes spin's loop head its entry: a back jump to the entry would
+    run the runtime's jump again.  A 2-byte NOP before the head is what the
+    runtime replaces; the loop jumps past it."""
+    (src / "spin.c").write_text(SPIN)
+    run([suture_cc, opt, "-fcf-protection=none", "-c", "spin.c", LEVEL], cwd=src)
+    spin = Entries(src / "spin.o")
+    entry = spin.funcs["spin"][1]
+    assert spin.room("spin") == " ".join(["cc"] * ROOM)
+    assert spin.first("spin")[0] == ("66 90", "xchg   %ax,%ax")
+    targets = [int(t.split()[1], 16) for _, t in spin.first("spin", 6)
+               if t.startswith("j")]
+    assert targets and entry not in targets and entry + 2 in targets
+
+
 def test_entries_keep_their_alignment(suture_cc, src):
     run([suture_cc, "-O2", "room.c", "-o", "prog", LEVEL], cwd=src)
     prog = Entries(src / "prog")

@@ -77,6 +77,18 @@ static bool ends_function(const char *body)
 	       strncmp(body, ".section", 8) == 0 || strncmp(body, ".text", 5) == 0;
 }
 
+/* Is the line at P a jump target label, ".L<digits>:"?  (Not .LFB, .LVL
+ * and the like: those mark places for the debug and unwind information.) */
+static bool is_jump_label(const char *p)
+{
+	if (strncmp(p, ".L", 2) != 0 || p[2] < '0' || p[2] > '9')
+		return false;
+	p += 2;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p[0] == ':' && p[1] == '\n';
+}
+
 size_t asm_first_insn(const char *text, struct buf *out)
 {
 	const char *line = text;
@@ -91,6 +103,16 @@ size_t asm_first_insn(const char *text, struct buf *out)
 			 * the runtime may replace and nobody executes */
 			buf_addstr(out, "\tud2\n");
 			return (size_t)(line - text);
+		}
+		if (label && is_jump_label(line)) {
+			/* A jump lands on the entry (a loop whose head is the
+			 * entry): the instruction the runtime replaces must not
+			 * be one the loop runs again.  A 2-byte NOP in front of
+			 * the head is that instruction; it costs this function
+			 * one NOP per call (docs/entry-padding.md). */
+			buf_addstr(out, "\txchg\t%ax, %ax\n");
+			buf_add(out, line, len);
+			return (size_t)(line - text) + len;
 		}
 		if (label || body_len == 0 || body[0] == '.' || body[0] == '#' ||
 		    strncmp(body, "endbr64", 7) == 0) {

@@ -13,7 +13,8 @@
 /* TEXT starts right after a function's room.  Copies to OUT the lines up to
  * and including the function's first instruction (labels, directives and
  * endbr64 before it unchanged), that instruction written in at least 2
- * bytes.  Returns how many bytes of TEXT were consumed. */
+ * bytes; or, when a jump lands on the entry (a loop head), a 2-byte NOP in
+ * front of it.  Returns how many bytes of TEXT were consumed. */
 size_t asm_first_insn(const char *text, struct buf *out);
 
 #endif
