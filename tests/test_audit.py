@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from conftest import run
+from roomutil import Entries
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "impact-corpus"
 
@@ -36,7 +37,32 @@ def test_suture_cc_binary(suture, suture_cc, tmp_path):
     for fn in ["scale.constprop.0", "cp_user1", "get_x.isra.0", "slowpath", "unit1_total", "main"]:
         assert fn in padded
     assert "slowpath.cold" not in padded + report["files"][0]["unpadded"]
+    # suture-cc's default: the prefix room, counted per function
+    assert set(report["files"][0]["room"]) == set(padded)
     assert report["patchable"] is True
+    assert "prefix room, 0 with a NOP at the entry)" in out
+
+
+@pytest.mark.parametrize("flags,form", [
+    (["-fpatchable-function-entry=5"], "nop"),
+    (["-fpatchable-function-entry=16,16", "-fcf-protection=none"], "room"),
+])
+def test_gccs_own_padding_is_patchable(suture, tmp_path, flags, form):
+    """GCC's own -fpatchable-function-entry, NOPs at the entry or before it:
+    the functions are patchable, in the form the bytes show.  (Before the
+    entry, a function whose first instruction is 1 byte is not.)"""
+    prog = build_prog(["gcc"], tmp_path, "own", ["-O2", "-fno-ipa-ra", *flags])
+    report = json.loads(run([suture, "audit", "--json", prog], check=False).stdout)
+    f = report["files"][0]
+    own = {"cp_user1", "cp_user2", "unit1_total", "main"}
+    if form == "nop":
+        assert own <= set(f["padded"]) and not set(f["room"]) & own
+        return
+    entries = Entries(pathlib.Path(prog))
+    for fn in own:
+        long_first = len(entries.first(fn)[0][0].split()) >= 2
+        assert (fn in f["room"]) == long_first == (fn in f["padded"]), fn
+    assert set(f["room"]) & own
 
 
 def test_plain_gcc_binary(suture, tmp_path):

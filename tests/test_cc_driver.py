@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import BUILD, run
+from roomutil import ROOM, Entries, recorded_entries
 
 SRC = """#include <stdio.h>
 static int twice(int x) { return 2 * x; }
@@ -17,8 +18,8 @@ int main(int argc, char **argv) { (void)argv; printf("%d\\n", work(argc)); retur
 """
 OTHER = "int other(int x) { return x - 1; }\n"
 LEVEL = "-fease-live-patching"
-NOP5 = "0f 1f 44 00 00"
 ENDBR64 = "f3 0f 1e fa"
+INT3_ROOM = " ".join(["cc"] * ROOM)
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_syntax_only_writes_nothing(suture_cc, src):
 
 def test_assembly_output_holds_padding_and_record(suture_cc, src):
     asm = run([suture_cc, "-O2", "-S", "prog.c", "-o", "-", LEVEL], cwd=src).stdout
-    assert "\t.byte\t0x0f, 0x1f, 0x44, 0x00, 0x00\n" in asm
+    assert "\t.fill\t16, 1, 0xcc\n" in asm
     assert "\tnop\n" not in asm
     assert '.section\t.suture.units,"",@progbits' in asm
     run([suture_cc, "-O2", "-S", "prog.c", LEVEL], cwd=src)
@@ -188,24 +189,25 @@ def test_users_own_ipa_clones_dump_is_kept(suture_cc, src):
 # --- entry padding ----------------------------------------------------------
 
 @pytest.mark.parametrize("cet", [False, True])
-def test_one_five_byte_nop_at_every_function_entry(suture_cc, src, cet):
+def test_a_room_before_every_function_entry(suture_cc, src, cet):
     flags = ["-fcf-protection"] if cet else ["-fcf-protection=none"]
     run([suture_cc, "-O2", *flags, "-c", "prog.c", "other.c", LEVEL], cwd=src)
     for obj in ("prog.o", "other.o"):
-        starts = function_starts(src / obj)
-        assert set(starts) >= {"work", "main"} if obj == "prog.o" else {"other"}
-        for func, first in starts.items():
-            expected = [ENDBR64, NOP5] if cet else [NOP5]
-            assert first[:len(expected)] == expected, func
-        assert patchable_entries(src / obj) == len(starts)
+        entries = Entries(src / obj)
+        assert set(entries.funcs) >= {"work", "main"} if obj == "prog.o" else {"other"}
+        for func in entries.funcs:
+            assert entries.room(func) == INT3_ROOM, func
+            assert (entries.first(func)[0][0] == ENDBR64) == cet, func
+        assert len(recorded_entries(src / obj)) == len(entries.funcs)
 
 
 def test_linked_program_keeps_the_padding(suture_cc, src):
     run([suture_cc, "-O2", "prog.c", "other.c", "-o", "prog", LEVEL], cwd=src)
-    starts = function_starts(src / "prog")
+    entries = Entries(src / "prog")
     for func in ("main", "work", "other"):
-        assert NOP5 in starts[func][:2]
-    assert patchable_entries(src / "prog") == 3
+        assert entries.room(func) == INT3_ROOM
+    assert recorded_entries(src / "prog") == {
+        entries.funcs[f][1] - ROOM for f in ("main", "work", "other")}
 
 
 # --- errors -----------------------------------------------------------------
@@ -311,17 +313,19 @@ def test_cplusplus_gets_padding_and_record(suture_cc, src):
         pytest.skip("g++ (cc1plus) is not installed")
     (src / "m.cc").write_text("struct A { int f(int x); };\nint A::f(int x) { return x + 1; }\n")
     run([suture_cc, "-O2", "-c", "m.cc", LEVEL], cwd=src)
-    assert function_starts(src / "m.o")["_ZN1A1fEi"][0] == NOP5
+    assert Entries(src / "m.o").room("_ZN1A1fEi") == INT3_ROOM
     assert units(src / "m.o")[0]["source"] == "m.cc"
 
 
-def test_gc_sections_keeps_the_entries_of_kept_functions(suture_cc, src):
+@pytest.mark.parametrize("form", [[], ["-fease-live-patching-entry=nop"]])
+def test_gc_sections_keeps_the_entries_of_kept_functions(suture_cc, src, form):
     """GCC 12 links every __patchable_function_entries record to the first
-    function's section; --gc-sections then dropped them all with it."""
+    function's section; --gc-sections then dropped them all with it.  Both
+    entry forms."""
     (src / "gc.c").write_text("int unused_first(int x) { return x * 7; }\n"
                               "__attribute__((noinline)) int used(int x) { return x + 1; }\n"
                               "int main(void) { return used(2) - 3; }\n")
-    run([suture_cc, "-O2", "gc.c", "-o", "gc", "-Wl,--gc-sections", LEVEL], cwd=src)
+    run([suture_cc, "-O2", "gc.c", "-o", "gc", "-Wl,--gc-sections", LEVEL, *form], cwd=src)
     starts = function_starts(src / "gc")
     assert "unused_first" not in starts and {"used", "main"} <= set(starts)
     assert patchable_entries(src / "gc") == 2
@@ -367,7 +371,8 @@ def test_cplusplus_template_in_two_units_links_once(suture_cc, src):
     (src / "m.cc").write_text("int use1(int);\nint use2(int);\n"
                               "int main() { return use1(1) + use2(2) - 8; }\n")
     run([suture_cc, "-O2", "m.cc", "u1.cc", "u2.cc", "-o", "tp", LEVEL], cwd=src)
-    starts = function_starts(src / "tp")
-    assert all(starts[f][0] == NOP5 for f in ("main", "_Z4use1i", "_Z4use2i", "_Z2twIiET_S0_"))
-    assert patchable_entries(src / "tp") == 4
+    entries = Entries(src / "tp")
+    funcs = ("main", "_Z4use1i", "_Z4use2i", "_Z2twIiET_S0_")
+    assert all(entries.room(f) == INT3_ROOM for f in funcs)
+    assert recorded_entries(src / "tp") == {entries.funcs[f][1] - ROOM for f in funcs}
     assert subprocess.run([str(src / "tp")]).returncode == 0

@@ -28,11 +28,11 @@ def test_record_of_one_object(suture_cc, tmp_path):
     assert rec["output"] == "h.o"
     assert rec["level"] == "inline"
     assert rec["gcc"] == run(["gcc", "-dumpfullversion"]).stdout.strip()
-    assert rec["padding"] == "nop5"
+    assert rec["padding"] == "prefix16"
     assert rec["args"] == ["-O2", "-c", "helper.c", "-o", "h.o", "-fease-live-patching=inline"]
     assert rec["added"][:5] == ["-flive-patching=inline-clone", "-fno-ipa-cp",
                                 "-fno-ipa-cp-clone", "-fno-ipa-sra", "-fno-partial-inlining"]
-    assert "-fpatchable-function-entry=5" in rec["added"]
+    assert rec["added"][-1] == "-fpatchable-function-entry=16,16"
     # GCC's own dump, verbatim: triple was inlined into helper.
     assert any(line.startswith("Callgraph clone;triple;") and line.endswith("inlining to")
                and ";helper;" in line for line in rec["ipa_clones"])

@@ -98,11 +98,30 @@ def test_both_padding_forms_are_the_same(tmp_path, suture):
     d = tmp_path / "cc"
     d.mkdir()
     (d / "unit.c").write_text(src)
-    patched = compile_c(d / "unit.c", d / "unit.o", compiler=SUTURE_CC)
+    patched = compile_c(d / "unit.c", d / "unit.o",
+                        compiler=[*SUTURE_CC, "-fease-live-patching-entry=nop"])
     assert b"\x0f\x1f\x44\x00\x00" in patched.read_bytes()
     proc = run([suture, "diff", str(orig), str(patched)], check=False)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert proc.stdout == "no functional change\n"
+
+
+def test_prefix_room_builds_diff_clean(tmp_path, suture):
+    """Two prefix-room builds of one source: no change, though every
+    function's code sits 16 bytes into its section; the legacy NOP and the
+    room are different code (the NOP is executed), so changed."""
+    src = (CORPUS / "security_fix_bounds_check" / "orig.c").read_text()
+    orig, again = compile_pair(tmp_path, src, src)
+    assert b"\xcc" * 16 in orig.read_bytes()
+    proc = run([suture, "diff", str(orig), str(again)], check=False)
+    assert (proc.returncode, proc.stdout) == (3, "no functional change\n")
+    d = tmp_path / "nop"
+    d.mkdir()
+    (d / "unit.c").write_text(src)
+    legacy = compile_c(d / "unit.c", d / "unit.o",
+                       compiler=[*SUTURE_CC, "-fease-live-patching-entry=nop"])
+    report = json.loads(run([suture, "diff", "--json", str(legacy), str(orig)]).stdout)
+    assert report["functions"] and all(f["state"] == "changed" for f in report["functions"])
 
 
 def test_large_object_one_change(tmp_path, suture):

@@ -6,7 +6,7 @@ import pathlib
 import pytest
 
 from conftest import run
-from diffutil import compile_pair, sections
+from diffutil import SUTURE_CC, compile_pair, sections
 from sealing import reseal, seal
 
 ORIG = r"""
@@ -215,11 +215,33 @@ def test_old_bytes_mask_the_relocated_fields(tmp_path, suture, patch):
     total = sum(f["old_size"] for f in info["functions"])
     assert size == 2 * total
     # first record's bytes then mask (the writer lays them out in order)
-    first = info["functions"][0]["old_size"]
-    old, mask = blob[:first], blob[first:2 * first]
-    assert mask[:5] == b"\x00" * 5 and old[:5] in (b"\x0f\x1f\x44\x00\x00", b"\x90" * 5)
+    first = info["functions"][0]
+    old, mask = blob[:first["old_size"]], blob[first["old_size"]:2 * first["old_size"]]
+    # the prefix room (suture-cc's default): the runtime owns the first
+    # instruction after endbr64, `mov $imm, %eax` or `lea` here: more than 2 bytes
+    assert first["old_room"] and first["new_room"]
+    at = 4 if old[:4] == b"\xf3\x0f\x1e\xfa" else 0
+    assert mask[:at] == b"\xff" * at
+    owned = mask[at:].index(0xff)
+    assert owned >= 2
     assert set(mask) == {0x00, 0xff}
-    assert mask[5] == 0xff
+
+
+def test_old_bytes_mask_the_legacy_nop(tmp_path, suture):
+    """The legacy form: the mask is 0x00 on the 5-byte NOP at the entry."""
+    legacy = [*SUTURE_CC, "-fease-live-patching-entry=nop"]
+    orig, patched = compile_pair(tmp_path, ORIG, PATCHED, compiler=legacy)
+    out = tmp_path / "fix-api.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(out)])
+    off, size = sections(out)[".suture.oldcode"]
+    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    first = info["functions"][0]
+    assert not first["old_room"] and not first["new_room"]
+    blob = out.read_bytes()[off:off + size]
+    old, mask = blob[:first["old_size"]], blob[first["old_size"]:2 * first["old_size"]]
+    at = 4 if old[:4] == b"\xf3\x0f\x1e\xfa" else 0
+    assert mask[at:at + 5] == b"\x00" * 5 and old[at:at + 5] == b"\x0f\x1f\x44\x00\x00"
+    assert mask[at + 5] == 0xff
 
 
 def test_patch_carries_unwind_information(tmp_path, suture):
@@ -235,4 +257,6 @@ def test_patch_carries_unwind_information(tmp_path, suture):
     assert frames.stdout.count(" FDE ") == 2          # work and work.cold
     relocs = run(["readelf", "-rW", str(out)]).stdout
     section = relocs[relocs.index("'.rela.eh_frame'"):]
-    assert ".text.work + 0" in section and ".text.unlikely.work + 0" in section
+    # work starts after its 16-byte room (so its FDE names work itself, not
+    # its section's start); its cold part has no room
+    assert " work + 0\n" in section and ".text.unlikely.work + 0" in section

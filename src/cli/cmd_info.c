@@ -70,9 +70,11 @@ static void print_text(const struct patch_file *pf, const struct signature_statu
 		printf("  %s", patch_string(pf, f->old_name));
 		if (f->old_file)
 			printf(" (static, %s)", patch_string(pf, f->old_file));
-		printf(" -> %s, %llu old bytes%s\n", patch_symbol_name(pf, f->new_symbol),
+		printf(" -> %s, %llu old bytes%s%s%s\n", patch_symbol_name(pf, f->new_symbol),
 		       (unsigned long long)f->old_size,
-		       f->flags & SUTURE_FUNC_PART ? ", part of another function" : "");
+		       f->flags & SUTURE_FUNC_PART ? ", part of another function" : "",
+		       f->flags & SUTURE_FUNC_OLD_ROOM ? ", old entry: prefix room" : "",
+		       f->flags & SUTURE_FUNC_NEW_ROOM ? ", new entry: prefix room" : "");
 	}
 	size_t n_new = 0;
 	for (size_t i = 1; i < pf->ef->nsyms; i++)
@@ -120,8 +122,10 @@ static void print_json(const struct patch_file *pf, const struct signature_statu
 		json_string(stdout, f->old_file ? patch_string(pf, f->old_file) : NULL);
 		printf(", \"object\": %u, \"new_symbol\": ", f->object);
 		json_string(stdout, patch_symbol_name(pf, f->new_symbol));
-		printf(", \"old_size\": %llu, \"part\": %s}", (unsigned long long)f->old_size,
-		       f->flags & SUTURE_FUNC_PART ? "true" : "false");
+		printf(", \"old_size\": %llu, \"part\": %s, \"old_room\": %s, \"new_room\": %s}",
+		       (unsigned long long)f->old_size, f->flags & SUTURE_FUNC_PART ? "true" : "false",
+		       f->flags & SUTURE_FUNC_OLD_ROOM ? "true" : "false",
+		       f->flags & SUTURE_FUNC_NEW_ROOM ? "true" : "false");
 	}
 	printf("], \"new_functions\": [");
 	bool first = true;
