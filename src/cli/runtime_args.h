@@ -9,6 +9,7 @@ struct runtime_args {
 	const char *model;      /* --consistency, NULL when not given */
 	double timeout;         /* --timeout, default 10 */
 	bool replace, all, json;
+	bool force;             /* --force: finish a `thread` transition at the timeout, unsafe */
 	pid_t pid;              /* when not --all */
 	const char *pos[4];     /* the other operands */
 	int npos;

@@ -403,22 +403,41 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 {
 	for (size_t i = 0; i < a->st.n; i++) {
 		struct state_entry *old = &a->st.entries[i];
-		if (old->patch.state != PS_APPLIED || old->addr == e->addr)
+		if (old->patch.state != PS_APPLIED || old == e)
 			continue;
 		if (strcmp(old->patch.object, e->patch.object) != 0)
 			continue;
-		state_set_replaced_by(a->p, old, e->patch.seq);
-		state_set(a->p, old, PS_REPLACED);
-		/* stop: no thread was in its code, so nothing can run in it any more */
-		if (a->o->model == CM_STOP)
+		old->patch.replaced_by = e->patch.seq;
+		old->patch.state = PS_REPLACED;
+		/* stop and thread: no thread was in its code when it switched
+		 * (or left it since), so nothing can run in it any more; none
+		 * keeps it (and its record) */
+		if (a->o->model != CM_NONE) {
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
+			old->patch.mem = 0;
+		}
 	}
+	state_commit(a->p, &a->st);
+}
+
+/* The new code: what a thread must not run to go back to the old
+ * universe (a `thread` transition reversed at the timeout). */
+static struct busy_range *new_ranges(struct apply *a, size_t *n)
+{
+	struct busy_range *b = xcalloc(a->nfuncs + 2, sizeof *b);
+	*n = 0;
+	for (size_t i = 0; i < a->nfuncs; i++)
+		if (a->funcs[i].new_addr)
+			b[(*n)++] = (struct busy_range){ a->funcs[i].new_addr,
+				a->funcs[i].new_addr + a->funcs[i].new_size, a->funcs[i].name };
+	b[(*n)++] = (struct busy_range){ a->mem, a->mem + a->im.code_size, "the code of the patch" };
+	return b;
 }
 
 static int apply_loaded(struct apply *a)
 {
 	/* the unwinder reads the objects' files: before anything is stopped */
-	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
+	struct unwinder *u = a->o->model != CM_NONE ? unwinder_new(a->p) : NULL;
 	struct thread *t;
 	if (proc_seize_one(a->p, &t) < 0) {
 		unwinder_free(u);
@@ -447,10 +466,11 @@ static int apply_loaded(struct apply *a)
 
 	struct state_entry e;
 	struct redirect *rd;
-	size_t nrd, nbusy;
+	size_t nrd, nbusy, nback;
 	fill_entry(a, &e, &rd, &nrd);
-	if (state_append(a->p, &a->st, &e) < 0) {
-		free(e.funcs);
+	struct state_entry *ep = state_append(a->p, &a->st, &e);
+	free(e.funcs);
+	if (!ep) {
 		free(rd);
 		goto undo;
 	}
@@ -460,21 +480,34 @@ static int apply_loaded(struct apply *a)
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);
+	struct busy_range *back = new_ranges(a, &nback);
 	size_t nopaque;
 	struct busy_range *opaque = patch_code_ranges(&a->st, &nopaque);
 	struct transition tr = {
-		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
-		.r = rd, .n = nrd, .gate = e.patch.gate, .gate_to = 1,
-		.busy = busy, .nbusy = nbusy, .opaque = opaque, .nopaque = nopaque, .entry = &e,
+		.p = a->p, .model = a->o->model, .timeout = a->o->timeout, .force = a->o->force,
+		.r = rd, .n = nrd, .gate = ep->patch.gate, .gate_to = 1,
+		.busy = busy, .nbusy = nbusy, .opaque = opaque, .nopaque = nopaque,
+		.back = back, .nback = nback, .st = &a->st, .entry = ep,
 		.during = PS_APPLYING, .after = PS_APPLIED, .unwinder = u,
 	};
 	int rc = transition_run(&tr);
+	ep = tr.entry;
 	if (rc == 0 && a->o->replace)
-		retire_replaced(a, &e, t);
-	if (rc != 0 && proc_alive(a->p)) {
-		state_set(a->p, &e, PS_REVERTED);
+		retire_replaced(a, ep, t);
+	/* a transition that could be neither finished nor reversed stays in
+	 * the record, for status and revert */
+	bool in_transition = ep->patch.state == PS_APPLYING || ep->patch.state == PS_REVERTING;
+	if (rc != 0 && proc_alive(a->p) && !in_transition) {
 		char *saved = xstrdup(err_msg());
-		unload(a, t);
+		/* every thread let go; unloading borrows one again */
+		proc_finish(a->p);
+		if (proc_seize_one(a->p, &t) == 0) {
+			/* the record first: a suture killed in between leaks memory,
+			 * never leaves a record of memory that is gone */
+			if (!a->state_created)
+				state_drop(a->p, &a->st, ep);
+			unload(a, t);
+		}
 		err_set("%s", saved);
 		free(saved);
 	}
@@ -493,8 +526,8 @@ static int apply_loaded(struct apply *a)
 	unwinder_free(tr.unwinder);
 	ranges_free(opaque, nopaque);
 	free(busy);
+	free(back);
 	free(rd);
-	free(e.funcs);
 	return rc;
 undo:;
 	unwinder_free(u);

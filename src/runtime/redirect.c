@@ -1,6 +1,7 @@
 /* Entry padding, slots and the gate (see redirect.h). */
 #include "runtime/redirect.h"
 #include "runtime/loader.h"
+#include "runtime/universe.h"
 #include "common/error.h"
 
 #include <signal.h>
@@ -36,15 +37,28 @@ static void put_rel32(uint8_t *at, uint64_t from_end, uint64_t target)
 void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint64_t to)
 {
 	memset(out, 0xcc, SLOT_SIZE);
-	out[0] = 0x80;                  /* cmpb $0, gate(%rip) */
+	out[0] = 0x80;                  /* 0: cmpb $1, gate(%rip) */
 	out[1] = 0x3d;
 	put_rel32(out + 2, slot + 7, gate);
-	out[6] = 0x00;
-	out[7] = 0x0f;                  /* je from */
+	out[6] = 0x01;
+	out[7] = 0x0f;                  /* 7: je to (gate 1: everyone new) */
 	out[8] = 0x84;
-	put_rel32(out + 9, slot + 13, from);
-	out[13] = 0xe9;                 /* jmp to */
-	put_rel32(out + 14, slot + 18, to);
+	put_rel32(out + 9, slot + 13, to);
+	out[13] = 0x0f;                 /* 13: jb from (gate 0: everyone old) */
+	out[14] = 0x82;
+	put_rel32(out + 15, slot + 19, from);
+	out[19] = 0x64;                 /* 19: cmpb $0, %fs:UNIV_OFFSET (gate 2: by thread) */
+	out[20] = 0x80;
+	out[21] = 0x3c;
+	out[22] = 0x25;
+	uint32_t univ = UNIV_OFFSET;
+	memcpy(out + 23, &univ, 4);
+	out[27] = 0x00;
+	out[28] = 0x0f;                 /* 28: je from */
+	out[29] = 0x84;
+	put_rel32(out + 30, slot + 34, from);
+	out[34] = 0xe9;                 /* 34: jmp to */
+	put_rel32(out + 35, slot + 39, to);
 }
 
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target)
@@ -71,20 +85,30 @@ void fault_point(const char *where)
 		raise(SIGKILL);
 }
 
-int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to)
+int redirect_to_slots(struct proc *p, const struct redirect *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (padding_point(p, &r[i], r[i].slot) < 0)
 			return -1;
 		fault_point("phase1");   /* after the first padding is rewritten */
 	}
-	if (gate_write(p, gate, gate_to) < 0)
-		return -1;
-	fault_point("gate");
+	return 0;
+}
+
+int redirect_direct(struct proc *p, const struct redirect *r, size_t n, bool to_new)
+{
 	for (size_t i = 0; i < n; i++) {
-		if (padding_point(p, &r[i], gate_to ? r[i].to : r[i].from) < 0)
+		if (padding_point(p, &r[i], to_new ? r[i].to : r[i].from) < 0)
 			return -1;
 		fault_point("phase3");
 	}
 	return 0;
+}
+
+int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to)
+{
+	if (redirect_to_slots(p, r, n) < 0 || gate_write(p, gate, gate_to) < 0)
+		return -1;
+	fault_point("gate");
+	return redirect_direct(p, r, n, gate_to);
 }

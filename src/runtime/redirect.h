@@ -1,20 +1,27 @@
 /* Redirecting a function through its entry padding, atomically for a
- * whole patch.
+ * whole patch, or thread by thread.
  *
  * Each replaced function F gets a slot in the patch's memory:
  *
- *     slot: cmpb $0, gate(%rip)   ; the patch's one gate byte
- *           je   FROM             ; gate 0: the code callers reach today
- *           jmp  TO               ; gate 1: the new version
+ *     slot: cmpb $1, gate(%rip)      ; the patch's one gate byte
+ *           je   TO                  ; gate 1: everyone runs the new version
+ *           jb   FROM                ; gate 0: everyone the code callers reach today
+ *           cmpb $0, %fs:UNIV        ; gate 2 (a `thread` transition): the
+ *           je   FROM                ;   calling thread's universe byte
+ *           jmp  TO                  ;   (universe.h) decides
  *
- * and the switch is three phases, all threads stopped:
+ * and the switch is three phases, every code write with all threads
+ * stopped:
  *   1. F's padding := jmp slot   (means FROM while gate is 0: no change)
  *   2. gate := 1                 (one byte: every function switches at once)
+ *      or gate := 2, then each thread's byte := 1 as it is found clean
+ *      (transition_thread.c), then gate := 1 (no change any more)
  *   3. F's padding := jmp TO     (means what the gate says: no change)
- * Stopped anywhere (SIGKILL included), the process runs either all old or
- * all new code, and the gate byte says which.  Afterwards a call to F costs
- * one direct jump.  Revert runs the phases backwards with FROM and TO
- * swapped; a padding whose target is the old body gets its NOP back. */
+ * Stopped anywhere (SIGKILL included), every thread runs either all old
+ * or all new code, and the gate byte (and the thread's byte) says which.
+ * Afterwards a call to F costs one direct jump.  Revert runs the phases
+ * backwards with FROM and TO swapped; a padding whose target is the old
+ * body gets its NOP back. */
 #ifndef SUTURE_RUNTIME_REDIRECT_H
 #define SUTURE_RUNTIME_REDIRECT_H
 
@@ -54,5 +61,9 @@ void fault_point(const char *where);
 
 /* The three phases over N redirects, switching the gate to GATE_TO. */
 int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to);
+/* Phase 1 alone (paddings := jmp slot) and phase 3 alone (paddings :=
+ * TO when TO_NEW, else FROM), for the `thread` model. */
+int redirect_to_slots(struct proc *p, const struct redirect *r, size_t n);
+int redirect_direct(struct proc *p, const struct redirect *r, size_t n, bool to_new);
 
 #endif

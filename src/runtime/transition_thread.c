@@ -1,0 +1,344 @@
+/* The `thread` consistency model (kGraft, the kernel's livepatch): a
+ * transition made thread by thread.
+ *
+ *   A. every thread, stopped alone, gets its universe byte := where it
+ *      comes from (universe.h); the gate is still all-old or all-new;
+ *   B. all threads stopped a moment (no walks): the state record says
+ *      the transition is on, the paddings jump to the slots, gate := 2
+ *      ("by thread": redirect.h); nothing changes for any thread;
+ *   C. each thread not switched yet is stopped alone, its stack walked
+ *      (libdw, its current position included), and switched (byte := the
+ *      target) when none of the code being replaced is on it; stragglers
+ *      are retried after a short pause until --timeout, while every event
+ *      of the threads is served at once (events.c); a thread created
+ *      meanwhile starts in the target universe, its byte written before it
+ *      first runs; a signal handler runs in its thread's universe;
+ *   D. gate := the target for everyone (no change: every thread is there),
+ *      then all threads stopped a moment: the paddings jump straight to
+ *      the code of the target universe; the transition is over.
+ *
+ * At the timeout the transition is reversed the same way (C with the
+ * target and the code flipped, then D), or with --force finished
+ * unchecked and marked unsafe.  Killed anywhere, every thread runs one
+ * universe (its byte never changes under it) and a later `revert`
+ * reverses what is left from the record and the gate. */
+#include "runtime/transition.h"
+#include "runtime/universe.h"
+#include "common/error.h"
+#include "common/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* How long to wait for one thread's stop before going on with the others
+ * (its stop is checked whenever it comes), and the pause between rounds. */
+#define STOP_WAIT 0.002
+#define ROUND_PAUSE 0.005
+
+struct thread_transition {
+	struct transition *t;
+	uint8_t target;         /* the universe threads go to (1: the slot's TO) */
+	uint8_t birth;          /* the universe of a thread born now */
+	const struct busy_range *busy;
+	size_t nbusy;
+	struct buf held;        /* who held it back in the last round */
+	int failed;             /* an error that stops the transition */
+};
+
+static void note_universe(struct thread_transition *x, struct thread *th, uint8_t u)
+{
+	th->univ = u;
+	if (state_thread_set(x->t->p, x->t->st, th->tid, u) < 0)
+		x->failed = -1;
+}
+
+/* A thread created while suture holds the process, before it runs. */
+static void born(struct proc *p, struct thread *th, void *arg)
+{
+	struct thread_transition *x = arg;
+	struct user_regs_struct regs;
+	if (thread_get_regs(th, &regs) < 0 || universe_write(p, th, &regs, x->birth) < 0)
+		return;   /* gone already, or no TLS (it calls nothing of ours) */
+	note_universe(x, th, x->birth);
+}
+
+/* A: every thread's byte := FROM while the gate ignores it. */
+static int set_all(struct thread_transition *x, uint8_t from, double deadline)
+{
+	struct proc *p = x->t->p;
+	for (;;) {
+		size_t left = 0;
+		buf_free(&x->held);
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct thread *th = p->threads[i];
+			if (!th->seized || th->gone || th->univ == from)
+				continue;
+			int r = thread_stop_alone(p, th, STOP_WAIT);
+			if (r < 0)
+				continue;
+			if (r == 0) {
+				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
+					   th->tid, th->comm);
+				left++;
+				continue;
+			}
+			struct user_regs_struct regs;
+			int rc = thread_get_regs(th, &regs);
+			if (rc == 0)
+				rc = universe_write(p, th, &regs, from);
+			thread_resume(th);
+			if (rc < 0)
+				return -1;
+			th->univ = from;
+		}
+		if (!left)
+			return 0;
+		if (mono_now() >= deadline)
+			return TRANSITION_TIMEOUT;
+		transition_pause(p, ROUND_PAUSE);
+	}
+}
+
+struct stop_all_check {
+	struct thread_transition *x;
+	struct buf msg;
+};
+
+static void check_stopped_thread(struct thread *th, void *arg)
+{
+	struct stop_all_check *c = arg;
+	if (!th)
+		return;
+	struct user_regs_struct regs;
+	if (thread_get_regs(th, &regs) < 0)
+		return;
+	check_padding(c->x->t, th, &regs, &c->msg);
+	if (th->fresh && th->univ < 0 && universe_write(c->x->t->p, th, &regs, c->x->birth) == 0)
+		note_universe(c->x, th, c->x->birth);
+}
+
+/* Runs WRITE with every thread stopped, none inside a padding (B and D). */
+static int with_all_stopped(struct thread_transition *x, int (*write)(struct thread_transition *, bool), bool arg,
+			    double deadline)
+{
+	struct proc *p = x->t->p;
+	for (;;) {
+		struct stop_all_check c = { x, {0} };
+		int rc = proc_stop_all(p, check_stopped_thread, &c);
+		if (rc == 0 && !c.msg.len)
+			rc = write(x, arg);
+		proc_resume_all(p);
+		if (rc < 0 || !c.msg.len) {
+			buf_free(&c.msg);
+			return rc;
+		}
+		if (mono_now() >= deadline) {
+			err_set("%s", c.msg.data);
+			buf_free(&c.msg);
+			return TRANSITION_TIMEOUT;
+		}
+		buf_free(&c.msg);
+		transition_pause(p, 0.001);
+	}
+}
+
+/* B: the transition begins. */
+static int begin_write(struct thread_transition *x, bool unused)
+{
+	struct transition *t = x->t;
+	(void)unused;
+	if (state_set(t->p, t->st, t->entry, t->during) < 0 || redirect_to_slots(t->p, t->r, t->n) < 0 ||
+	    gate_write(t->p, t->gate, 2) < 0)
+		return -1;
+	fault_point("gate");
+	return 0;
+}
+
+/* D: the paddings jump straight to the code of universe TO_NEW. */
+static int end_write(struct thread_transition *x, bool to_new)
+{
+	struct transition *t = x->t;
+	if (redirect_direct(t->p, t->r, t->n, to_new) < 0)
+		return -1;
+	return 0;
+}
+
+/* Looks at stopped thread TH: 1 it is in the target universe now, 0 it
+ * must wait (named in x->held), -1 error. */
+static int check_switch(struct thread_transition *x, struct thread *th)
+{
+	struct transition *t = x->t;
+	struct user_regs_struct regs;
+	uint8_t u;
+	if (thread_get_regs(th, &regs) < 0 || universe_read(t->p, th, &regs, &u) < 0)
+		return th->gone ? 1 : -1;
+	if ((u != 0) == (x->target != 0)) {
+		note_universe(x, th, x->target);
+		return 1;
+	}
+	/* a thread not run yet has nothing of the program on its stack */
+	if (!th->fresh) {
+		char *busy = thread_busy(t->p, t->unwinder, th, &regs, x->busy, x->nbusy, t->opaque, t->nopaque);
+		if (busy) {
+			buf_printf(&x->held, "%s%s", x->held.len ? "; " : "", busy);
+			free(busy);
+			return 0;
+		}
+	}
+	if (universe_write(t->p, th, &regs, x->target) < 0)
+		return -1;
+	note_universe(x, th, x->target);
+	return 1;
+}
+
+/* C: rounds until every thread is in the target universe. */
+static int switch_threads(struct thread_transition *x, double deadline)
+{
+	struct proc *p = x->t->p;
+	for (;;) {
+		size_t left = 0;
+		buf_free(&x->held);
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct thread *th = p->threads[i];
+			if (!th->seized || th->gone || th->univ == x->target)
+				continue;
+			int r = thread_stop_alone(p, th, STOP_WAIT);
+			if (r < 0)
+				continue;
+			if (r == 0) {
+				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
+					   th->tid, th->comm);
+				left++;
+				continue;
+			}
+			int rc = check_switch(x, th);
+			thread_resume(th);
+			if (rc < 0)
+				return -1;
+			left += rc == 0;
+		}
+		if (x->failed)
+			return -1;
+		if (p->execed)
+			return err_set("process %d (%s) ran another program during the transition; nothing to do",
+				       p->pid, p->comm);
+		if (!proc_alive(p))
+			return err_set("process %d exited during the transition; nothing to do", p->pid);
+		if (!left)
+			return 0;
+		if (mono_now() >= deadline)
+			return TRANSITION_TIMEOUT;
+		x->t->retries++;
+		transition_pause(p, ROUND_PAUSE);
+	}
+}
+
+/* D, then the record says AFTER. */
+static int finish(struct thread_transition *x, uint8_t universe, enum patch_state after)
+{
+	struct transition *t = x->t;
+	if (gate_write(t->p, t->gate, universe) < 0)
+		return -1;
+	/* the paddings are rewritten with everyone stopped, however long it takes */
+	int rc = with_all_stopped(x, end_write, universe != 0, mono_now() + 3600);
+	if (rc < 0)
+		return -1;
+	if (state_set(t->p, t->st, t->entry, after) < 0)
+		return -1;
+	return state_threads_end(t->p, t->st);
+}
+
+/* The timeout without --force: every thread goes back, if it can. */
+static int reverse(struct thread_transition *x)
+{
+	struct transition *t = x->t;
+	char *why = xstrdup(x->held.data ? x->held.data : "?");
+	x->target = !x->target;
+	x->birth = x->target;
+	x->busy = t->back;
+	x->nbusy = t->nback;
+	state_threads_begin(t->p, t->st, t->entry->patch.seq, x->target);
+	for (size_t i = 0; i < t->p->nthreads; i++)
+		if (t->p->threads[i]->univ >= 0)
+			note_universe(x, t->p->threads[i], (uint8_t)t->p->threads[i]->univ);
+	int rc = switch_threads(x, mono_now() + t->timeout);
+	if (rc == 0)
+		rc = finish(x, x->target, x->target ? PS_APPLIED : PS_LOADED);
+	if (rc == 0) {
+		t->reversed = true;
+		err_set("the transition could not finish within %g s: process %d (%s): %s; it was reversed, nothing "
+			"changed (retry with a longer --timeout, when the process is idle, or with --force)",
+			t->timeout, t->p->pid, t->p->comm, why);
+		free(why);
+		return TRANSITION_TIMEOUT;
+	}
+	if (rc == TRANSITION_TIMEOUT)
+		err_set("the transition could not finish within %g s: process %d (%s): %s; reversing it did not "
+			"finish either: %s; the process stays in transition, every thread in one universe "
+			"('suture status %d'; 'suture revert %d %s' reverses it)", t->timeout, t->p->pid, t->p->comm,
+			why, x->held.data ? x->held.data : "?", t->p->pid, t->p->pid, t->entry->patch.name);
+	free(why);
+	return -1;
+}
+
+static int run(struct thread_transition *x)
+{
+	struct transition *t = x->t;
+	struct proc *p = t->p;
+	uint8_t gate;
+	if (mem_read(p, t->gate, &gate, 1) < 0)
+		return -1;
+	double deadline = mono_now() + t->timeout;
+	if (proc_seize_running(p) < 0)
+		return -1;
+	uint8_t from = !x->target;
+	if (gate == x->target)   /* nothing runs the other side (an apply interrupted early) */
+		return finish(x, x->target, t->after);
+	if (gate != 2) {
+		x->birth = from;
+		int rc = set_all(x, from, deadline);
+		if (rc == TRANSITION_TIMEOUT)
+			return err_set("the transition could not start within %g s: process %d (%s): %s; nothing "
+				       "changed", t->timeout, p->pid, p->comm, x->held.data), TRANSITION_TIMEOUT;
+		if (rc < 0 || state_threads_begin(p, t->st, t->entry->patch.seq, x->target) < 0)
+			return -1;
+		for (size_t i = 0; i < p->nthreads; i++)
+			if (p->threads[i]->univ == from)
+				note_universe(x, p->threads[i], from);
+		rc = with_all_stopped(x, begin_write, false, deadline);
+		if (rc != 0)
+			return rc;
+	} else {
+		/* an interrupted transition: each thread's byte says where it is */
+		if (state_set(p, t->st, t->entry, t->during) < 0 ||
+		    state_threads_begin(p, t->st, t->entry->patch.seq, x->target) < 0)
+			return -1;
+	}
+	x->birth = x->target;
+	int rc = switch_threads(x, deadline);
+	if (rc == TRANSITION_TIMEOUT && t->force) {
+		/* the gate takes everyone there, checked or not */
+		t->entry->patch.flags |= SP_UNSAFE;
+		rc = 0;
+	}
+	if (rc == TRANSITION_TIMEOUT)
+		return reverse(x);
+	if (rc < 0)
+		return -1;
+	return finish(x, x->target, t->after);
+}
+
+int transition_thread_run(struct transition *t)
+{
+	if (!t->unwinder && !(t->unwinder = unwinder_new(t->p)))
+		return -1;
+	struct thread_transition x = { .t = t, .target = t->gate_to, .busy = t->busy, .nbusy = t->nbusy };
+	t->p->on_new_thread = born;
+	t->p->on_new_arg = &x;
+	stop_mark("start");
+	int rc = run(&x);
+	stop_mark("transition");
+	t->p->on_new_thread = NULL;
+	buf_free(&x.held);
+	return rc;
+}
