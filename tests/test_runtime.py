@@ -213,13 +213,16 @@ def test_none_model(suture, ticker, start):
     assert is_original(t.next_values())
 
 
-def test_thread_model_not_yet(suture, ticker, start):
-    t = start(ticker["prog"])
-    before = snapshot(t.pid, ticker["prog"])
-    r = run([suture, "apply", str(t.pid), str(ticker["ANSWER"])], check=False)
-    assert r.returncode == 1
-    assert "'thread' consistency model" in r.stderr and "--consistency stop" in r.stderr
-    assert snapshot(t.pid, ticker["prog"]) == before
+def test_thread_model_is_the_default(suture, ticker, start):
+    t = start(ticker["prog"], "-t", "4")
+    run([suture, "apply", str(t.pid), str(ticker["ANSWER"])])
+    assert is_answer_patch(t.next_values())
+    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    (p,) = st["processes"][0]["patches"]
+    assert p["consistency"] == "thread" and p["state"] == "applied" and not p["unsafe"]
+    run([suture, "revert", str(t.pid), "answer"])
+    assert is_original(t.next_values())
+    assert "EINTR" not in t.text()
 
 
 def test_multithreaded_syscalls_restart(suture, ticker, start):

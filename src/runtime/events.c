@@ -44,12 +44,14 @@ static void serve_one(struct proc *p, pid_t tid, int status)
 		thread_resume(t);
 		return;
 	}
-	if (t->want_stop)
-		return;   /* the checker takes it */
-	thread_resume(t);
+	if (!t->want_stop)
+		thread_resume(t);
+	else if (p->on_wanted_stop)
+		p->on_wanted_stop(p, t, p->on_new_arg);
+	/* else the checker takes it */
 }
 
-void proc_serve_events(struct proc *p, double deadline, struct thread *until_stopped)
+void proc_serve_events(struct proc *p, double deadline, struct thread *until)
 {
 	sigset_t set;
 	block_sigchld(&set);
@@ -64,7 +66,7 @@ void proc_serve_events(struct proc *p, double deadline, struct thread *until_sto
 			continue;
 		if (r < 0)
 			return;   /* ECHILD: nothing traced is left */
-		if (until_stopped && (until_stopped->stopped || until_stopped->gone))
+		if (until && (until->stopped || until->gone || !until->want_stop))
 			return;
 		double left = deadline - mono_now();
 		if (left <= 0)

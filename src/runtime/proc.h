@@ -59,7 +59,10 @@ struct proc {
 	/* called for a thread created while suture holds the process, at its
 	 * first stop, before it runs (events.c) */
 	void (*on_new_thread)(struct proc *p, struct thread *t, void *arg);
-	void *on_new_arg;
+	/* called at once for a stop suture asked for (want_stop), if set;
+	 * it must let the thread go (events.c) */
+	void (*on_wanted_stop)(struct proc *p, struct thread *t, void *arg);
+	void *on_new_arg;       /* for both */
 };
 
 /* Figures for bench/: the longest time any thread was stopped, over
@@ -126,9 +129,9 @@ void thread_resume(struct thread *t);
 /* Serves every event until DEADLINE (CLOCK_MONOTONIC seconds): signals
  * delivered at once, clone events continued, new threads given to
  * on_new_thread and let go, group stops listened to; a stop suture asked
- * for (want_stop) is left stopped.  Returns as soon as UNTIL_STOPPED (if
- * not NULL) is stopped or gone. */
-void proc_serve_events(struct proc *p, double deadline, struct thread *until_stopped);
+ * for (want_stop) is given to on_wanted_stop, or left stopped.  Returns
+ * as soon as UNTIL (if not NULL) is stopped, handled or gone. */
+void proc_serve_events(struct proc *p, double deadline, struct thread *until);
 /* Stops T alone (serving the others' events meanwhile), waiting at most
  * MAX_WAIT seconds: 1 stopped, 0 not yet (its stop will come and be kept
  * for the checker), -1 gone. */

@@ -119,8 +119,10 @@ static int read_once(struct proc *p, struct state *st)
 		struct state_image *im = (struct state_image *)buf;
 		uint64_t sum = im->checksum;
 		im->checksum = 0;
-		rc = sum != fnv1a(buf, st->image.used) ? 0 : parse_image(p, st, buf, st->image.used);
-		rc = rc == 0 ? 1 : rc;
+		if (sum != fnv1a(buf, st->image.used))
+			rc = 0;   /* raced a writer, or damaged: read again */
+		else if ((rc = parse_image(p, st, buf, st->image.used)) == 0)
+			rc = 1;
 	}
 	free(buf);
 	return rc;

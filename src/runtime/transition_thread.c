@@ -34,6 +34,8 @@
  * (its stop is checked whenever it comes), and the pause between rounds. */
 #define STOP_WAIT 0.002
 #define ROUND_PAUSE 0.005
+/* the least time given to reversing a transition at the timeout */
+#define REVERSE_MIN 5.0
 
 struct thread_transition {
 	struct transition *t;
@@ -42,6 +44,8 @@ struct thread_transition {
 	const struct busy_range *busy;
 	size_t nbusy;
 	struct buf held;        /* who held it back in the last round */
+	uint8_t goal;           /* the universe of this round of stops */
+	bool check;             /* walk each stack first (else just write) */
 	int failed;             /* an error that stops the transition */
 };
 
@@ -60,43 +64,6 @@ static void born(struct proc *p, struct thread *th, void *arg)
 	if (thread_get_regs(th, &regs) < 0 || universe_write(p, th, &regs, x->birth) < 0)
 		return;   /* gone already, or no TLS (it calls nothing of ours) */
 	note_universe(x, th, x->birth);
-}
-
-/* A: every thread's byte := FROM while the gate ignores it. */
-static int set_all(struct thread_transition *x, uint8_t from, double deadline)
-{
-	struct proc *p = x->t->p;
-	for (;;) {
-		size_t left = 0;
-		buf_free(&x->held);
-		for (size_t i = 0; i < p->nthreads; i++) {
-			struct thread *th = p->threads[i];
-			if (!th->seized || th->gone || th->univ == from)
-				continue;
-			int r = thread_stop_alone(p, th, STOP_WAIT);
-			if (r < 0)
-				continue;
-			if (r == 0) {
-				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
-					   th->tid, th->comm);
-				left++;
-				continue;
-			}
-			struct user_regs_struct regs;
-			int rc = thread_get_regs(th, &regs);
-			if (rc == 0)
-				rc = universe_write(p, th, &regs, from);
-			thread_resume(th);
-			if (rc < 0)
-				return -1;
-			th->univ = from;
-		}
-		if (!left)
-			return 0;
-		if (mono_now() >= deadline)
-			return TRANSITION_TIMEOUT;
-		transition_pause(p, ROUND_PAUSE);
-	}
 }
 
 struct stop_all_check {
@@ -163,8 +130,8 @@ static int end_write(struct thread_transition *x, bool to_new)
 	return 0;
 }
 
-/* Looks at stopped thread TH: 1 it is in the target universe now, 0 it
- * must wait (named in x->held), -1 error. */
+/* Looks at stopped thread TH: 1 it is in universe x->goal now, 0 it must
+ * wait (named in x->held), -1 error.  Unchecked (phase A): written. */
 static int check_switch(struct thread_transition *x, struct thread *th)
 {
 	struct transition *t = x->t;
@@ -172,12 +139,12 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 	uint8_t u;
 	if (thread_get_regs(th, &regs) < 0 || universe_read(t->p, th, &regs, &u) < 0)
 		return th->gone ? 1 : -1;
-	if ((u != 0) == (x->target != 0)) {
-		note_universe(x, th, x->target);
+	if (x->check && (u != 0) == (x->goal != 0)) {
+		note_universe(x, th, x->goal);
 		return 1;
 	}
 	/* a thread not run yet has nothing of the program on its stack */
-	if (!th->fresh) {
+	if (x->check && !th->fresh) {
 		char *busy = thread_busy(t->p, t->unwinder, th, &regs, x->busy, x->nbusy, t->opaque, t->nopaque);
 		if (busy) {
 			buf_printf(&x->held, "%s%s", x->held.len ? "; " : "", busy);
@@ -185,37 +152,49 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 			return 0;
 		}
 	}
-	if (universe_write(t->p, th, &regs, x->target) < 0)
+	if (universe_write(t->p, th, &regs, x->goal) < 0)
 		return -1;
-	note_universe(x, th, x->target);
+	if (x->check)
+		note_universe(x, th, x->goal);
+	else
+		th->univ = x->goal;
 	return 1;
 }
 
-/* C: rounds until every thread is in the target universe. */
-static int switch_threads(struct thread_transition *x, double deadline)
+/* A thread suture asked to stop, as soon as it stops: looked at, let go. */
+static void stopped_for_us(struct proc *p, struct thread *th, void *arg)
+{
+	struct thread_transition *x = arg;
+	if (check_switch(x, th) < 0)
+		x->failed = -1;
+	thread_resume(th);
+}
+
+/* Rounds until every thread is in universe x->goal: each one asked to
+ * stop in turn, looked at as soon as it stops (while suture waits for the
+ * next ones, whose every other event is served meanwhile). */
+static int rounds(struct thread_transition *x, double deadline)
 {
 	struct proc *p = x->t->p;
 	for (;;) {
-		size_t left = 0;
 		buf_free(&x->held);
 		for (size_t i = 0; i < p->nthreads; i++) {
 			struct thread *th = p->threads[i];
-			if (!th->seized || th->gone || th->univ == x->target)
+			if (!th->seized || th->gone || th->univ == x->goal)
 				continue;
-			int r = thread_stop_alone(p, th, STOP_WAIT);
-			if (r < 0)
-				continue;
-			if (r == 0) {
-				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
-					   th->tid, th->comm);
-				left++;
+			if (th->stopped) {
+				th->want_stop = true;
+				stopped_for_us(p, th, x);
 				continue;
 			}
-			int rc = check_switch(x, th);
-			thread_resume(th);
-			if (rc < 0)
-				return -1;
-			left += rc == 0;
+			if (!th->want_stop) {
+				th->want_stop = true;
+				if (thread_interrupt(th) != 0) {
+					th->gone = true;
+					continue;
+				}
+			}
+			proc_serve_events(p, mono_now() + STOP_WAIT, th);
 		}
 		if (x->failed)
 			return -1;
@@ -224,6 +203,16 @@ static int switch_threads(struct thread_transition *x, double deadline)
 				       p->pid, p->comm);
 		if (!proc_alive(p))
 			return err_set("process %d exited during the transition; nothing to do", p->pid);
+		size_t left = 0;
+		for (size_t i = 0; i < p->nthreads; i++) {
+			struct thread *th = p->threads[i];
+			if (!th->seized || th->gone || th->univ == x->goal)
+				continue;
+			left++;
+			if (th->want_stop && !th->stopped)
+				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
+					   th->tid, th->comm);
+		}
 		if (!left)
 			return 0;
 		if (mono_now() >= deadline)
@@ -231,6 +220,22 @@ static int switch_threads(struct thread_transition *x, double deadline)
 		x->t->retries++;
 		transition_pause(p, ROUND_PAUSE);
 	}
+}
+
+/* C: every thread to x->target, each once its stack is clear. */
+static int switch_threads(struct thread_transition *x, double deadline)
+{
+	x->goal = x->target;
+	x->check = true;
+	return rounds(x, deadline);
+}
+
+/* A: every thread's byte := FROM while the gate ignores it. */
+static int set_all(struct thread_transition *x, uint8_t from, double deadline)
+{
+	x->goal = from;
+	x->check = false;
+	return rounds(x, deadline);
 }
 
 /* D, then the record says AFTER. */
@@ -261,7 +266,8 @@ static int reverse(struct thread_transition *x)
 	for (size_t i = 0; i < t->p->nthreads; i++)
 		if (t->p->threads[i]->univ >= 0)
 			note_universe(x, t->p->threads[i], (uint8_t)t->p->threads[i]->univ);
-	int rc = switch_threads(x, mono_now() + t->timeout);
+	/* going back matters more than going on: at least REVERSE_MIN */
+	int rc = switch_threads(x, mono_now() + (t->timeout > REVERSE_MIN ? t->timeout : REVERSE_MIN));
 	if (rc == 0)
 		rc = finish(x, x->target, x->target ? PS_APPLIED : PS_LOADED);
 	if (rc == 0) {
@@ -334,11 +340,13 @@ int transition_thread_run(struct transition *t)
 		return -1;
 	struct thread_transition x = { .t = t, .target = t->gate_to, .busy = t->busy, .nbusy = t->nbusy };
 	t->p->on_new_thread = born;
+	t->p->on_wanted_stop = stopped_for_us;
 	t->p->on_new_arg = &x;
 	stop_mark("start");
 	int rc = run(&x);
 	stop_mark("transition");
 	t->p->on_new_thread = NULL;
+	t->p->on_wanted_stop = NULL;
 	buf_free(&x.held);
 	return rc;
 }
