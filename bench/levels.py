@@ -1,16 +1,23 @@
 #!/usr/bin/python3
 """What each -fease-live-patching level costs at run time and in code size.
 
-Builds two CPU-bound programs from their Debian source packages (lua 5.4,
-bzip2) at plain -O2 and with each kind of entry padding and each level,
+Builds CPU-bound programs from their Debian source packages (lua 5.4,
+bzip2, the sqlite3 shell) at plain -O2 and with each kind of entry padding
+and each level,
 runs a fixed workload under `valgrind --tool=cachegrind` and compares
 instruction counts (hardware counters are not available here and wall time
 is too noisy for differences under ~3%).  Counts vary a little between
 runs (lua seeds its string hashes from the clock and addresses), so each
 build runs --runs times and the median counts.  Prints a Markdown table.
 
-    /usr/bin/python3 bench/levels.py [--work DIR] [--runs N] [--programs lua,bzip2]
+    /usr/bin/python3 bench/levels.py [--work DIR] [--runs N] [--programs lua,bzip2,sqlite]
                                      [--builds a,b] [--rebuild]
+
+The prefix room against GCC's own level without any padding (the aim of
+docs/entry-padding.md: within 0.2%):
+
+    /usr/bin/python3 bench/levels.py --programs lua,bzip2,sqlite \
+        --builds gcc-inline-clone,inline-clone,inline-clone-nop,room,nop5
 
 Builds are kept in --work (default /tmp/suture-bench) and reused unless
 --rebuild is given.
@@ -28,7 +35,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 import debsrc  # noqa: E402
 
-SUTURE_CC = str(ROOT / "build" / "suture-cc")
+# SUTURE_BUILD: another build directory (as for the tests)
+SUTURE_CC = str(pathlib.Path(os.environ.get("SUTURE_BUILD", ROOT / "build")) / "suture-cc")
 SECTIONS = ["-ffunction-sections", "-fdata-sections"]
 
 # name -> (compiler, extra flags, description).  The baseline has the same
@@ -38,8 +46,16 @@ BUILDS = {
     "nop1x5": ("gcc", SECTIONS + ["-fpatchable-function-entry=5"],
                "`-fpatchable-function-entry=5` as GCC emits it: five 1-byte NOPs"),
     "nop5": ("stage", SECTIONS + ["-fpatchable-function-entry=5"],
-             "entry padding alone, as suture-cc writes it: one 5-byte NOP"),
-    "inline-clone": ("suture-cc", ["-fease-live-patching=inline-clone"], "`inline-clone`"),
+             "entry padding alone, as suture-cc's legacy form writes it: one 5-byte NOP"),
+    "room": ("stage", SECTIONS + ["-fpatchable-function-entry=16,16"],
+             "entry padding alone, as suture-cc writes it: the 16-byte prefix room"),
+    "gcc-inline-clone": ("gcc", SECTIONS + ["-flive-patching=inline-clone"],
+                         "GCC's `-flive-patching=inline-clone`, no padding"),
+    "inline-clone": ("suture-cc", ["-fease-live-patching=inline-clone"],
+                     "`inline-clone` (prefix room, the default)"),
+    "inline-clone-nop": ("suture-cc", ["-fease-live-patching=inline-clone",
+                                       "-fease-live-patching-entry=nop"],
+                         "`inline-clone` with the legacy 5-byte NOP"),
     "inline": ("suture-cc", ["-fease-live-patching=inline"], "`inline`"),
     "only-inline-static": ("suture-cc", ["-fease-live-patching=only-inline-static"],
                            "`only-inline-static`"),
@@ -48,8 +64,11 @@ BUILDS = {
     "O2-no-ipa-ra": ("gcc", SECTIONS + ["-fno-ipa-ra"], "baseline `-fno-ipa-ra`"),
     "O2-no-inline": ("gcc", SECTIONS + ["-fno-inline"], "baseline `-fno-inline`"),
 }
-DEFAULT_BUILDS = ["O2", "nop1x5", "nop5", "inline-clone", "inline", "only-inline-static",
-                  "none", "O2-no-ipa-ra", "O2-no-inline"]
+DEFAULT_BUILDS = ["O2", "nop1x5", "nop5", "room", "gcc-inline-clone", "inline-clone",
+                  "inline-clone-nop", "inline", "only-inline-static", "none", "O2-no-ipa-ra",
+                  "O2-no-inline"]
+# The entry form the cc1 stage writes for a "stage" build (entry_form.h).
+STAGE_ENTRY = {"nop5": "nop", "room": "prefix"}
 
 
 def compiler_command(build):
@@ -62,8 +81,9 @@ def compiler_command(build):
     return [SUTURE_CC if kind == "suture-cc" else "gcc", "-O2", *flags]
 
 
-def stage_env():
-    return dict(os.environ, SUTURE_CC_LEVEL="padding-only", SUTURE_CC_MODE="compile")
+def stage_env(build):
+    return dict(os.environ, SUTURE_CC_LEVEL="padding-only", SUTURE_CC_MODE="compile",
+                SUTURE_CC_ENTRY=STAGE_ENTRY.get(build, "prefix"))
 
 
 def compile_all(build, sources, outdir, defines):
@@ -73,7 +93,7 @@ def compile_all(build, sources, outdir, defines):
     def one(src):
         obj = outdir / (src.stem + ".o")
         subprocess.run([*cmd, *defines, "-c", str(src), "-o", str(obj)], check=True,
-                       env=stage_env())
+                       env=stage_env(build))
         return obj
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         return list(pool.map(one, sources))
@@ -110,7 +130,25 @@ def build_bzip2(src, outdir, build, rebuild=True):
     return ["sh", "-c", script], exe
 
 
-PROGRAMS = {"lua": ("lua5.4", build_lua), "bzip2": ("bzip2", build_bzip2)}
+def build_sqlite(src, outdir, build, rebuild=True):
+    gen = outdir.parent / "gen"
+    if not (gen / "shell.c").exists():
+        # the amalgamation and the shell's source are generated (tclsh)
+        gen.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(src / "configure")], cwd=gen, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["make", "-j2", "sqlite3.c", "shell.c"], cwd=gen, check=True,
+                       stdout=subprocess.DEVNULL)
+    exe = outdir / "sqlite3"
+    if rebuild or not exe.exists():
+        objs = compile_all(build, [gen / "sqlite3.c", gen / "shell.c"], outdir,
+                           [f"-I{gen}", "-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION"])
+        subprocess.run(["gcc", "-o", str(exe), *map(str, objs), "-lm"], check=True)
+    script = f'"{exe}" :memory: < "{ROOT / "bench" / "workload.sql"}" > /dev/null'
+    return ["sh", "-c", script], exe
+
+
+PROGRAMS = {"lua": ("lua5.4", build_lua), "bzip2": ("bzip2", build_bzip2),
+            "sqlite": ("sqlite3", build_sqlite)}
 
 
 def instructions(cmd):

@@ -1,4 +1,5 @@
 #include "cc/asm_rewrite.h"
+#include "cc/asm_first_insn.h"
 #include "cc/unit_record.h"
 
 #include <stdbool.h>
@@ -18,56 +19,73 @@ static bool is_entry_label(const char *line)
 	return p[0] == ':' && p[1] == '\n';
 }
 
-/* Are the five lines at P exactly "\tnop\n"? */
-static bool five_nops(const char *p)
+/* Are the N lines at P exactly "\tnop\n"? */
+static bool nops(const char *p, unsigned n)
 {
-	for (int i = 0; i < 5; i++, p += 5)
+	for (unsigned i = 0; i < n; i++, p += 5)
 		if (strncmp(p, "\tnop\n", 5) != 0)
 			return false;
 	return true;
 }
 
-#define TYPE_PREFIX "\t.type\t"
-#define TYPE_SUFFIX ", @function\n"
 #define ENTRIES_PREFIX "\t.section\t__patchable_function_entries,\"awo\",@progbits,"
+#define QUAD_PREFIX "\t.quad\t"
 
-/* Remembers the function a `.type NAME, @function` line declares. */
-static void note_function(const char *line, size_t len, struct buf *function)
+/* The label (".LPFE<n>") an entry record at LINE holds: GCC writes
+ * `.align 8` and `.quad .LPFE<n>` right after the section line.  Copied
+ * into LABEL; false when the lines are not that. */
+static bool record_label(const char *line, struct buf *label)
 {
-	size_t pre = strlen(TYPE_PREFIX), suf = strlen(TYPE_SUFFIX);
-	if (len <= pre + suf || strncmp(line, TYPE_PREFIX, pre) != 0 ||
-	    strncmp(line + len - suf, TYPE_SUFFIX, suf) != 0)
-		return;
-	function->len = 0;
-	buf_add(function, line + pre, len - pre - suf);
+	for (int i = 0; i < 3 && (line = strchr(line, '\n')); i++) {
+		line++;
+		if (strncmp(line, QUAD_PREFIX, strlen(QUAD_PREFIX)) == 0) {
+			const char *name = line + strlen(QUAD_PREFIX);
+			label->len = 0;
+			buf_add(label, name, strcspn(name, "\n"));
+			return str_starts_with(name, ".LPFE");
+		}
+	}
+	return false;
 }
 
-size_t asm_rewrite_padding(const char *asm_text, struct buf *out)
+/* Writes the padding GCC spelled as FORM's NOPs in suture's form.  TEXT is
+ * right after the NOPs; returns how much more of it was consumed. */
+static size_t write_padding(const struct entry_form *form, const char *text, struct buf *out)
+{
+	if (!form->room) {
+		buf_addstr(out, NOP5_DIRECTIVE);
+		return 0;
+	}
+	buf_printf(out, ROOM_DIRECTIVE, form->gcc_nops);
+	return asm_first_insn(text, out);
+}
+
+size_t asm_rewrite_padding(const char *asm_text, const struct entry_form *form, struct buf *out)
 {
 	size_t rewritten = 0;
-	struct buf function = { 0 };
+	struct buf label = { 0 };
 	const char *line = asm_text;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
-		note_function(line, len, &function);
-		if (function.len && nl && strncmp(line, ENTRIES_PREFIX, strlen(ENTRIES_PREFIX)) == 0) {
+		if (nl && strncmp(line, ENTRIES_PREFIX, strlen(ENTRIES_PREFIX)) == 0 &&
+		    record_label(line, &label)) {
 			/* GCC 12 links every entry record to the first function's
 			 * section, so --gc-sections drops them all with it; link
-			 * each to its own function's section instead. */
-			buf_printf(out, ENTRIES_PREFIX "%s\n", function.data);
+			 * each to the section of the padding it records. */
+			buf_printf(out, ENTRIES_PREFIX "%s\n", label.data);
 			line += len;
 			continue;
 		}
 		buf_add(out, line, len);
-		if (nl && is_entry_label(line) && five_nops(line + len)) {
-			buf_addstr(out, NOP5_DIRECTIVE);
-			len += 5 * 5;
+		line += len;
+		if (nl && is_entry_label(line - len) && nops(line, form->gcc_nops)) {
+			line += 5 * form->gcc_nops;
+			line += write_padding(form, line, out);
 			rewritten++;
 		}
-		line += len;
 	}
-	buf_free(&function);
+	buf_free(&label);
 	return rewritten;
 }
 

@@ -125,6 +125,7 @@ static bool is_suture_option(const char *arg)
 {
 	return strcmp(arg, "-fease-live-patching") == 0 ||
 	       str_starts_with(arg, "-fease-live-patching=") ||
+	       str_starts_with(arg, "-fease-live-patching-entry") ||
 	       str_starts_with(arg, "-flive-patching-list");
 }
 
@@ -137,6 +138,14 @@ static int take_suture_option(const char *arg, struct cc_args *args)
 		free(args->level);
 		/* no value: the RFC's default level */
 		args->level = xstrdup(arg[sizeof ease - 1] == '=' ? arg + sizeof ease : LEVEL_DEFAULT);
+		return 1;
+	}
+	if (str_starts_with(arg, "-fease-live-patching-entry")) {
+		if (!str_starts_with(arg, "-fease-live-patching-entry=") || !arg[strlen(ease) + 7])
+			return err_set("'%s' names no entry form; use "
+				       "'-fease-live-patching-entry=prefix' or '=nop'", arg);
+		free(args->entry);
+		args->entry = xstrdup(arg + strlen(ease) + 7);
 		return 1;
 	}
 	if (str_starts_with(arg, "-flive-patching-list"))
@@ -219,6 +228,7 @@ void cc_args_free(struct cc_args *args)
 	strv_free(&args->user_args);
 	strv_free(&args->sources);
 	free(args->level);
+	free(args->entry);
 	free(args->list_function);
 	free(args->list_file);
 	free(args->output);

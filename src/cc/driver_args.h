@@ -20,6 +20,7 @@ struct cc_args {
 	struct strv gcc_args;  /* for gcc, after argv[0]: the user's minus suture's options */
 	struct strv user_args; /* the user's arguments, @files expanded */
 	char *level;           /* -fease-live-patching value; NULL without */
+	char *entry;           /* -fease-live-patching-entry value; NULL without */
 	bool list;             /* -flive-patching-list given */
 	char *list_function;   /* its FUNC; NULL = all */
 	char *list_file;       /* its FILE; NULL = standard output */

@@ -17,7 +17,9 @@
  * static functions.  -fno-inline alone stops all inlining but always_inline's,
  * small, called-once and `inline` functions included, even at -O3
  * (tests/test_cc_levels.py); -finline-* options are refused with it. */
-#define PATCHABLE "-fpatchable-function-entry=5", "-ffunction-sections", "-fdata-sections"
+/* The entry padding's -fpatchable-function-entry is the entry form's
+ * (entry_form.h), added after these. */
+#define PATCHABLE "-ffunction-sections", "-fdata-sections"
 
 static const char *const opts_none[] = {
 	"-flive-patching=inline-only-static", "-fno-inline", PATCHABLE, NULL
@@ -133,13 +135,14 @@ static char *parse_version(const char *text)
 	return version;
 }
 
-int level_probe_gcc(const struct level *level, const char *gcc, char **version)
+int level_probe_gcc(const struct level *level, const char *const *options, const char *gcc,
+		    char **version)
 {
 	size_t n_opts = 0;
-	while (level->gcc_options[n_opts])
+	while (options[n_opts])
 		n_opts++;
 	struct buf err = { 0 };
-	int rc = ask_driver(gcc, level->gcc_options, n_opts, &err);
+	int rc = ask_driver(gcc, options, n_opts, &err);
 	if (rc < 0) {
 		buf_free(&err);
 		return err_prefix("-fease-live-patching=%s", level->name);
@@ -152,13 +155,13 @@ int level_probe_gcc(const struct level *level, const char *gcc, char **version)
 	/* Find the option it lacks, one at a time. */
 	for (size_t i = 0; i < n_opts; i++) {
 		struct buf one = { 0 };
-		int one_rc = ask_driver(gcc, &level->gcc_options[i], 1, &one);
+		int one_rc = ask_driver(gcc, &options[i], 1, &one);
 		buf_free(&one);
 		if (one_rc != 0) {
 			char *v = parse_version(err.data ? err.data : "");
 			err_set("'-fease-live-patching=%s' needs the gcc option '%s', which %s "
 				"(version %s) does not accept; use GCC 9 or later, or another level",
-				level->name, level->gcc_options[i], gcc, v);
+				level->name, options[i], gcc, v);
 			free(v);
 			buf_free(&err);
 			return -1;

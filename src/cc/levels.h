@@ -12,8 +12,8 @@
 
 struct level {
 	const char *name;
-	/* gcc options the level adds, NULL-terminated (entry padding and
-	 * sections included). */
+	/* gcc options the level adds, NULL-terminated (sections included;
+	 * the entry padding's option is the entry form's). */
 	const char *const *gcc_options;
 	/* -f options (without "-f") the user may not leave on, NULL-terminated. */
 	const char *const *forbidden;
@@ -27,10 +27,12 @@ const struct level *level_find(const char *name);
  * Returns 0, or -1 with err_set() naming the option. */
 int level_check_args(const struct level *level, char *const *args, size_t n_args);
 
-/* Checks that GCC (a program name or path) knows every option of LEVEL, by
- * asking its driver (-###, no compilation).  On success stores its version
- * ("12.2.0") in *version (malloc'd).  Returns 0, or -1 with err_set()
- * naming the option GCC lacks. */
-int level_probe_gcc(const struct level *level, const char *gcc, char **version);
+/* Checks that GCC (a program name or path) knows every one of OPTIONS
+ * (NULL-terminated: what suture-cc adds for LEVEL), by asking its driver
+ * (-###, no compilation).  On success stores its version ("12.2.0") in
+ * *version (malloc'd).  Returns 0, or -1 with err_set() naming the option
+ * GCC lacks. */
+int level_probe_gcc(const struct level *level, const char *const *options, const char *gcc,
+		    char **version);
 
 #endif

@@ -7,6 +7,7 @@
  * cc1, as and collect2 (stage.c).  Without a suture option it execs gcc
  * with the arguments untouched. */
 #include "cc/driver_args.h"
+#include "cc/entry_form.h"
 #include "cc/levels.h"
 #include "cc/spawn.h"
 #include "cc/stage.h"
@@ -89,15 +90,14 @@ static int export_lines(const char *name, char *const *v, size_t n)
 	return rc;
 }
 
-/* What the stage needs to write the unit record. */
+/* What the stage needs to rewrite the padding and write the unit record. */
 static int export_for_stage(const struct cc_args *args, const struct level *level,
+			    const struct entry_form *form, const struct strv *added_options,
 			    const char *version)
 {
-	size_t n_added = 0;
-	while (level->gcc_options[n_added])
-		n_added++;
-	char *added = join_lines((char *const *)level->gcc_options, n_added);
+	char *added = join_lines(added_options->v, added_options->n);
 	setenv(ENV_LEVEL, level->name, 1);
+	setenv(ENV_ENTRY, form->name, 1);
 	setenv(ENV_GCC_VERSION, version, 1);
 	setenv(ENV_ADDED, added, 1);
 	if (export_lines(ENV_ARGS, args->user_args.v, args->user_args.n) < 0 ||
@@ -114,17 +114,17 @@ static int export_for_stage(const struct cc_args *args, const struct level *leve
 	return 0;
 }
 
-/* gcc, the user's arguments, the level's options, and the wrapper. */
-static char **gcc_command(const struct cc_args *args, const struct level *level,
+/* gcc, the user's arguments, the options suture-cc adds, and the wrapper. */
+static char **gcc_command(const struct cc_args *args, const struct strv *added,
 			  const char *wrapper)
 {
 	struct strv cmd = { 0 };
 	strv_push(&cmd, gcc_program());
 	for (size_t i = 0; i < args->gcc_args.n; i++)
 		strv_push(&cmd, args->gcc_args.v[i]);
-	if (level) {
-		for (const char *const *o = level->gcc_options; *o; o++)
-			strv_push(&cmd, *o);
+	if (added) {
+		for (size_t i = 0; i < added->n; i++)
+			strv_push(&cmd, added->v[i]);
 		strv_push(&cmd, "-wrapper");
 		strv_push(&cmd, wrapper);
 	}
@@ -196,6 +196,22 @@ static int print_lists(const struct cc_args *args)
 	return EXIT_DONE;
 }
 
+/* The entry form: the option's, else the environment's, else the default.
+ * NULL after printing the error for an unknown one. */
+static const struct entry_form *chosen_entry_form(const struct cc_args *args)
+{
+	const char *env = getenv(ENV_ENTRY);
+	const char *name = args->entry ? args->entry : env && *env ? env : ENTRY_FORM_DEFAULT;
+	const struct entry_form *form = entry_form_find(name);
+	if (!form && args->entry)
+		err_report(PROG, "unknown entry form '%s' in '-fease-live-patching-entry=%s'; "
+			   "the forms are: %s", name, name, ENTRY_FORM_NAMES);
+	else if (!form)
+		err_report(PROG, "unknown entry form '%s' in %s=%s; the forms are: %s",
+			   name, ENV_ENTRY, name, ENTRY_FORM_NAMES);
+	return form;
+}
+
 static int compile_with_level(struct cc_args *args)
 {
 	const struct level *level = level_find(args->level);
@@ -208,17 +224,25 @@ static int compile_with_level(struct cc_args *args)
 		err_print(PROG);
 		return EXIT_USAGE;
 	}
+	const struct entry_form *form = chosen_entry_form(args);
+	if (!form)
+		return EXIT_USAGE;
+	struct strv added = { 0 };
+	for (const char *const *o = level->gcc_options; *o; o++)
+		strv_push(&added, *o);
+	strv_push(&added, form->gcc_option);
 	char *version = NULL;
 	char *wrapper = wrapper_option();
-	if (!wrapper || level_probe_gcc(level, gcc_program(), &version) < 0) {
+	if (!wrapper || level_probe_gcc(level, (const char *const *)added.v, gcc_program(),
+					&version) < 0) {
 		err_print(PROG);
 		return EXIT_FAILED;
 	}
-	if (export_for_stage(args, level, version) < 0) {
+	if (export_for_stage(args, level, form, &added, version) < 0) {
 		err_print(PROG);
 		return EXIT_FAILED;
 	}
-	char **cmd = gcc_command(args, level, wrapper);
+	char **cmd = gcc_command(args, &added, wrapper);
 	if (!args->list && long_value_files.n == 0)
 		exec_gcc(cmd);
 	int rc = spawn_wait(cmd, NULL);
@@ -248,8 +272,9 @@ int main(int argc, char **argv)
 		exec_gcc(argv);
 	}
 	if (!args.level) {
-		err_report(PROG, "warning: '-flive-patching-list' has no effect without "
-			   "'-fease-live-patching'; ignored");
+		err_report(PROG, "warning: '%s' has no effect without "
+			   "'-fease-live-patching'; ignored",
+			   args.list ? "-flive-patching-list" : "-fease-live-patching-entry");
 		exec_gcc(gcc_command(&args, NULL, NULL));
 	}
 	return compile_with_level(&args);

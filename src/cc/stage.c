@@ -177,7 +177,7 @@ static void build_record(const char *asm_text, const char *clones, struct buf *o
 	rec.output = unit_output(source);
 	rec.level = xstrdup(getenv(ENV_LEVEL));
 	rec.gcc = xstrdup(getenv(ENV_GCC_VERSION) ? getenv(ENV_GCC_VERSION) : "unknown");
-	rec.padding = xstrdup("nop5");
+	rec.padding = xstrdup(entry_form_of_stage()->record_name);
 	lines_from_env(ENV_ARGS, &rec.args, &rec.n_args);
 	split_lines(getenv(ENV_ADDED), &rec.added, &rec.n_added);
 	split_lines(clones, &rec.ipa_clones, &rec.n_ipa_clones);
@@ -219,7 +219,7 @@ static int post_process(const char *asm_path, const char *clones_path, const cha
 	if (clones_path && !clones)
 		err_clear();  /* no IPA ran (e.g. -O0 writes none): an empty list */
 	struct buf out = { 0 };
-	asm_rewrite_padding(asm_text, &out);
+	asm_rewrite_padding(asm_text, entry_form_of_stage(), &out);
 	struct buf record = { 0 };
 	build_record(asm_text, clones, &record);
 	asm_append_record(&out, record.data, record.len);

@@ -11,18 +11,14 @@
  * (jump tables, tables of strings); deeper is taken as different. */
 #define MAX_SECTION_DEPTH 3
 
-static const uint8_t NOP5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const uint8_t NOP1x5[5] = { 0x90, 0x90, 0x90, 0x90, 0x90 };
-static const uint8_t ENDBR64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-int entry_padding_offset(const uint8_t *bytes, size_t size)
+/* The offset of a NOP at the entry (after endbr64) in a function's
+ * BYTES, or -1.  Its form (one 5-byte NOP, five 1-byte NOPs) does not make
+ * two functions differ.  The prefix room lies outside the function, and its
+ * first instruction is code like any other: nothing to skip. */
+static int entry_nop_offset(const uint8_t *bytes, size_t size)
 {
-	size_t at = 0;
-	if (size >= 4 && memcmp(bytes, ENDBR64, 4) == 0)
-		at = 4;
-	if (size >= at + 5 && (memcmp(bytes + at, NOP5, 5) == 0 || memcmp(bytes + at, NOP1x5, 5) == 0))
-		return (int)at;
-	return -1;
+	struct padding pad;
+	return padding_read(NULL, bytes, size, &pad) == PADDING_NOP5 ? (int)pad.at : -1;
 }
 
 /* A string literal's bytes: from START to its NUL (included). */
@@ -168,14 +164,14 @@ static bool bytes_equal(const struct dobj_section *sa, const uint8_t *da, size_t
 			uint64_t astart, const uint8_t *db, uint64_t size, uint64_t *at)
 {
 	uint64_t pos = 0;
-	int pad_a = sa->is_code ? entry_padding_offset(da, size) : -1;
-	int pad_b = sa->is_code ? entry_padding_offset(db, size) : -1;
+	int pad_a = sa->is_code ? entry_nop_offset(da, size) : -1;
+	int pad_b = sa->is_code ? entry_nop_offset(db, size) : -1;
 	if (pad_a >= 0 && pad_a == pad_b) {
 		if (memcmp(da, db, (size_t)pad_a) != 0) {
 			*at = 0;
 			return false;
 		}
-		pos = (uint64_t)pad_a + 5;
+		pos = (uint64_t)pad_a + PADDING_NOP_SIZE;
 	}
 	for (size_t r = 0; pos < size; r++) {
 		uint64_t next = r < na ? sa->relas[ia + r].offset - astart : size;

@@ -36,9 +36,4 @@ const char *ref_describe(const struct dobj *o, const struct ref *ref);
  * description in *detail (a new string). */
 unsigned compare_symbols(const struct dobj *o, int a, const struct dobj *p, int b, char **detail);
 
-/* Offset of the entry padding in a function's bytes (after endbr64), or
- * -1 when it has none.  Both forms count: one 5-byte NOP, or 5 one-byte
- * NOPs (plain -fpatchable-function-entry=5). */
-int entry_padding_offset(const uint8_t *bytes, size_t size);
-
 #endif

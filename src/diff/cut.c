@@ -241,9 +241,11 @@ static uint8_t *old_mask(const struct dobj *o, const struct dobj_symbol *f, cons
 	uint64_t size = f->sym.st_size;
 	uint8_t *mask = xmalloc(size);
 	memset(mask, 0xff, size);
-	int pad = entry_padding_offset(bytes, size);
-	if (pad >= 0)   /* the runtime's own bytes: a jump once patched */
-		memset(mask + pad, 0, 5);
+	struct padding pad;
+	if (dobj_symbol_padding(o, f, &pad) != PADDING_NONE)
+		/* the runtime's own bytes: a jump once patched (the NOP, or the
+		 * first instruction in front of the prefix room) */
+		memset(mask + pad.at, 0, pad.len);
 	size_t n, first = dobj_relas_in(o, f->sym.st_shndx, f->sym.st_value, f->sym.st_value + size, &n);
 	for (size_t i = first; i < first + n; i++) {
 		const struct dobj_rela *r = &o->secs[f->sym.st_shndx].relas[i];
@@ -273,6 +275,20 @@ static bool alias_recorded(const struct cut *c, const struct dobj_symbol *old)
 	return false;
 }
 
+/* The record's flags: a part, and the padding forms of the old and the new
+ * function (docs/entry-padding.md). */
+static uint32_t func_flags(const struct cut *c, const struct dobj_symbol *old,
+			   const struct dobj_symbol *new)
+{
+	struct padding pad;
+	uint32_t flags = old->is_part ? SUTURE_FUNC_PART : 0;
+	if (!old->is_part && dobj_symbol_padding(c->o, old, &pad) == PADDING_ROOM)
+		flags |= SUTURE_FUNC_OLD_ROOM;
+	if (!old->is_part && dobj_symbol_padding(c->p, new, &pad) == PADDING_ROOM)
+		flags |= SUTURE_FUNC_NEW_ROOM;
+	return flags;
+}
+
 static void add_func_records(struct cut *c)
 {
 	for (size_t i = 0; i < c->p->nsyms; i++) {
@@ -290,8 +306,7 @@ static void add_func_records(struct cut *c)
 		}
 		uint8_t *mask = old_mask(c->o, old, bytes);
 		pw_add_func(c->pw, c->object, old->name, old->bind == STB_LOCAL ? old->file : NULL,
-			    map_symbol(c, i), old->sym.st_size, bytes, mask,
-			    old->is_part ? SUTURE_FUNC_PART : 0);
+			    map_symbol(c, i), old->sym.st_size, bytes, mask, func_flags(c, old, s));
 		free(mask);
 	}
 }

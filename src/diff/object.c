@@ -262,6 +262,20 @@ const uint8_t *dobj_symbol_bytes(const struct dobj *o, const struct dobj_symbol 
 	return sec->data + s->sym.st_value;
 }
 
+enum padding_form dobj_symbol_padding(const struct dobj *o, const struct dobj_symbol *s,
+				      struct padding *out)
+{
+	const uint8_t *bytes = dobj_symbol_bytes(o, s);
+	if (!bytes || s->sym.st_size == 0) {
+		memset(out, 0, sizeof *out);
+		return PADDING_NONE;
+	}
+	/* the room lies before the symbol, in its section */
+	const uint8_t *before = s->sym.st_value >= PADDING_ROOM_SIZE ? bytes - PADDING_ROOM_SIZE
+								      : NULL;
+	return padding_read(before, bytes, s->sym.st_size, out);
+}
+
 size_t dobj_relas_in(const struct dobj *o, size_t sec, uint64_t start, uint64_t end,
 		     size_t *count)
 {

@@ -5,6 +5,7 @@
 #ifndef SUTURE_DIFF_OBJECT_H
 #define SUTURE_DIFF_OBJECT_H
 
+#include "padding/padding.h"
 #include "elf/elffile.h"
 
 #include <stdbool.h>
@@ -72,6 +73,10 @@ void dobj_close(struct dobj *o);
 int dobj_symbol_at(const struct dobj *o, size_t sec, uint64_t offset);
 /* The bytes of a defined symbol (NULL for .bss and the like). */
 const uint8_t *dobj_symbol_bytes(const struct dobj *o, const struct dobj_symbol *s);
+/* The entry padding of function S (padding/padding.h): PADDING_NONE when
+ * it has none or its bytes are not in the object. */
+enum padding_form dobj_symbol_padding(const struct dobj *o, const struct dobj_symbol *s,
+				      struct padding *out);
 /* The relocations of section SEC in [start, end): index of the first one
  * and their number. */
 size_t dobj_relas_in(const struct dobj *o, size_t sec, uint64_t start, uint64_t end,

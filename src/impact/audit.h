@@ -41,8 +41,10 @@ struct audit_file {
 	bool has_symtab, has_unwind, is_static, has_records;   /* has_unwind: every function */
 	struct audit_unit *units;
 	size_t n_units;
-	char **padded;         /* functions with entry padding */
+	char **padded;         /* functions with entry padding, either form */
 	size_t n_padded;
+	char **room;           /* those with the prefix room (docs/entry-padding.md) */
+	size_t n_room;
 	char **unpadded;       /* and without */
 	size_t n_unpadded;
 	char **no_cfi;         /* functions no unwind information covers */

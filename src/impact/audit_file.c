@@ -5,6 +5,7 @@
 #include "impact/ipa_options.h"
 #include "cc/unit_record.h"
 #include "elf/elffile.h"
+#include "padding/padding.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
 static void push_string(char ***vec, size_t *n, const char *s)
 {
@@ -178,8 +177,11 @@ static int read_units(struct elf_file *ef, struct audit_file *f)
 	return 0;
 }
 
-/* The bytes of the function SYM, or NULL when they are not in the file. */
-static const uint8_t *function_bytes(struct elf_file *ef, const GElf_Sym *sym, size_t want)
+/* The bytes of the function SYM, or NULL when they are not in the file;
+ * *before gets the PADDING_ROOM_SIZE bytes before it, or NULL when the
+ * section has none. */
+static const uint8_t *function_bytes(struct elf_file *ef, const GElf_Sym *sym, size_t want,
+				     const uint8_t **before)
 {
 	Elf_Scn *scn = elf_getscn(ef->elf, sym->st_shndx);
 	GElf_Shdr shdr;
@@ -189,15 +191,9 @@ static const uint8_t *function_bytes(struct elf_file *ef, const GElf_Sym *sym, s
 	uint64_t offset = ef->ehdr.e_type == ET_REL ? sym->st_value : sym->st_value - shdr.sh_addr;
 	if (offset + want > data->d_size)
 		return NULL;
-	return (const uint8_t *)data->d_buf + offset;
-}
-
-/* Entry padding: one 5-byte NOP at the entry, after endbr64 if any. */
-static bool has_padding(const uint8_t *code, size_t size)
-{
-	if (size >= 5 && memcmp(code, nop5, 5) == 0)
-		return true;
-	return size >= 9 && memcmp(code, endbr64, 4) == 0 && memcmp(code + 4, nop5, 5) == 0;
+	const uint8_t *code = (const uint8_t *)data->d_buf + offset;
+	*before = offset >= PADDING_ROOM_SIZE ? code - PADDING_ROOM_SIZE : NULL;
+	return code;
 }
 
 /* Whether the unwinder can step out of a function: its entry covered by
@@ -227,13 +223,18 @@ static void read_functions(struct elf_file *ef, struct audit_file *f)
 		const char *name = elf_file_symbol_name(ef, &sym);
 		if (piece_parent_len(name) != strlen(name))
 			continue;   /* f.cold is entered from f, never called */
-		size_t size = sym.st_size < 9 ? sym.st_size : 9;
-		const uint8_t *code = function_bytes(ef, &sym, size);
+		/* endbr64 and the longest instruction */
+		size_t size = sym.st_size < 4 + 15 ? sym.st_size : 4 + 15;
+		const uint8_t *before, *code = function_bytes(ef, &sym, size, &before);
 		if (!code)
 			continue;
-		if (has_padding(code, size))
+		struct padding pad;
+		enum padding_form form = padding_read(before, code, size, &pad);
+		if (form != PADDING_NONE)
 			push_string(&f->padded, &f->n_padded, name);
-		else
+		if (form == PADDING_ROOM)
+			push_string(&f->room, &f->n_room, name);
+		else if (form == PADDING_NONE)
 			push_string(&f->unpadded, &f->n_unpadded, name);
 		if (!has_cfi(ef, cfi, &sym))
 			push_string(&f->no_cfi, &f->n_no_cfi, name);
@@ -281,6 +282,7 @@ void audit_file_free(struct audit_file *f)
 	}
 	free(f->units);
 	free_strings(f->padded, f->n_padded);
+	free_strings(f->room, f->n_room);
 	free_strings(f->unpadded, f->n_unpadded);
 	free_strings(f->no_cfi, f->n_no_cfi);
 	free(f->path);

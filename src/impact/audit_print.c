@@ -49,8 +49,9 @@ static void print_file_text(FILE *out, const struct audit_file *f, bool brief)
 		return;
 	for (size_t i = 0; i < f->n_units; i++)
 		print_unit_text(out, &f->units[i]);
-	fprintf(out, "  entry padding: %zu of %zu functions\n", f->n_padded,
-		f->n_padded + f->n_unpadded);
+	fprintf(out, "  entry padding: %zu of %zu functions (%zu with the prefix room, "
+		"%zu with a NOP at the entry)\n", f->n_padded, f->n_padded + f->n_unpadded,
+		f->n_room, f->n_padded - f->n_room);
 }
 
 static void print_findings_text(FILE *out, const struct audit_report *r)
@@ -143,6 +144,8 @@ static void json_file(FILE *out, const struct audit_file *f)
 	}
 	fputs("],\n   \"padded\": ", out);
 	json_strings(out, f->padded, f->n_padded);
+	fputs(",\n   \"room\": ", out);
+	json_strings(out, f->room, f->n_room);
 	fputs(",\n   \"unpadded\": ", out);
 	json_strings(out, f->unpadded, f->n_unpadded);
 	fputs(",\n   \"no_unwind\": ", out);

@@ -40,7 +40,17 @@ enum {
 	 * never entered by a call, has no entry padding and is not
 	 * redirected; its new version is reached from the new parent. */
 	SUTURE_FUNC_PART = 1u << 0,
+	/* The old function has the prefix room (docs/entry-padding.md):
+	 * 16 bytes before it, redirected by replacing its first instruction
+	 * (after endbr64), on which old_mask is 0x00.  Without it, the old
+	 * function has the 5-byte NOP at its entry. */
+	SUTURE_FUNC_OLD_ROOM = 1u << 1,
+	/* The new function has its own 16-byte room before its symbol, in its
+	 * section, and a first instruction of 2 bytes or more: a later patch
+	 * may redirect it the same way (patches stack). */
+	SUTURE_FUNC_NEW_ROOM = 1u << 2,
 };
+#define SUTURE_FUNC_KNOWN_FLAGS (SUTURE_FUNC_PART | SUTURE_FUNC_OLD_ROOM | SUTURE_FUNC_NEW_ROOM)
 
 struct suture_patch_func {
 	uint32_t object;        /* index into .suture.objects */

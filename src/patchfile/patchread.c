@@ -159,7 +159,7 @@ static int check_funcs(struct patch_file *pf)
 			return BAD(pf, "function %zu has no old name", i);
 		if (f->old_size == 0)
 			return BAD(pf, "function %zu (%s): old size 0", i, pf->strings + f->old_name);
-		if (f->flags & ~(uint32_t)SUTURE_FUNC_PART)
+		if (f->flags & ~(uint32_t)SUTURE_FUNC_KNOWN_FLAGS)
 			return BAD(pf, "function %zu: unknown flags %#x", i, f->flags);
 		if (check_range(pf, f->old_bytes, f->old_size, i) < 0 ||
 		    check_range(pf, f->old_mask, f->old_size, i) < 0 ||
