@@ -6,6 +6,7 @@
  * and all threads for the switch. */
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
+#include "runtime/entry.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -33,7 +34,9 @@ struct target_func {
 	uint64_t addr, size;
 	uint64_t pad;           /* 0 for a part (f.cold): never entered by a call */
 	uint8_t orig_pad[PAD_LEN];
-	uint64_t from;          /* where its callers go today */
+	struct entry_form form;  /* how it is redirected */
+	uint64_t stub;          /* room form: this patch's stub of the original code */
+	uint64_t from;          /* where its callers go today (0: the room form's own stub) */
 	uint64_t from_lo, from_hi;   /* that code, when it is an earlier patch's */
 	uint64_t new_addr, new_size, to;
 	bool restore;           /* --replace: back to the original */
@@ -123,32 +126,30 @@ static int verify_func(struct apply *a, const struct object *obj, const struct s
 	const uint8_t *want = pf->oldcode + rec->old_bytes;
 	const uint8_t *mask = pf->oldcode + rec->old_mask;
 	bool part = rec->flags & SUTURE_FUNC_PART;
-	int pad_off = part ? -1 : entry_padding(code, r.size);
-	const struct state_entry *owner = NULL;
-	const struct state_func *prev = NULL;
+	int pad_off = -1;
 	if (!part) {
-		/* already patched: its padding is a jump now; compare the original */
+		/* already patched: its entry jumps now; compare the original */
 		uint64_t endbr = r.size >= 4 && memcmp(code, "\xf3\x0f\x1e\xfa", 4) == 0 ? 4 : 0;
-		prev = top_func(&a->st, r.addr + endbr, &owner);
-		if (prev) {
-			memcpy(code + endbr, prev->orig_pad, PAD_LEN);
-			pad_off = entry_padding(code, r.size);
-		}
-		if (pad_off < 0) {
+		const struct state_func *prev = top_func(&a->st, r.addr + endbr, NULL);
+		uint8_t before[ROOM_SIZE];
+		bool have_before = mem_read(a->p, r.addr - ROOM_SIZE, before, ROOM_SIZE) == 0;
+		if (entry_form_read(r.addr, code, r.size, have_before ? before : NULL, prev, name, obj->path,
+				    &tf->form) < 0) {
 			free(code);
-			return err_set("function '%s' in %s has no entry padding: rebuild with suture-cc "
-				       "-fease-live-patching", name, obj->path);
+			return -1;
 		}
-		tf->pad = r.addr + (uint64_t)pad_off;
-		memcpy(tf->orig_pad, code + pad_off, PAD_LEN);
-		tf->from = prev ? prev->target : tf->pad + PAD_LEN;
+		tf->pad = tf->form.pad;
+		memcpy(tf->orig_pad, tf->form.orig_pad, PAD_LEN);
+		pad_off = tf->form.room ? -1 : (int)(tf->pad - r.addr);
+		/* 0 for the room form's own stub, known once the slot is placed */
+		tf->from = prev ? prev->target : tf->form.room ? 0 : tf->pad + PAD_LEN;
 		if (prev && prev->new_addr) {
 			tf->from_lo = prev->new_addr;
 			tf->from_hi = prev->new_addr + prev->new_size;
 		}
 	}
 	/* the padding may be in either form: one 5-byte NOP or five 1-byte NOPs */
-	bool want_padding = tf->pad && entry_padding(want, r.size) == pad_off;
+	bool want_padding = pad_off >= 0 && entry_padding(want, r.size) == pad_off;
 	for (uint64_t i = 0; i < r.size; i++) {
 		if ((code[i] & mask[i]) == (want[i] & mask[i]))
 			continue;
@@ -254,11 +255,19 @@ static void add_restores(struct apply *a)
 			tf->size = sf->old_size;
 			tf->pad = sf->pad;
 			memcpy(tf->orig_pad, sf->orig_pad, PAD_LEN);
+			tf->form.pad = sf->pad;
+			memcpy(tf->form.orig_pad, sf->orig_pad, PAD_LEN);
+			tf->form.len = sf->displaced ? sf->displaced : PAD_LEN;
+			tf->form.room = sf->room;
+			tf->form.displaced = sf->displaced;
+			memcpy(tf->form.orig_room, sf->orig_room, ROOM_JUMP);
+			if (sf->room && mem_read(a->p, sf->pad, tf->form.code, sf->displaced) == 0)
+				memcpy(tf->form.code, sf->orig_pad, 2);   /* the rest was never changed */
 			tf->from = sf->target;
 			tf->from_lo = sf->new_addr;
 			tf->from_hi = sf->new_addr + sf->new_size;
 			tf->restore = true;
-			tf->to = sf->pad + PAD_LEN;
+			tf->to = sf->room ? 0 : sf->pad + PAD_LEN;   /* 0: the own stub */
 		}
 	}
 }
@@ -310,7 +319,7 @@ static int map_patch_memory(struct apply *a, struct thread *t, const struct maps
 }
 
 /* Fills in new addresses and slots once the memory's address is known. */
-static void place_funcs(struct apply *a)
+static int place_funcs(struct apply *a)
 {
 	size_t slot = 0;
 	for (size_t i = 0; i < a->nfuncs; i++) {
@@ -327,8 +336,20 @@ static void place_funcs(struct apply *a)
 		if (!tf->pad)
 			continue;
 		uint64_t slot_addr = image_slot_addr(&a->im, slot++);
-		slot_encode(a->im.bytes + (slot_addr - a->im.base), slot_addr, a->im.base, tf->from, tf->to);
+		uint8_t *slot_bytes = a->im.bytes + (slot_addr - a->im.base);
+		if (tf->form.room) {
+			tf->stub = slot_addr + ROOM_STUB_OFF;
+			if (!tf->from)
+				tf->from = tf->stub;
+			if (tf->restore && !tf->to)
+				tf->to = tf->stub;
+		}
+		slot_encode(slot_bytes, slot_addr, a->im.base, tf->from, tf->to);
+		if (tf->form.room && room_stub(slot_bytes + ROOM_STUB_OFF, tf->stub, tf->pad, tf->form.code,
+					       tf->form.displaced, tf->name) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 static void fill_entry(struct apply *a, struct state_entry *e, struct redirect **rd, size_t *nrd)
@@ -359,6 +380,10 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 		sf->old_size = tf->size;
 		sf->pad = tf->pad;
 		memcpy(sf->orig_pad, tf->orig_pad, PAD_LEN);
+		sf->displaced = tf->form.room ? tf->form.displaced : 0;
+		sf->room = tf->form.room;
+		sf->stub = tf->stub;
+		memcpy(sf->orig_room, tf->form.orig_room, ROOM_JUMP);
 		sf->new_addr = tf->new_addr;
 		sf->new_size = tf->new_size;
 		sf->target = tf->to;
@@ -369,6 +394,10 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 		struct redirect *r = &(*rd)[(*nrd)++];
 		r->pad = tf->pad;
 		memcpy(r->orig_pad, tf->orig_pad, PAD_LEN);
+		r->len = tf->form.len;
+		r->room = tf->form.room;
+		r->stub = tf->stub;
+		memcpy(r->orig_room, tf->form.orig_room, ROOM_JUMP);
 		r->from = tf->from;
 		r->to = tf->to;
 		r->slot = sf->slot;
@@ -454,7 +483,8 @@ static int apply_loaded(struct apply *a)
 	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
 	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
-	place_funcs(a);
+	if (place_funcs(a) < 0)
+		goto undo;
 	if (mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
 		goto undo;
 	if (a->im.has_data &&

@@ -36,7 +36,8 @@ static void put_rel32(uint8_t *at, uint64_t from_end, uint64_t target)
 
 void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint64_t to)
 {
-	memset(out, 0xcc, SLOT_SIZE);
+	/* the rest of the slot holds the room form's stub (room.h) */
+	memset(out, 0xcc, ROOM_STUB_OFF);
 	out[0] = 0x80;                  /* 0: cmpb $1, gate(%rip) */
 	out[1] = 0x3d;
 	put_rel32(out + 2, slot + 7, gate);
@@ -61,8 +62,34 @@ void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint
 	put_rel32(out + 35, slot + 39, to);
 }
 
+uint64_t redirect_original(const struct redirect *r)
+{
+	return r->room ? r->stub : r->pad + PAD_LEN;
+}
+
+/* The room form: the room's first bytes jump to TARGET and the entry's
+ * first 2 bytes to the room; or both get their original bytes back. */
+static int room_point(struct proc *p, const struct redirect *r, uint64_t target)
+{
+	uint8_t room[ROOM_JUMP], entry[2];
+	if (target == r->stub) {
+		memcpy(room, r->orig_room, ROOM_JUMP);
+		memcpy(entry, r->orig_pad, 2);
+	} else {
+		room[0] = 0xe9;
+		put_rel32(room + 1, r->room + ROOM_JUMP, target);
+		entry[0] = 0xeb;   /* jmp rel8: back to the room */
+		entry[1] = (uint8_t)(int8_t)(int64_t)(r->room - (r->pad + 2));
+	}
+	if (mem_write(p, r->room, room, ROOM_JUMP) < 0)
+		return -1;
+	return mem_write(p, r->pad, entry, 2);
+}
+
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target)
 {
+	if (r->room)
+		return room_point(p, r, target);
 	uint8_t code[PAD_LEN];
 	if (target == r->pad + PAD_LEN) {
 		memcpy(code, r->orig_pad, PAD_LEN);

@@ -26,6 +26,7 @@
 #define SUTURE_RUNTIME_REDIRECT_H
 
 #include "runtime/proc.h"
+#include "runtime/room.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,11 +35,20 @@
 #define PAD_LEN 5
 
 struct redirect {
-	uint64_t pad;           /* F's 5-byte entry padding */
+	uint64_t pad;           /* F's 5-byte entry padding, or its entry past endbr64
+				 * in the room form (room.h) */
 	uint8_t orig_pad[PAD_LEN];
+	unsigned len;           /* the bytes at PAD no thread may be stopped inside */
+	uint64_t room;          /* room form: the room's first byte; 0: NOP form */
+	uint8_t orig_room[ROOM_JUMP];
+	uint64_t stub;          /* room form: this patch's stub, the original code */
 	uint64_t from, to;      /* gate 0 / gate 1 destinations */
 	uint64_t slot;
 };
+
+/* Where F's original code starts for this redirection: past the NOP, or
+ * the room form's stub. */
+uint64_t redirect_original(const struct redirect *r);
 
 /* Offset of the entry padding in a function's first bytes (after an
  * endbr64), or -1 when the function has none. */
@@ -47,11 +57,12 @@ int entry_padding(const uint8_t *code, size_t size);
  * (those only matter for indirect calls and for patching it). */
 uint64_t skip_padding(uint64_t addr, const uint8_t *code, size_t size);
 
-/* The SLOT_SIZE bytes of a slot at address SLOT. */
+/* The first ROOM_STUB_OFF bytes of a slot at address SLOT (the rest is
+ * the room form's stub, room.h). */
 void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint64_t to);
 
-/* Points the padding at TARGET (the original NOP when TARGET is the body
- * right after the padding). */
+/* Points the padding at TARGET (the original bytes when TARGET is the
+ * original code: redirect_original). */
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target);
 int gate_write(struct proc *p, uint64_t gate, uint8_t value);
 

@@ -22,6 +22,9 @@ static bool is_live(uint32_t s)
 static uint64_t target_below(const struct state *st, const struct state_entry *e, uint64_t pad)
 {
 	uint64_t best = pad + PAD_LEN, best_seq = 0;
+	for (uint32_t k = 0; k < e->patch.n_funcs; k++)
+		if (e->funcs[k].pad == pad && e->funcs[k].room)
+			best = e->funcs[k].stub;   /* the room form's original: E's own stub */
 	for (size_t i = 0; i < st->n; i++) {
 		const struct state_entry *o = &st->entries[i];
 		if (o->patch.state != PS_APPLIED || o->patch.seq >= e->patch.seq || o->patch.seq < best_seq)
@@ -63,7 +66,7 @@ static struct busy_range *below_ranges(const struct state *st, const struct stat
 		const struct state_func *sf = &e->funcs[k];
 		b[(*n)++] = (struct busy_range){ sf->old_addr, sf->old_addr + sf->old_size, sf->name };
 		uint64_t below = target_below(st, e, sf->pad);
-		for (size_t i = 0; sf->pad && below != sf->pad + PAD_LEN && i < st->n; i++)
+		for (size_t i = 0; sf->pad && below != sf->pad + PAD_LEN && below != sf->stub && i < st->n; i++)
 			for (uint32_t j = 0; j < st->entries[i].patch.n_funcs; j++) {
 				const struct state_func *o = &st->entries[i].funcs[j];
 				if (o->target == below && o->new_addr)
@@ -78,13 +81,13 @@ static struct busy_range *below_ranges(const struct state *st, const struct stat
  * it changed, as a thread of an interrupted transition may be in it. */
 static int slot_update(struct proc *p, const struct state_entry *e, const struct redirect *r)
 {
-	uint8_t want[SLOT_SIZE], have[SLOT_SIZE];
+	uint8_t want[ROOM_STUB_OFF], have[ROOM_STUB_OFF];
 	slot_encode(want, r->slot, e->patch.gate, r->from, r->to);
-	if (mem_read(p, r->slot, have, SLOT_SIZE) < 0)
+	if (mem_read(p, r->slot, have, ROOM_STUB_OFF) < 0)
 		return -1;
-	if (memcmp(want, have, SLOT_SIZE) == 0)
+	if (memcmp(want, have, ROOM_STUB_OFF) == 0)
 		return 0;
-	return mem_write(p, r->slot, want, SLOT_SIZE);
+	return mem_write(p, r->slot, want, ROOM_STUB_OFF);
 }
 
 static int revert_entry(struct proc *p, struct state *st, struct state_entry *e, double timeout, bool force)
@@ -107,6 +110,10 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		struct redirect *r = &rd[nrd++];
 		r->pad = sf->pad;
 		memcpy(r->orig_pad, sf->orig_pad, PAD_LEN);
+		r->len = sf->room ? sf->displaced : PAD_LEN;
+		r->room = sf->room;
+		r->stub = sf->stub;
+		memcpy(r->orig_room, sf->orig_room, ROOM_JUMP);
 		r->from = target_below(st, e, sf->pad);
 		r->to = sf->target;
 		r->slot = sf->slot;

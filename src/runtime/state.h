@@ -92,13 +92,18 @@ struct state_patch {
 struct state_func {
 	char name[64];
 	uint64_t old_addr, old_size;
-	uint64_t pad;           /* the 5-byte entry padding (0 for a part like f.cold) */
+	uint64_t pad;           /* the 5-byte entry padding, or the room form's entry
+				 * past endbr64 (0 for a part like f.cold) */
 	uint8_t orig_pad[8];    /* its bytes before any patch */
 	uint64_t new_addr, new_size;  /* 0: this patch restores the original */
 	uint64_t target;        /* where callers go once applied */
 	uint64_t slot;
 	uint32_t flags;
-	uint32_t reserved;
+	uint32_t displaced;     /* room form: the bytes of whole instructions at pad
+				 * that the redirection replaces; 0: NOP form */
+	uint64_t room;          /* room form: the room's first byte */
+	uint64_t stub;          /* room form: this patch's copy of the displaced code */
+	uint8_t orig_room[8];   /* room form: the room's first bytes before any patch */
 };
 
 /* A patch as read back. */

@@ -117,13 +117,14 @@ char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ra
 	return c.msg.data;
 }
 
-/* A thread stopped in the middle of an entry padding (five 1-byte NOPs)
- * would resume inside the jump we write there. */
+/* A thread stopped in the middle of an entry padding (five 1-byte NOPs),
+ * or of the instructions a room form displaces, would resume inside the
+ * jump we write there. */
 void check_padding(const struct transition *t, struct thread *th, const struct user_regs_struct *regs,
 		   struct buf *msg)
 {
 	for (size_t k = 0; k < t->n; k++)
-		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + PAD_LEN)
+		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len)
 			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
 				   th->tid, th->comm);
 }
