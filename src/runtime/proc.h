@@ -36,6 +36,7 @@ struct thread {
 	 * the thread let go at once) */
 	bool want_stop;
 	int univ;               /* its universe as suture last set it; -1 unknown */
+	uint64_t fs_base;       /* its thread pointer, read while it was stopped; 0 unknown */
 	/* registers read during the current stop, lent to the unwinder */
 	const struct user_regs_struct *walk_regs;
 	char comm[32];

@@ -165,6 +165,8 @@ int state_drop(struct proc *p, struct state *st, struct state_entry *e);
 /* The per-thread universes of a transition (state_univ.c). */
 int state_threads_begin(struct proc *p, struct state *st, uint64_t seq, uint8_t target);
 int state_thread_set(struct proc *p, struct state *st, pid_t tid, uint8_t universe);
+/* The N threads TIDS, all in UNIVERSE, in one write. */
+int state_threads_fill(struct proc *p, struct state *st, const pid_t *tids, uint32_t n, uint8_t universe);
 int state_threads_end(struct proc *p, struct state *st);
 int state_threads_read(struct proc *p, struct state *st);
 

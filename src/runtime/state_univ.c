@@ -80,6 +80,20 @@ int state_thread_set(struct proc *p, struct state *st, pid_t tid, uint8_t univer
 	return mem_write(p, entry_addr(st, i), &e, sizeof e);
 }
 
+int state_threads_fill(struct proc *p, struct state *st, const pid_t *tids, uint32_t n, uint8_t universe)
+{
+	if (n > STATE_THREADS_MAX)
+		n = STATE_THREADS_MAX;
+	free(st->threads.t);
+	st->threads.t = xcalloc(n + 1, sizeof *st->threads.t);
+	for (uint32_t i = 0; i < n; i++)
+		st->threads.t[i] = (struct state_thread){ tids[i], universe, {0} };
+	if (mem_write(p, entry_addr(st, 0), st->threads.t, n * sizeof *st->threads.t) < 0)
+		return -1;
+	st->threads.n = n;
+	return mem_write(p, st->base + STATE_THREADS_OFF + offsetof(struct threads_head, n), &n, 4);
+}
+
 int state_threads_end(struct proc *p, struct state *st)
 {
 	uint64_t zero = 0;

@@ -1,11 +1,11 @@
 /* The `thread` consistency model (kGraft, the kernel's livepatch): a
  * transition made thread by thread.
  *
- *   A. every thread, stopped alone, gets its universe byte := where it
- *      comes from (universe.h); the gate is still all-old or all-new;
- *   B. all threads stopped a moment (no walks): the state record says
- *      the transition is on, the paddings jump to the slots, gate := 2
- *      ("by thread": redirect.h); nothing changes for any thread;
+ *   B. all threads stopped a moment (no walks): every thread's universe
+ *      byte := where it comes from (universe.h; one process_vm_writev),
+ *      the state record says the transition is on, the paddings jump to
+ *      the slots, gate := 2 ("by thread": redirect.h); nothing changes
+ *      for any thread;
  *   C. each thread not switched yet is stopped alone, its stack walked
  *      (libdw, its current position included), and switched (byte := the
  *      target) when none of the code being replaced is on it; stragglers
@@ -45,7 +45,8 @@ struct thread_transition {
 	size_t nbusy;
 	struct buf held;        /* who held it back in the last round */
 	uint8_t goal;           /* the universe of this round of stops */
-	bool check;             /* walk each stack first (else just write) */
+	bool set_from;          /* B also writes every thread's byte := FROM */
+	uint8_t from;
 	int failed;             /* an error that stops the transition */
 };
 
@@ -79,6 +80,7 @@ static void check_stopped_thread(struct thread *th, void *arg)
 	struct user_regs_struct regs;
 	if (thread_get_regs(th, &regs) < 0)
 		return;
+	th->fs_base = regs.fs_base;
 	check_padding(c->x->t, th, &regs, &c->msg);
 	if (th->fresh && th->univ < 0 && universe_write(c->x->t->p, th, &regs, c->x->birth) == 0)
 		note_universe(c->x, th, c->x->birth);
@@ -114,6 +116,14 @@ static int begin_write(struct thread_transition *x, bool unused)
 {
 	struct transition *t = x->t;
 	(void)unused;
+	if (x->set_from) {
+		/* every thread where it comes from, before the gate asks */
+		if (universe_write_all(t->p, x->from) < 0)
+			return -1;
+		for (size_t i = 0; i < t->p->nthreads; i++)
+			if (t->p->threads[i]->stopped && !t->p->threads[i]->gone)
+				t->p->threads[i]->univ = x->from;
+	}
 	if (state_set(t->p, t->st, t->entry, t->during) < 0 || redirect_to_slots(t->p, t->r, t->n) < 0 ||
 	    gate_write(t->p, t->gate, 2) < 0)
 		return -1;
@@ -131,7 +141,7 @@ static int end_write(struct thread_transition *x, bool to_new)
 }
 
 /* Looks at stopped thread TH: 1 it is in universe x->goal now, 0 it must
- * wait (named in x->held), -1 error.  Unchecked (phase A): written. */
+ * wait (named in x->held), -1 error. */
 static int check_switch(struct thread_transition *x, struct thread *th)
 {
 	struct transition *t = x->t;
@@ -139,12 +149,12 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 	uint8_t u;
 	if (thread_get_regs(th, &regs) < 0 || universe_read(t->p, th, &regs, &u) < 0)
 		return th->gone ? 1 : -1;
-	if (x->check && (u != 0) == (x->goal != 0)) {
+	if ((u != 0) == (x->goal != 0)) {
 		note_universe(x, th, x->goal);
 		return 1;
 	}
 	/* a thread not run yet has nothing of the program on its stack */
-	if (x->check && !th->fresh) {
+	if (!th->fresh) {
 		char *busy = thread_busy(t->p, t->unwinder, th, &regs, x->busy, x->nbusy, t->opaque, t->nopaque);
 		if (busy) {
 			buf_printf(&x->held, "%s%s", x->held.len ? "; " : "", busy);
@@ -154,10 +164,7 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 	}
 	if (universe_write(t->p, th, &regs, x->goal) < 0)
 		return -1;
-	if (x->check)
-		note_universe(x, th, x->goal);
-	else
-		th->univ = x->goal;
+	note_universe(x, th, x->goal);
 	return 1;
 }
 
@@ -226,16 +233,23 @@ static int rounds(struct thread_transition *x, double deadline)
 static int switch_threads(struct thread_transition *x, double deadline)
 {
 	x->goal = x->target;
-	x->check = true;
 	return rounds(x, deadline);
 }
 
-/* A: every thread's byte := FROM while the gate ignores it. */
-static int set_all(struct thread_transition *x, uint8_t from, double deadline)
+/* The record's table: every thread held now, in universe FROM. */
+static int fill_table(struct thread_transition *x, uint8_t from)
 {
-	x->goal = from;
-	x->check = false;
-	return rounds(x, deadline);
+	struct proc *p = x->t->p;
+	pid_t *tids = xcalloc(p->nthreads + 1, sizeof *tids);
+	uint32_t n = 0;
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->seized && !p->threads[i]->gone)
+			tids[n++] = p->threads[i]->tid;
+	int rc = state_threads_begin(p, x->t->st, x->t->entry->patch.seq, x->target);
+	if (rc == 0)
+		rc = state_threads_fill(p, x->t->st, tids, n, from);
+	free(tids);
+	return rc;
 }
 
 /* D, then the record says AFTER. */
@@ -301,17 +315,14 @@ static int run(struct thread_transition *x)
 	if (gate == x->target)   /* nothing runs the other side (an apply interrupted early) */
 		return finish(x, x->target, t->after);
 	if (gate != 2) {
-		x->birth = from;
-		int rc = set_all(x, from, deadline);
-		if (rc == TRANSITION_TIMEOUT)
-			return err_set("the transition could not start within %g s: process %d (%s): %s; nothing "
-				       "changed", t->timeout, p->pid, p->comm, x->held.data), TRANSITION_TIMEOUT;
-		if (rc < 0 || state_threads_begin(p, t->st, t->entry->patch.seq, x->target) < 0)
+		/* A and B in one: the bytes are written while everyone is
+		 * stopped for the code writes anyway (one process_vm_writev) */
+		x->birth = x->from = from;
+		x->set_from = true;
+		if (fill_table(x, from) < 0)
 			return -1;
-		for (size_t i = 0; i < p->nthreads; i++)
-			if (p->threads[i]->univ == from)
-				note_universe(x, p->threads[i], from);
-		rc = with_all_stopped(x, begin_write, false, deadline);
+		int rc = with_all_stopped(x, begin_write, false, deadline);
+		x->set_from = false;
 		if (rc != 0)
 			return rc;
 	} else {

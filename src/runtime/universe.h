@@ -24,5 +24,8 @@
 /* The byte of stopped thread T (whose registers are REGS) := U, or read. */
 int universe_write(struct proc *p, struct thread *t, const struct user_regs_struct *regs, uint8_t u);
 int universe_read(struct proc *p, struct thread *t, const struct user_regs_struct *regs, uint8_t *u);
+/* Every stopped thread's byte := U, in one process_vm_writev (their
+ * fs_base read since they stopped). */
+int universe_write_all(struct proc *p, uint8_t u);
 
 #endif
