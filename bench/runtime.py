@@ -24,6 +24,9 @@ and patching many processes.  Prints Markdown tables (for the README).
    after it, against the same call under `stop`.
 4. all: wall time of `suture apply --all` (and revert --all) over --procs
    idle processes of one program.
+5. cycles: --cycles apply/revert cycles (default 10000) on one process
+   under `thread`, the record's `used` (suture status --json) read every
+   1000: it must not grow.
 
 Programs are built with build/suture-cc -fease-live-patching and patches
 with build/suture diff, in a temporary directory.
@@ -409,11 +412,34 @@ def bench_models(work, runs):
     print()
 
 
+def bench_cycles(work, cycles):
+    prog, patches = build_pair(work, "cycles", GAPS, {"cyclefix": "#define ADD 2\n" + GAPS})
+    t = Target(prog, 2)
+    used = []
+    try:
+        t0 = time.monotonic()
+        for i in range(cycles):
+            sh([SUTURE, "apply", str(t.p.pid), str(patches["cyclefix"])])
+            if i % 1000 == 0:
+                st = sh([SUTURE, "status", "--json", str(t.p.pid)]).stdout
+                used.append(int(re.search(r'"record_used": (\d+)', st).group(1)))
+            sh([SUTURE, "revert", str(t.p.pid), "cyclefix"])
+        wall = time.monotonic() - t0
+        st = sh([SUTURE, "status", "--json", str(t.p.pid)]).stdout
+        rss = int(re.search(r"VmRSS:\s+(\d+)", pathlib.Path(f"/proc/{t.p.pid}/status").read_text()).group(1))
+    finally:
+        t.close()
+    last = re.search(r'"record_used": (\d+)', st).group(1)
+    print(f"{cycles} apply/revert cycles in {wall:.0f} s; record_used while applied, every 1000: "
+          f"{sorted(set(used))} bytes; after the last revert: {last} bytes; target RSS at the end {rss} KiB\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="calls,stop,models,all")
     ap.add_argument("--procs", type=int, default=1000)
+    ap.add_argument("--cycles", type=int, default=10000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="suture-bench-rt-") as tmp:
         work = pathlib.Path(tmp)
@@ -426,6 +452,8 @@ def main():
             bench_models(work, args.runs)
         if "all" in only:
             bench_all(work, args.procs)
+        if "cycles" in only:
+            bench_cycles(work, args.cycles)
 
 
 if __name__ == "__main__":

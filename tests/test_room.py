@@ -9,14 +9,11 @@ instruction is RIP-relative, a push, a two-instruction function entered
 directly, by a tail call and by a function pointer, and a thread calling it
 in a tight loop (so it is stopped at every byte of its start over the
 runs); each status line tells which version every path returned."""
-import pathlib
-import re
-import time
 
 import pytest
 
 from conftest import run
-from test_runtime import build, snapshot
+from test_runtime import build, snapshot, starting
 from test_thread_model import Prog
 
 FORMS = {
@@ -39,15 +36,7 @@ def rooms(request, suture, suture_cc, tmp_path_factory):
 
 @pytest.fixture
 def start(tmp_path):
-    started = []
-
-    def _start(prog):
-        p = Prog(prog, [], tmp_path)
-        started.append(p)
-        return p
-    yield _start
-    for p in started:
-        p.kill()
+    yield from starting(tmp_path, Prog)
 
 
 def versions(t):

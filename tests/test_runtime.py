@@ -77,8 +77,9 @@ class Target:
     def wait_for(self, pattern, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if re.search(pattern, self.text(), re.M):
-                return
+            m = re.search(pattern, self.text(), re.M)
+            if m:
+                return m
             if self.proc.poll() is not None:
                 raise AssertionError(f"target exited {self.proc.returncode}: {self.text()}")
             time.sleep(0.01)
@@ -108,17 +109,22 @@ class Target:
         self.fh.close()
 
 
-@pytest.fixture
-def start(tmp_path):
+def starting(tmp_path, cls):
+    """A start(prog, *args) fixture's body: CLS objects, killed at the end."""
     started = []
 
     def _start(prog, *args):
-        t = Target(prog, args, tmp_path)
+        t = cls(prog, args, tmp_path)
         started.append(t)
         return t
     yield _start
     for t in started:
         t.kill()
+
+
+@pytest.fixture
+def start(tmp_path):
+    yield from starting(tmp_path, Target)
 
 
 def kind(values):

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import run
-from test_runtime import build, snapshot
+from test_runtime import Target, build, snapshot, starting
 
 PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 
@@ -27,28 +27,12 @@ def uni(suture, tmp_path_factory):
     return build(suture, tmp_path_factory.mktemp("universes"), "universes.c", variants=["PROTO"])
 
 
-class Prog:
-    """universes running, its status lines read from its output file."""
+class Prog(Target):
+    """universes (or rooms) running; counters() reads its status lines."""
 
     def __init__(self, prog, args, tmp):
-        self.out = pathlib.Path(tmp) / f"out-{time.monotonic_ns()}.txt"
-        self.fh = open(self.out, "w")
-        self.proc = subprocess.Popen([str(prog), *args], stdout=self.fh, stderr=subprocess.STDOUT)
-        self.pid = self.proc.pid
+        super().__init__(prog, args, tmp)
         self.wait_for(r"^calls=")
-
-    def text(self):
-        return self.out.read_text()
-
-    def wait_for(self, pattern, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            m = re.search(pattern, self.text(), re.M)
-            if m:
-                return m
-            assert self.proc.poll() is None, f"target exited {self.proc.returncode}: {self.text()[-500:]}"
-            time.sleep(0.01)
-        raise AssertionError(f"no {pattern!r} in the target's output: {self.text()[-500:]}")
 
     def counters(self, fresh=True):
         """The figures of a status line printed from now on."""
@@ -61,24 +45,10 @@ class Prog:
         line = re.findall(r"^calls=.*$", self.text(), re.M)[-1]
         return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", line)}
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.fh.close()
-
 
 @pytest.fixture
 def start(tmp_path):
-    started = []
-
-    def _start(prog, *args):
-        p = Prog(prog, args, tmp_path)
-        started.append(p)
-        return p
-    yield _start
-    for p in started:
-        p.kill()
+    yield from starting(tmp_path, Prog)
 
 
 def status(suture, pid):
