@@ -2,7 +2,7 @@
 """What suture apply costs: a patched call, the time threads are stopped,
 and patching many processes.  Prints Markdown tables (for the README).
 
-    /usr/bin/python3 bench/runtime.py [--runs N] [--only calls,stop,all] [--procs 1000]
+    /usr/bin/python3 bench/runtime.py [--runs N] [--only calls,stop,models,all] [--procs 1000]
 
 1. calls: ns per call of a function without padding, with suture-cc's
    padding (unpatched), and patched (the padding is a jmp to the new
@@ -14,8 +14,19 @@ and patching many processes.  Prints Markdown tables (for the README).
    patch of 1, 10, 100 functions is applied to a process of 1, 10, 100
    threads with --consistency stop; median of --runs.  Also the upper
    bound on apply, counted from the PTRACE_INTERRUPT sent to the thread.
-3. all: wall time of `suture apply --all` (and revert --all) over --procs
+3. models: `thread` and `stop` side by side on one process of 1, 10, 100,
+   1000 threads (each calls 10 functions, then sleeps 1 ms): the longest
+   time a thread was stopped by suture's clock, the same seen from inside
+   (each thread keeps the largest gap between two of its clock reads; the
+   same window without suture beside it), and the wall time of apply (the
+   whole transition); median of --runs.  Then the cost of a call while a
+   `thread` transition is open (gate "by thread": the slot asks %fs) and
+   after it, against the same call under `stop`.
+4. all: wall time of `suture apply --all` (and revert --all) over --procs
    idle processes of one program.
+5. cycles: --cycles apply/revert cycles (default 10000) on one process
+   under `thread`, the record's `used` (suture status --json) read every
+   1000: it must not grow.
 
 Programs are built with build/suture-cc -fease-live-patching and patches
 with build/suture diff, in a temporary directory.
@@ -233,11 +244,202 @@ def bench_all(work, nprocs):
     print()
 
 
+GAPS = r"""
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifndef ADD
+#define ADD 1
+#endif
+#define F(k) __attribute__((noinline)) int f##k(int x) { return x * (k + 3) + ADD; }
+F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9)
+static int (*const table[])(int) = { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 };
+static long gap_ns;   /* the largest gap any thread saw since the last query */
+static long now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+static void *worker(void *arg)
+{
+	unsigned s = 0;
+	long last = now();
+	for (;;) {
+		for (unsigned k = 0; k < 10; k++)
+			s += table[k]((int)s);
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		long t = now(), g = t - last - 1000 * 1000;
+		last = t;
+		long seen = __atomic_load_n(&gap_ns, __ATOMIC_RELAXED);
+		while (g > seen && !__atomic_compare_exchange_n(&gap_ns, &seen, g, 0, __ATOMIC_RELAXED,
+								 __ATOMIC_RELAXED))
+			;
+	}
+	return arg;
+}
+/* while a thread sits in hold() a `thread` transition stays open */
+static volatile int hold_on;
+__attribute__((noinline)) void hold(void)
+{
+	while (hold_on) {
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	__asm__ volatile("" ::: "memory");
+}
+static void *holder(void *arg)
+{
+	for (;;) {
+		hold();
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return arg;
+}
+static double call_ns(void)
+{
+	double best = 1e9;
+	for (int r = 0; r < 5; r++) {
+		long a = now();
+		volatile unsigned s = 0;
+		for (int i = 0; i < 10000000; i++)
+			s += f0(i);
+		double t = (double)(now() - a) / 1e7;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+int main(int argc, char **argv)
+{
+	int threads = atoi(argv[1]);
+	pthread_t t;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t, NULL, worker, NULL);
+	pthread_create(&t, NULL, holder, NULL);
+	printf("ready\n");
+	char line[32];
+	while (fgets(line, sizeof line, stdin)) {
+		if (strncmp(line, "gap", 3) == 0)
+			printf("%ld\n", __atomic_exchange_n(&gap_ns, 0, __ATOMIC_RELAXED) / 1000);
+		else if (strncmp(line, "hold", 4) == 0)
+			printf("%d\n", hold_on = 1);
+		else if (strncmp(line, "free", 4) == 0)
+			printf("%d\n", hold_on = 0);
+		else
+			printf("%.3f\n", call_ns());
+	}
+	return 0;
+}
+"""
+
+
+class Target:
+    def __init__(self, prog, *args):
+        self.p = subprocess.Popen([str(prog), *map(str, args)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        self.p.stdout.readline()
+
+    def ask(self, what):
+        self.p.stdin.write(what + "\n")
+        self.p.stdin.flush()
+        return float(self.p.stdout.readline())
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def bench_models(work, runs):
+    prog, patches = build_pair(work, "gaps", GAPS, {"gapfix": "#define ADD 2\n" + GAPS})
+    env = dict(os.environ, SUTURE_TIMING="1")
+    print("| threads | model | longest stop, suture's clock (ms) | longest gap inside the target (ms) "
+          "| same window without suture (ms) | apply wall time: the whole transition (ms) |")
+    print("|---|---|---|---|---|---|")
+    for threads in (1, 10, 100, 1000):
+        t = Target(prog, threads)
+        time.sleep(0.5 + threads / 500)
+        try:
+            for model in ("thread", "stop"):
+                stops, gaps, quiet, walls = [], [], [], []
+                for _ in range(runs):
+                    t.ask("gap")
+                    t0 = time.monotonic()
+                    r = sh([SUTURE, "apply", "--consistency", model, "--timeout", "60", str(t.p.pid),
+                            str(patches["gapfix"])], env=env)
+                    walls.append((time.monotonic() - t0) * 1000)
+                    gaps.append(t.ask("gap") / 1000)
+                    stops.append(timing(r.stderr) / 1000)
+                    sh([SUTURE, "revert", str(t.p.pid), "gapfix"])
+                    t.ask("gap")
+                    time.sleep(walls[-1] / 1000)
+                    quiet.append(t.ask("gap") / 1000)
+                print(f"| {threads} | {model} | {statistics.median(stops):.2f} | {statistics.median(gaps):.2f} "
+                      f"| {statistics.median(quiet):.2f} | {statistics.median(walls):.1f} |")
+        finally:
+            t.close()
+    print()
+    t = Target(prog, 1)
+    try:
+        before = t.ask("calls")
+        sh([SUTURE, "apply", "--consistency", "stop", str(t.p.pid), str(patches["gapfix"])])
+        stop = t.ask("calls")
+        sh([SUTURE, "revert", str(t.p.pid), "gapfix"])
+        t.ask("hold")
+        time.sleep(0.05)
+        bg = subprocess.Popen([SUTURE, "apply", "--timeout", "60", str(t.p.pid), str(patches["gapfix"])],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and "by thread" not in sh([SUTURE, "status", str(t.p.pid)]).stdout:
+            time.sleep(0.01)
+        during = t.ask("calls")
+        t.ask("free")
+        bg.wait()
+        after = t.ask("calls")
+    finally:
+        t.close()
+    print("| a call of f0 | ns (best of 5 x 10M) |")
+    print("|---|---|")
+    print(f"| not patched (room form: nothing executed) | {before:.3f} |")
+    print(f"| patched under `stop` (`jmp rel8` + `jmp new`) | {stop:.3f} |")
+    print(f"| during a `thread` transition (+ slot: gate, %fs byte) | {during:.3f} |")
+    print(f"| after the `thread` transition | {after:.3f} |")
+    print()
+
+
+def bench_cycles(work, cycles):
+    prog, patches = build_pair(work, "cycles", GAPS, {"cyclefix": "#define ADD 2\n" + GAPS})
+    t = Target(prog, 2)
+    used = []
+    try:
+        t0 = time.monotonic()
+        for i in range(cycles):
+            sh([SUTURE, "apply", str(t.p.pid), str(patches["cyclefix"])])
+            if i % 1000 == 0:
+                st = sh([SUTURE, "status", "--json", str(t.p.pid)]).stdout
+                used.append(int(re.search(r'"record_used": (\d+)', st).group(1)))
+            sh([SUTURE, "revert", str(t.p.pid), "cyclefix"])
+        wall = time.monotonic() - t0
+        st = sh([SUTURE, "status", "--json", str(t.p.pid)]).stdout
+        rss = int(re.search(r"VmRSS:\s+(\d+)", pathlib.Path(f"/proc/{t.p.pid}/status").read_text()).group(1))
+    finally:
+        t.close()
+    last = re.search(r'"record_used": (\d+)', st).group(1)
+    print(f"{cycles} apply/revert cycles in {wall:.0f} s; record_used while applied, every 1000: "
+          f"{sorted(set(used))} bytes; after the last revert: {last} bytes; target RSS at the end {rss} KiB\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="calls,stop,all")
+    ap.add_argument("--only", default="calls,stop,models,all")
     ap.add_argument("--procs", type=int, default=1000)
+    ap.add_argument("--cycles", type=int, default=10000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="suture-bench-rt-") as tmp:
         work = pathlib.Path(tmp)
@@ -246,8 +448,12 @@ def main():
             bench_calls(work)
         if "stop" in only:
             bench_stop(work, args.runs)
+        if "models" in only:
+            bench_models(work, args.runs)
         if "all" in only:
             bench_all(work, args.procs)
+        if "cycles" in only:
+            bench_cycles(work, args.cycles)
 
 
 if __name__ == "__main__":

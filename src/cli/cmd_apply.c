@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 const char usage_apply[] =
-	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--replace]\n"
+	"usage: suture apply [--consistency thread|stop|none] [--timeout SECONDS] [--force] [--replace]\n"
 	"                    [--require-signature [--keys DIR]] PID|--all PATCH\n"
-	"  --consistency MODEL  thread (default; not available yet), stop (no thread in a replaced\n"
+	"  --consistency MODEL  thread (default: each thread switches when no replaced function is on\n"
+	"                       its stack, kGraft), stop (all at once, when no thread is in a replaced\n"
 	"                       function, kpatch) or none (switch at once, libpulp)\n"
 	"  --timeout SECONDS    how long to retry the switch (default 10)\n"
+	"  --force              thread: at the timeout, switch the threads left anyway (unsafe)\n"
 	"  --replace            cumulative patch: replaces every earlier patch of its objects\n"
 	"  --all                every process that maps the patch's target object\n"
 	"  --require-signature  refuse a patch not signed by a trusted key (suture sign)\n"
@@ -94,12 +96,9 @@ int cmd_apply(int argc, char **argv)
 		return usage_error("apply", "expects PID|--all and one PATCH");
 	o.timeout = ra.timeout;
 	o.replace = ra.replace;
-	if (!ra.model || strcmp(ra.model, "thread") == 0) {
-		err_report("suture apply", "the 'thread' consistency model (the default) is not available in "
-			   "this version yet; use --consistency stop (or none)");
-		return EXIT_FAILED;
-	}
-	o.model = strcmp(ra.model, "stop") == 0 ? CM_STOP : CM_NONE;
+	o.force = ra.force;
+	o.model = !ra.model || strcmp(ra.model, "thread") == 0 ? CM_THREAD
+		: strcmp(ra.model, "stop") == 0 ? CM_STOP : CM_NONE;
 	struct patch_file *pf = patch_file_open(ra.pos[0]);
 	if (!pf || (ra.require_signature &&
 		    signature_require_patch(ra.pos[0], pf->bytes, pf->image_len, &pf->trailer,

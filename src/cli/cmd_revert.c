@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 const char usage_revert[] =
-	"usage: suture revert [--timeout SECONDS] PID|--all NAME|--all\n"
+	"usage: suture revert [--timeout SECONDS] [--force] PID|--all NAME|--all\n"
 	"  NAME is the patch's name (see suture status); --all as NAME reverts every patch,\n"
 	"  newest first; --all as PID every process that has the patch.\n";
 
@@ -28,7 +28,7 @@ int cmd_revert(int argc, char **argv)
 	const char *name = strcmp(ra.pos[0], "--all") == 0 ? NULL : ra.pos[0];
 	const char *shown = name ? name : "every patch";
 	if (!ra.all) {
-		int rc = runtime_revert(ra.pid, name, ra.timeout, false);
+		int rc = runtime_revert_force(ra.pid, name, ra.timeout, false, ra.force);
 		if (rc == 0) {
 			printf("reverted %s%s%s in process %d\n", name ? "'" : "", shown, name ? "'" : "", ra.pid);
 			return EXIT_DONE;
@@ -45,7 +45,7 @@ int cmd_revert(int argc, char **argv)
 			fprintf(stderr, "\rsuture revert: %zu/%zu processes looked at, %zu reverted", i + 1, n, ndone);
 		if (pids[i] == getpid() || !runtime_has_state(pids[i]))
 			continue;
-		int rc = runtime_revert(pids[i], name, ra.timeout, true);
+		int rc = runtime_revert_force(pids[i], name, ra.timeout, true, ra.force);
 		if (rc == 0)
 			ndone++;
 		else if (rc != RT_NOT_TARGET && runtime_pid_usable(pids[i])) {

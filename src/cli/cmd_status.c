@@ -31,14 +31,57 @@ static const char *runs(const struct proc_status *s, size_t i)
 		return "new";
 	if (st == PS_LOADED)
 		return "old";
-	return s->gate[i] == 1 ? "new" : s->gate[i] == 0 ? "old" : "unknown";
+	return s->gate[i] == 1 ? "new" : s->gate[i] == 0 ? "old" : s->gate[i] == 2 ? "by thread" : "unknown";
+}
+
+/* The per-thread universes of patch I, when a `thread` transition of it
+ * is on (its gate says "by thread"). */
+static const struct state_threads *transition_of(const struct proc_status *s, size_t i)
+{
+	const struct state_threads *th = &s->st.threads;
+	if (s->gate[i] != 2 || !th->seq || th->seq != s->st.entries[i].patch.seq)
+		return NULL;
+	return th;
+}
+
+static void print_transition_json(const struct state_threads *th)
+{
+	printf(", \"transition\": {\"to\": \"%s\", \"threads\": [", th->target ? "new" : "old");
+	for (uint32_t k = 0; k < th->n; k++)
+		printf("%s{\"tid\": %d, \"universe\": \"%s\"}", k ? ", " : "", th->t[k].tid,
+		       th->t[k].universe ? "new" : "old");
+	printf("], \"waiting\": [");
+	bool first = true;
+	for (uint32_t k = 0; k < th->n; k++)
+		if (th->t[k].universe != th->target) {
+			printf("%s%d", first ? "" : ", ", th->t[k].tid);
+			first = false;
+		}
+	printf("]}");
+}
+
+static void print_transition_text(const struct state_threads *th)
+{
+	uint32_t waiting = 0;
+	for (uint32_t k = 0; k < th->n; k++)
+		waiting += th->t[k].universe != th->target;
+	printf("    transition to the %s code: %u of %u threads switched; waiting for:", th->target ? "new" : "old",
+	       th->n - waiting, th->n);
+	for (uint32_t k = 0; k < th->n; k++)
+		if (th->t[k].universe != th->target)
+			printf(" %d", th->t[k].tid);
+	printf("%s\n", waiting ? "" : " none");
 }
 
 static void print_json(const struct proc_status *s, bool first)
 {
 	printf("%s{\"pid\": %d, \"comm\": ", first ? "" : ", ", s->pid);
 	json_string(stdout, s->comm);
-	printf(", \"patches\": [");
+	if (s->damaged) {
+		printf(", \"damaged\": ");
+		json_string(stdout, s->damaged);
+	}
+	printf(", \"record_used\": %" PRIu64 ", \"patches\": [", s->st.image.used);
 	bool firstp = true;
 	for (size_t i = 0; i < s->st.n; i++) {
 		const struct state_entry *e = &s->st.entries[i];
@@ -54,7 +97,12 @@ static void print_json(const struct proc_status *s, bool first)
 		       consistency_name(e->patch.model));
 		json_string(stdout, e->patch.object);
 		printf(", \"build_id\": \"%s\", \"sequence\": %" PRIu64 ", \"applied_at\": %" PRIu64
-		       ", \"functions\": [", hex, e->patch.seq, e->patch.applied_at);
+		       ", \"unsafe\": %s", hex, e->patch.seq, e->patch.applied_at,
+		       e->patch.flags & SP_UNSAFE ? "true" : "false");
+		const struct state_threads *th = transition_of(s, i);
+		if (th)
+			print_transition_json(th);
+		printf(", \"functions\": [");
 		for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
 			const struct state_func *f = &e->funcs[k];
 			printf("%s{\"name\": ", k ? ", " : "");
@@ -73,6 +121,10 @@ static void print_text(const struct proc_status *s)
 	size_t n = 0;
 	for (size_t i = 0; i < s->st.n; i++)
 		n += shown(&s->st.entries[i]);
+	if (s->damaged) {
+		printf("process %d (%s): damaged record: %s\n", s->pid, s->comm, s->damaged);
+		return;
+	}
 	printf("process %d (%s): %zu patch%s\n", s->pid, s->comm, n, n == 1 ? "" : "es");
 	for (size_t i = 0; i < s->st.n; i++) {
 		const struct state_entry *e = &s->st.entries[i];
@@ -80,9 +132,18 @@ static void print_text(const struct proc_status *s)
 			continue;
 		char hex[129];
 		build_id_to_hex(e->patch.build_id, e->patch.build_id_len, hex);
-		printf("  %s: %s (%s), %s build-id %s\n", e->patch.name, patch_state_name(e->patch.state),
-		       consistency_name(e->patch.model), e->patch.object, hex);
-		if (e->patch.state != PS_APPLIED)
+		printf("  %s: %s (%s%s), %s build-id %s\n", e->patch.name, patch_state_name(e->patch.state),
+		       consistency_name(e->patch.model),
+		       e->patch.flags & SP_UNSAFE ? ", unsafe: --force switched threads unchecked" : "",
+		       e->patch.object, hex);
+		const struct state_threads *th = transition_of(s, i);
+		if (th)
+			print_transition_text(th);
+		if (e->patch.state != PS_APPLIED && runs(s, i)[0] == 'b')
+			printf("    %s in transition, thread by thread (each runs the code of its universe); "
+			       "if no suture is at work on it, 'suture revert %d %s' reverses it\n",
+			       e->patch.state == PS_REVERTING ? "revert" : "apply", s->pid, e->patch.name);
+		else if (e->patch.state != PS_APPLIED)
 			printf("    interrupted %s: the process runs the %s code; 'suture revert %d %s' cleans up\n",
 			       e->patch.state == PS_REVERTING ? "revert" : "apply", runs(s, i), s->pid,
 			       e->patch.name);
@@ -122,8 +183,9 @@ int cmd_status(int argc, char **argv)
 		} else {
 			print_text(&s);
 		}
+		int status = s.damaged ? EXIT_FAILED : EXIT_DONE;
 		proc_status_free(&s);
-		return EXIT_DONE;
+		return status;
 	}
 	pid_t *pids;
 	size_t n = list_pids(&pids), count = 0;

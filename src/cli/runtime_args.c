@@ -72,6 +72,10 @@ int runtime_args_parse(const char *cmd, int argc, char **argv, struct runtime_ar
 				return usage_error(cmd, "%s needs a value", a), -1;
 			continue;
 		}
+		if (!only_operands && strcmp(a, "--force") == 0 && strcmp(cmd, "status") != 0) {
+			ra->force = true;
+			continue;
+		}
 		if (!only_operands && strcmp(a, "--json") == 0 && strcmp(cmd, "status") == 0) {
 			ra->json = true;
 			continue;

@@ -11,6 +11,7 @@ struct runtime_args {
 	bool replace, all, json;
 	bool require_signature; /* apply --require-signature (docs/trust.md) */
 	const char *keys_dir;   /* apply --keys DIR, NULL when not given */
+	bool force;             /* --force: finish a `thread` transition at the timeout, unsafe */
 	pid_t pid;              /* when not --all */
 	const char *pos[4];     /* the other operands */
 	int npos;

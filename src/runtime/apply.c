@@ -6,6 +6,7 @@
  * and all threads for the switch. */
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
+#include "runtime/entry.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -33,7 +34,9 @@ struct target_func {
 	uint64_t addr, size;
 	uint64_t pad;           /* 0 for a part (f.cold): never entered by a call */
 	uint8_t orig_pad[PAD_LEN];
-	uint64_t from;          /* where its callers go today */
+	struct entry_form form;  /* how it is redirected */
+	uint64_t stub;          /* room form: this patch's stub of the original code */
+	uint64_t from;          /* where its callers go today (0: the room form's own stub) */
 	uint64_t from_lo, from_hi;   /* that code, when it is an earlier patch's */
 	uint64_t new_addr, new_size, to;
 	bool restore;           /* --replace: back to the original */
@@ -123,32 +126,30 @@ static int verify_func(struct apply *a, const struct object *obj, const struct s
 	const uint8_t *want = pf->oldcode + rec->old_bytes;
 	const uint8_t *mask = pf->oldcode + rec->old_mask;
 	bool part = rec->flags & SUTURE_FUNC_PART;
-	int pad_off = part ? -1 : entry_padding(code, r.size);
-	const struct state_entry *owner = NULL;
-	const struct state_func *prev = NULL;
+	int pad_off = -1;
 	if (!part) {
-		/* already patched: its padding is a jump now; compare the original */
+		/* already patched: its entry jumps now; compare the original */
 		uint64_t endbr = r.size >= 4 && memcmp(code, "\xf3\x0f\x1e\xfa", 4) == 0 ? 4 : 0;
-		prev = top_func(&a->st, r.addr + endbr, &owner);
-		if (prev) {
-			memcpy(code + endbr, prev->orig_pad, PAD_LEN);
-			pad_off = entry_padding(code, r.size);
-		}
-		if (pad_off < 0) {
+		const struct state_func *prev = top_func(&a->st, r.addr + endbr, NULL);
+		uint8_t before[ROOM_SIZE];
+		bool have_before = mem_read(a->p, r.addr - ROOM_SIZE, before, ROOM_SIZE) == 0;
+		if (entry_form_read(r.addr, code, r.size, have_before ? before : NULL, prev, name, obj->path,
+				    &tf->form) < 0) {
 			free(code);
-			return err_set("function '%s' in %s has no entry padding: rebuild with suture-cc "
-				       "-fease-live-patching", name, obj->path);
+			return -1;
 		}
-		tf->pad = r.addr + (uint64_t)pad_off;
-		memcpy(tf->orig_pad, code + pad_off, PAD_LEN);
-		tf->from = prev ? prev->target : tf->pad + PAD_LEN;
+		tf->pad = tf->form.pad;
+		memcpy(tf->orig_pad, tf->form.orig_pad, PAD_LEN);
+		pad_off = tf->form.room ? -1 : (int)(tf->pad - r.addr);
+		/* 0 for the room form's own stub, known once the slot is placed */
+		tf->from = prev ? prev->target : tf->form.room ? 0 : tf->pad + PAD_LEN;
 		if (prev && prev->new_addr) {
 			tf->from_lo = prev->new_addr;
 			tf->from_hi = prev->new_addr + prev->new_size;
 		}
 	}
 	/* the padding may be in either form: one 5-byte NOP or five 1-byte NOPs */
-	bool want_padding = tf->pad && entry_padding(want, r.size) == pad_off;
+	bool want_padding = pad_off >= 0 && entry_padding(want, r.size) == pad_off;
 	for (uint64_t i = 0; i < r.size; i++) {
 		if ((code[i] & mask[i]) == (want[i] & mask[i]))
 			continue;
@@ -254,11 +255,19 @@ static void add_restores(struct apply *a)
 			tf->size = sf->old_size;
 			tf->pad = sf->pad;
 			memcpy(tf->orig_pad, sf->orig_pad, PAD_LEN);
+			tf->form.pad = sf->pad;
+			memcpy(tf->form.orig_pad, sf->orig_pad, PAD_LEN);
+			tf->form.len = sf->displaced ? sf->displaced : PAD_LEN;
+			tf->form.room = sf->room;
+			tf->form.displaced = sf->displaced;
+			memcpy(tf->form.orig_room, sf->orig_room, ROOM_JUMP);
+			if (sf->room && mem_read(a->p, sf->pad, tf->form.code, sf->displaced) == 0)
+				memcpy(tf->form.code, sf->orig_pad, 2);   /* the rest was never changed */
 			tf->from = sf->target;
 			tf->from_lo = sf->new_addr;
 			tf->from_hi = sf->new_addr + sf->new_size;
 			tf->restore = true;
-			tf->to = sf->pad + PAD_LEN;
+			tf->to = sf->room ? 0 : sf->pad + PAD_LEN;   /* 0: the own stub */
 		}
 	}
 }
@@ -310,7 +319,7 @@ static int map_patch_memory(struct apply *a, struct thread *t, const struct maps
 }
 
 /* Fills in new addresses and slots once the memory's address is known. */
-static void place_funcs(struct apply *a)
+static int place_funcs(struct apply *a)
 {
 	size_t slot = 0;
 	for (size_t i = 0; i < a->nfuncs; i++) {
@@ -327,8 +336,20 @@ static void place_funcs(struct apply *a)
 		if (!tf->pad)
 			continue;
 		uint64_t slot_addr = image_slot_addr(&a->im, slot++);
-		slot_encode(a->im.bytes + (slot_addr - a->im.base), slot_addr, a->im.base, tf->from, tf->to);
+		uint8_t *slot_bytes = a->im.bytes + (slot_addr - a->im.base);
+		if (tf->form.room) {
+			tf->stub = slot_addr + ROOM_STUB_OFF;
+			if (!tf->from)
+				tf->from = tf->stub;
+			if (tf->restore && !tf->to)
+				tf->to = tf->stub;
+		}
+		slot_encode(slot_bytes, slot_addr, a->im.base, tf->from, tf->to);
+		if (tf->form.room && room_stub(slot_bytes + ROOM_STUB_OFF, tf->stub, tf->pad, tf->form.code,
+					       tf->form.displaced, tf->name) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 static void fill_entry(struct apply *a, struct state_entry *e, struct redirect **rd, size_t *nrd)
@@ -359,6 +380,10 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 		sf->old_size = tf->size;
 		sf->pad = tf->pad;
 		memcpy(sf->orig_pad, tf->orig_pad, PAD_LEN);
+		sf->displaced = tf->form.room ? tf->form.displaced : 0;
+		sf->room = tf->form.room;
+		sf->stub = tf->stub;
+		memcpy(sf->orig_room, tf->form.orig_room, ROOM_JUMP);
 		sf->new_addr = tf->new_addr;
 		sf->new_size = tf->new_size;
 		sf->target = tf->to;
@@ -369,6 +394,10 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 		struct redirect *r = &(*rd)[(*nrd)++];
 		r->pad = tf->pad;
 		memcpy(r->orig_pad, tf->orig_pad, PAD_LEN);
+		r->len = tf->form.len;
+		r->room = tf->form.room;
+		r->stub = tf->stub;
+		memcpy(r->orig_room, tf->form.orig_room, ROOM_JUMP);
 		r->from = tf->from;
 		r->to = tf->to;
 		r->slot = sf->slot;
@@ -403,22 +432,41 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 {
 	for (size_t i = 0; i < a->st.n; i++) {
 		struct state_entry *old = &a->st.entries[i];
-		if (old->patch.state != PS_APPLIED || old->addr == e->addr)
+		if (old->patch.state != PS_APPLIED || old == e)
 			continue;
 		if (strcmp(old->patch.object, e->patch.object) != 0)
 			continue;
-		state_set_replaced_by(a->p, old, e->patch.seq);
-		state_set(a->p, old, PS_REPLACED);
-		/* stop: no thread was in its code, so nothing can run in it any more */
-		if (a->o->model == CM_STOP)
+		old->patch.replaced_by = e->patch.seq;
+		old->patch.state = PS_REPLACED;
+		/* stop and thread: no thread was in its code when it switched
+		 * (or left it since), so nothing can run in it any more; none
+		 * keeps it (and its record) */
+		if (a->o->model != CM_NONE) {
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
+			old->patch.mem = 0;
+		}
 	}
+	state_commit(a->p, &a->st);
+}
+
+/* The new code: what a thread must not run to go back to the old
+ * universe (a `thread` transition reversed at the timeout). */
+static struct busy_range *new_ranges(struct apply *a, size_t *n)
+{
+	struct busy_range *b = xcalloc(a->nfuncs + 2, sizeof *b);
+	*n = 0;
+	for (size_t i = 0; i < a->nfuncs; i++)
+		if (a->funcs[i].new_addr)
+			b[(*n)++] = (struct busy_range){ a->funcs[i].new_addr,
+				a->funcs[i].new_addr + a->funcs[i].new_size, a->funcs[i].name };
+	b[(*n)++] = (struct busy_range){ a->mem, a->mem + a->im.code_size, "the code of the patch" };
+	return b;
 }
 
 static int apply_loaded(struct apply *a)
 {
 	/* the unwinder reads the objects' files: before anything is stopped */
-	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
+	struct unwinder *u = a->o->model != CM_NONE ? unwinder_new(a->p) : NULL;
 	struct thread *t;
 	if (proc_seize_one(a->p, &t) < 0) {
 		unwinder_free(u);
@@ -435,7 +483,8 @@ static int apply_loaded(struct apply *a)
 	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
 	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
-	place_funcs(a);
+	if (place_funcs(a) < 0)
+		goto undo;
 	if (mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
 		goto undo;
 	if (a->im.has_data &&
@@ -447,10 +496,11 @@ static int apply_loaded(struct apply *a)
 
 	struct state_entry e;
 	struct redirect *rd;
-	size_t nrd, nbusy;
+	size_t nrd, nbusy, nback;
 	fill_entry(a, &e, &rd, &nrd);
-	if (state_append(a->p, &a->st, &e) < 0) {
-		free(e.funcs);
+	struct state_entry *ep = state_append(a->p, &a->st, &e);
+	free(e.funcs);
+	if (!ep) {
 		free(rd);
 		goto undo;
 	}
@@ -460,21 +510,34 @@ static int apply_loaded(struct apply *a)
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);
+	struct busy_range *back = new_ranges(a, &nback);
 	size_t nopaque;
 	struct busy_range *opaque = patch_code_ranges(&a->st, &nopaque);
 	struct transition tr = {
-		.p = a->p, .model = a->o->model, .timeout = a->o->timeout,
-		.r = rd, .n = nrd, .gate = e.patch.gate, .gate_to = 1,
-		.busy = busy, .nbusy = nbusy, .opaque = opaque, .nopaque = nopaque, .entry = &e,
+		.p = a->p, .model = a->o->model, .timeout = a->o->timeout, .force = a->o->force,
+		.r = rd, .n = nrd, .gate = ep->patch.gate, .gate_to = 1,
+		.busy = busy, .nbusy = nbusy, .opaque = opaque, .nopaque = nopaque,
+		.back = back, .nback = nback, .st = &a->st, .entry = ep,
 		.during = PS_APPLYING, .after = PS_APPLIED, .unwinder = u,
 	};
 	int rc = transition_run(&tr);
+	ep = tr.entry;
 	if (rc == 0 && a->o->replace)
-		retire_replaced(a, &e, t);
-	if (rc != 0 && proc_alive(a->p)) {
-		state_set(a->p, &e, PS_REVERTED);
+		retire_replaced(a, ep, t);
+	/* a transition that could be neither finished nor reversed stays in
+	 * the record, for status and revert */
+	bool in_transition = ep->patch.state == PS_APPLYING || ep->patch.state == PS_REVERTING;
+	if (rc != 0 && proc_alive(a->p) && !in_transition) {
 		char *saved = xstrdup(err_msg());
-		unload(a, t);
+		/* every thread let go; unloading borrows one again */
+		proc_finish(a->p);
+		if (proc_seize_one(a->p, &t) == 0) {
+			/* the record first: a suture killed in between leaks memory,
+			 * never leaves a record of memory that is gone */
+			if (!a->state_created)
+				state_drop(a->p, &a->st, ep);
+			unload(a, t);
+		}
 		err_set("%s", saved);
 		free(saved);
 	}
@@ -493,8 +556,8 @@ static int apply_loaded(struct apply *a)
 	unwinder_free(tr.unwinder);
 	ranges_free(opaque, nopaque);
 	free(busy);
+	free(back);
 	free(rd);
-	free(e.funcs);
 	return rc;
 undo:;
 	unwinder_free(u);

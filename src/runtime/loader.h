@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SLOT_SIZE 32
+#define SLOT_SIZE 64
 #define HEADER_SIZE 64
 
 struct image_sym {

@@ -31,6 +31,12 @@ struct thread {
 	 * glibc has no unwind information (on purpose, for the child) */
 	bool at_clone;
 	bool checked;           /* looked at during its current stop (proc_stop_all) */
+	/* `thread` model: suture asked it to stop to check it (events.c
+	 * leaves such a stop for the checker; any other stop is served and
+	 * the thread let go at once) */
+	bool want_stop;
+	int univ;               /* its universe as suture last set it; -1 unknown */
+	uint64_t fs_base;       /* its thread pointer, read while it was stopped; 0 unknown */
 	/* registers read during the current stop, lent to the unwinder */
 	const struct user_regs_struct *walk_regs;
 	char comm[32];
@@ -50,6 +56,14 @@ struct proc {
 	 * every thread is held (-1: not raised) */
 	int saved_policy;
 	int saved_priority;
+	bool execed;            /* a thread ran execve: the patched image is gone */
+	/* called for a thread created while suture holds the process, at its
+	 * first stop, before it runs (events.c) */
+	void (*on_new_thread)(struct proc *p, struct thread *t, void *arg);
+	/* called at once for a stop suture asked for (want_stop), if set;
+	 * it must let the thread go (events.c) */
+	void (*on_wanted_stop)(struct proc *p, struct thread *t, void *arg);
+	void *on_new_arg;       /* for both */
 };
 
 /* Figures for bench/: the longest time any thread was stopped, over
@@ -103,6 +117,27 @@ int thread_wait_stop(struct proc *p, struct thread *t, int *status);
 /* Same; with TRAP_IS_OURS a SIGTRAP is taken as our single-step, not held. */
 int thread_wait(struct proc *p, struct thread *t, int *status, bool trap_is_ours);
 struct thread *proc_thread(struct proc *p, pid_t tid);
+struct thread *proc_add_thread(struct proc *p, pid_t tid);
+/* Records what wait status STATUS says about thread T. */
+void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours);
+/* PTRACE_INTERRUPT, noting when (for the figures). */
+long thread_interrupt(struct thread *t);
+/* Lets stopped thread T run again (kept seized), with the signal it was
+ * stopped for; a thread in a group stop only listens. */
+void thread_resume(struct thread *t);
+
+/* Events of seized threads while the process runs (events.c). */
+/* Serves every event until DEADLINE (CLOCK_MONOTONIC seconds): signals
+ * delivered at once, clone events continued, new threads given to
+ * on_new_thread and let go, group stops listened to; a stop suture asked
+ * for (want_stop) is given to on_wanted_stop, or left stopped.  Returns
+ * as soon as UNTIL (if not NULL) is stopped, handled or gone. */
+void proc_serve_events(struct proc *p, double deadline, struct thread *until);
+/* Stops T alone (serving the others' events meanwhile), waiting at most
+ * MAX_WAIT seconds: 1 stopped, 0 not yet (its stop will come and be kept
+ * for the checker), -1 gone. */
+int thread_stop_alone(struct proc *p, struct thread *t, double max_wait);
+double mono_now(void);
 /* True when the process (its leader) still exists. */
 /* Is PID a process that has not exited (not a zombie)? */
 bool pid_is_running(pid_t pid);

@@ -139,12 +139,13 @@ struct thread *proc_thread(struct proc *p, pid_t tid)
 	return NULL;
 }
 
-static struct thread *add_thread(struct proc *p, pid_t tid)
+struct thread *proc_add_thread(struct proc *p, pid_t tid)
 {
 	p->threads = xrealloc(p->threads, (p->nthreads + 1) * sizeof *p->threads);
 	struct thread *t = xcalloc(1, sizeof *t);
 	p->threads[p->nthreads++] = t;
 	t->tid = tid;
+	t->univ = -1;
 	char path[96];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/comm", p->pid, tid);
 	read_comm(path, t->comm, sizeof t->comm);
@@ -177,9 +178,14 @@ static bool proc_holds_any(struct proc *p)
 
 static uint64_t now_ns(void);
 
+double mono_now(void)
+{
+	return (double)now_ns() / 1e9;
+}
+
 /* PTRACE_INTERRUPT, noting when: a thread may stop any time after it,
  * before suture sees the stop (for the upper bound in runtime_stats). */
-static long interrupt(struct thread *t)
+long thread_interrupt(struct thread *t)
 {
 	if (!t->asked_at)
 		t->asked_at = now_ns();
@@ -188,7 +194,7 @@ static long interrupt(struct thread *t)
 
 static int seize(struct proc *p, struct thread *t, bool stop)
 {
-	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD) != 0) {
+	if (ptrace(PTRACE_SEIZE, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC) != 0) {
 		if (errno == ESRCH || (errno == EPERM && proc_holds_any(p))) {
 			/* exited before we could seize it (the kernel says EPERM for
 			 * a thread that is exiting; permission is per process, and
@@ -206,7 +212,7 @@ static int seize(struct proc *p, struct thread *t, bool stop)
 	t->seized = true;
 	if (!stop)
 		return 0;
-	if (interrupt(t) != 0 && errno != ESRCH)
+	if (thread_interrupt(t) != 0 && errno != ESRCH)
 		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
 	return 0;
 }
@@ -262,7 +268,7 @@ static void note_resumed(struct thread *t)
 }
 
 /* Records what a wait status says about thread T. */
-static void note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
+void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
 {
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		t->gone = true;
@@ -283,10 +289,12 @@ static void note_status(struct proc *p, struct thread *t, int status, bool trap_
 		unsigned long new_tid = 0;
 		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &new_tid);
 		if (new_tid && !proc_thread(p, (pid_t)new_tid)) {
-			struct thread *nt = add_thread(p, (pid_t)new_tid);
+			struct thread *nt = proc_add_thread(p, (pid_t)new_tid);
 			nt->seized = true;
 			nt->fresh = true;   /* auto-attached; it reports a PTRACE_EVENT_STOP */
 		}
+	} else if (event == PTRACE_EVENT_EXEC) {
+		p->execed = true;
 	} else if (event == 0 && sig == (SIGTRAP | 0x80)) {
 		/* a system-call stop (ours: PTRACE_SYSCALL): not a signal */
 	} else if (event == 0 && sig == SIGTRAP && trap_is_ours) {
@@ -319,11 +327,11 @@ int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_
 		struct thread *who = proc_thread(p, r);
 		if (!who) {
 			/* a new thread reporting before its parent's clone event */
-			who = add_thread(p, r);
+			who = proc_add_thread(p, r);
 			who->seized = true;
 			who->fresh = true;
 		}
-		note_status(p, who, status, who == t && trap_is_ours);
+		thread_note_status(p, who, status, who == t && trap_is_ours);
 		if (who != t)
 			continue;
 		if (status_out)
@@ -360,7 +368,7 @@ static int seize_new_tasks(struct proc *p, bool stop)
 		if (tid <= 0 || (t && (t->seized || t->gone)))
 			continue;
 		if (!t)
-			t = add_thread(p, tid);   /* else released earlier: seize again */
+			t = proc_add_thread(p, tid);   /* else released earlier: seize again */
 		if (seize(p, t, stop) < 0) {
 			closedir(dir);
 			return -1;
@@ -375,7 +383,7 @@ int proc_seize_one(struct proc *p, struct thread **out)
 {
 	struct thread *t = proc_thread(p, p->pid);
 	if (!t)
-		t = add_thread(p, p->pid);
+		t = proc_add_thread(p, p->pid);
 	if (!t->seized && !t->gone && seize(p, t, true) < 0)
 		return -1;
 	if (!t->gone && !t->stopped)
@@ -402,7 +410,7 @@ int proc_seize_all(struct proc *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
 		if (t->seized && !t->stopped && !t->gone)
-			if (interrupt(t) != 0 && errno == ESRCH)
+			if (thread_interrupt(t) != 0 && errno == ESRCH)
 				t->gone = true;
 	}
 	for (;;) {
@@ -451,7 +459,7 @@ static void wait_this(struct proc *p, struct thread *t)
 			return;
 		}
 	}
-	note_status(p, t, status, false);
+	thread_note_status(p, t, status, false);
 }
 
 static void report_new_stops(struct proc *p, stopped_fn stopped, void *arg)
@@ -500,7 +508,7 @@ int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
 		struct thread *t = p->threads[i];
 		t->checked = false;   /* a new look at every thread, stopped already or not */
 		if (t->seized && !t->stopped && !t->gone)
-			if (interrupt(t) != 0 && errno == ESRCH)
+			if (thread_interrupt(t) != 0 && errno == ESRCH)
 				t->gone = true;
 	}
 	for (;;) {
@@ -543,24 +551,26 @@ int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
 	return err_set("process %d exited; nothing was changed", p->pid);
 }
 
+void thread_resume(struct thread *t)
+{
+	if (!t->seized || !t->stopped || t->gone)
+		return;
+	note_resumed(t);
+	t->fresh = false;
+	t->want_stop = false;
+	/* a process stopped by SIGSTOP stays stopped: listen, not run */
+	if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0,
+		   t->group_stop ? 0 : t->held_sig) != 0 && errno == ESRCH)
+		t->gone = true;
+	t->stopped = false;   /* (listening counts as running: interrupt it to use it) */
+	if (!t->group_stop)
+		t->held_sig = 0;   /* else its held signal waits for the release */
+}
+
 int proc_resume_all(struct proc *p)
 {
-	for (size_t i = 0; i < p->nthreads; i++) {
-		struct thread *t = p->threads[i];
-		if (!t->seized || !t->stopped || t->gone)
-			continue;
-		note_resumed(t);
-		t->fresh = false;
-		/* a process stopped by SIGSTOP stays stopped: listen, not run */
-		if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0,
-			   t->group_stop ? 0 : t->held_sig) != 0 && errno == ESRCH)
-			t->gone = true;
-		t->stopped = false;   /* (listening counts as running: interrupt it to use it) */
-		if (t->group_stop)
-			continue;   /* its held signal waits for the release */
-		t->held_sig = 0;
-		t->stopped = false;
-	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		thread_resume(p->threads[i]);
 	return 0;
 }
 
@@ -585,7 +595,7 @@ void proc_release(struct proc *p)
 		for (size_t i = 0; i < p->nthreads; i++) {
 			struct thread *t = p->threads[i];
 			if (t->seized && !t->stopped && !t->gone)
-				interrupt(t);
+				thread_interrupt(t);
 		}
 		wait_all_stopped(p);
 	}
@@ -602,6 +612,7 @@ void proc_release(struct proc *p)
 		t->seized = false;
 		t->stopped = false;
 		t->fresh = false;
+		t->want_stop = false;
 		t->held_sig = 0;
 	}
 	restore_priority(p);

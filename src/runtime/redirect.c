@@ -1,6 +1,7 @@
 /* Entry padding, slots and the gate (see redirect.h). */
 #include "runtime/redirect.h"
 #include "runtime/loader.h"
+#include "runtime/universe.h"
 #include "common/error.h"
 
 #include <signal.h>
@@ -35,20 +36,60 @@ static void put_rel32(uint8_t *at, uint64_t from_end, uint64_t target)
 
 void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint64_t to)
 {
-	memset(out, 0xcc, SLOT_SIZE);
-	out[0] = 0x80;                  /* cmpb $0, gate(%rip) */
+	/* the rest of the slot holds the room form's stub (room.h) */
+	memset(out, 0xcc, ROOM_STUB_OFF);
+	out[0] = 0x80;                  /* 0: cmpb $1, gate(%rip) */
 	out[1] = 0x3d;
 	put_rel32(out + 2, slot + 7, gate);
-	out[6] = 0x00;
-	out[7] = 0x0f;                  /* je from */
+	out[6] = 0x01;
+	out[7] = 0x0f;                  /* 7: je to (gate 1: everyone new) */
 	out[8] = 0x84;
-	put_rel32(out + 9, slot + 13, from);
-	out[13] = 0xe9;                 /* jmp to */
-	put_rel32(out + 14, slot + 18, to);
+	put_rel32(out + 9, slot + 13, to);
+	out[13] = 0x0f;                 /* 13: jb from (gate 0: everyone old) */
+	out[14] = 0x82;
+	put_rel32(out + 15, slot + 19, from);
+	out[19] = 0x64;                 /* 19: cmpb $0, %fs:UNIV_OFFSET (gate 2: by thread) */
+	out[20] = 0x80;
+	out[21] = 0x3c;
+	out[22] = 0x25;
+	uint32_t univ = UNIV_OFFSET;
+	memcpy(out + 23, &univ, 4);
+	out[27] = 0x00;
+	out[28] = 0x0f;                 /* 28: je from */
+	out[29] = 0x84;
+	put_rel32(out + 30, slot + 34, from);
+	out[34] = 0xe9;                 /* 34: jmp to */
+	put_rel32(out + 35, slot + 39, to);
+}
+
+uint64_t redirect_original(const struct redirect *r)
+{
+	return r->room ? r->stub : r->pad + PAD_LEN;
+}
+
+/* The room form: the room's first bytes jump to TARGET and the entry's
+ * first 2 bytes to the room; or both get their original bytes back. */
+static int room_point(struct proc *p, const struct redirect *r, uint64_t target)
+{
+	uint8_t room[ROOM_JUMP], entry[2];
+	if (target == r->stub) {
+		memcpy(room, r->orig_room, ROOM_JUMP);
+		memcpy(entry, r->orig_pad, 2);
+	} else {
+		room[0] = 0xe9;
+		put_rel32(room + 1, r->room + ROOM_JUMP, target);
+		entry[0] = 0xeb;   /* jmp rel8: back to the room */
+		entry[1] = (uint8_t)(int8_t)(int64_t)(r->room - (r->pad + 2));
+	}
+	if (mem_write(p, r->room, room, ROOM_JUMP) < 0)
+		return -1;
+	return mem_write(p, r->pad, entry, 2);
 }
 
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target)
 {
+	if (r->room)
+		return room_point(p, r, target);
 	uint8_t code[PAD_LEN];
 	if (target == r->pad + PAD_LEN) {
 		memcpy(code, r->orig_pad, PAD_LEN);
@@ -71,20 +112,30 @@ void fault_point(const char *where)
 		raise(SIGKILL);
 }
 
-int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to)
+int redirect_to_slots(struct proc *p, const struct redirect *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (padding_point(p, &r[i], r[i].slot) < 0)
 			return -1;
 		fault_point("phase1");   /* after the first padding is rewritten */
 	}
-	if (gate_write(p, gate, gate_to) < 0)
-		return -1;
-	fault_point("gate");
+	return 0;
+}
+
+int redirect_direct(struct proc *p, const struct redirect *r, size_t n, bool to_new)
+{
 	for (size_t i = 0; i < n; i++) {
-		if (padding_point(p, &r[i], gate_to ? r[i].to : r[i].from) < 0)
+		if (padding_point(p, &r[i], to_new ? r[i].to : r[i].from) < 0)
 			return -1;
 		fault_point("phase3");
 	}
 	return 0;
+}
+
+int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t gate, uint8_t gate_to)
+{
+	if (redirect_to_slots(p, r, n) < 0 || gate_write(p, gate, gate_to) < 0)
+		return -1;
+	fault_point("gate");
+	return redirect_direct(p, r, n, gate_to);
 }

@@ -22,6 +22,9 @@ static bool is_live(uint32_t s)
 static uint64_t target_below(const struct state *st, const struct state_entry *e, uint64_t pad)
 {
 	uint64_t best = pad + PAD_LEN, best_seq = 0;
+	for (uint32_t k = 0; k < e->patch.n_funcs; k++)
+		if (e->funcs[k].pad == pad && e->funcs[k].room)
+			best = e->funcs[k].stub;   /* the room form's original: E's own stub */
 	for (size_t i = 0; i < st->n; i++) {
 		const struct state_entry *o = &st->entries[i];
 		if (o->patch.state != PS_APPLIED || o->patch.seq >= e->patch.seq || o->patch.seq < best_seq)
@@ -53,7 +56,41 @@ static int refuse_stacked_above(struct proc *p, const struct state *st, const st
 	return 0;
 }
 
-static int revert_entry(struct proc *p, struct state *st, struct state_entry *e, double timeout)
+/* The code a thread goes back to when a revert is reversed: the
+ * functions as they were below this patch. */
+static struct busy_range *below_ranges(const struct state *st, const struct state_entry *e, size_t *n)
+{
+	struct busy_range *b = xcalloc(2 * e->patch.n_funcs + 1, sizeof *b);
+	*n = 0;
+	for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
+		const struct state_func *sf = &e->funcs[k];
+		b[(*n)++] = (struct busy_range){ sf->old_addr, sf->old_addr + sf->old_size, sf->name };
+		uint64_t below = target_below(st, e, sf->pad);
+		for (size_t i = 0; sf->pad && below != sf->pad + PAD_LEN && below != sf->stub && i < st->n; i++)
+			for (uint32_t j = 0; j < st->entries[i].patch.n_funcs; j++) {
+				const struct state_func *o = &st->entries[i].funcs[j];
+				if (o->target == below && o->new_addr)
+					b[(*n)++] = (struct busy_range){ o->new_addr, o->new_addr + o->new_size, sf->name };
+			}
+	}
+	return b;
+}
+
+/* The slot's gate-0 branch must lead to what is below today (the patch
+ * it was stacked on may have been replaced since); rewritten only when
+ * it changed, as a thread of an interrupted transition may be in it. */
+static int slot_update(struct proc *p, const struct state_entry *e, const struct redirect *r)
+{
+	uint8_t want[ROOM_STUB_OFF], have[ROOM_STUB_OFF];
+	slot_encode(want, r->slot, e->patch.gate, r->from, r->to);
+	if (mem_read(p, r->slot, have, ROOM_STUB_OFF) < 0)
+		return -1;
+	if (memcmp(want, have, ROOM_STUB_OFF) == 0)
+		return 0;
+	return mem_write(p, r->slot, want, ROOM_STUB_OFF);
+}
+
+static int revert_entry(struct proc *p, struct state *st, struct state_entry *e, double timeout, bool force)
 {
 	if (refuse_stacked_above(p, st, e) < 0)
 		return -1;
@@ -73,14 +110,14 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		struct redirect *r = &rd[nrd++];
 		r->pad = sf->pad;
 		memcpy(r->orig_pad, sf->orig_pad, PAD_LEN);
+		r->len = sf->room ? sf->displaced : PAD_LEN;
+		r->room = sf->room;
+		r->stub = sf->stub;
+		memcpy(r->orig_room, sf->orig_room, ROOM_JUMP);
 		r->from = target_below(st, e, sf->pad);
 		r->to = sf->target;
 		r->slot = sf->slot;
-		/* the slot's gate-0 branch must lead to what is below today (the
-		 * patch it was stacked on may have been replaced since) */
-		uint8_t slot[SLOT_SIZE];
-		slot_encode(slot, r->slot, e->patch.gate, r->from, r->to);
-		if (mem_write(p, r->slot, slot, 18) < 0) {
+		if (slot_update(p, e, r) < 0) {
 			free(rd);
 			unwinder_free(u);
 			return -1;
@@ -114,20 +151,26 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	proc_resume_all(p);
 	size_t nopaque;
 	struct busy_range *opaque = patch_code_ranges(st, &nopaque);
+	size_t nback;
+	struct busy_range *back = below_ranges(st, e, &nback);
+	uint64_t mem = e->patch.mem, mem_size = e->patch.mem_size;
 	struct transition tr = {
 		.opaque = opaque, .nopaque = nopaque,
-		.unwinder = u,
-		.p = p, .model = (int)e->patch.model == CM_NONE ? CM_NONE : CM_STOP, .timeout = timeout,
+		.unwinder = u, .force = force, .back = back, .nback = nback,
+		.p = p, .model = (int)e->patch.model, .timeout = timeout,
 		.r = rd, .n = nrd, .gate = e->patch.gate, .gate_to = 0,
-		.busy = ranges, .nbusy = nranges, .entry = e,
+		.busy = ranges, .nbusy = nranges, .st = st, .entry = e,
 		.during = PS_REVERTING, .after = PS_REVERTED,
 	};
+	if (tr.model != CM_NONE && tr.model != CM_THREAD)
+		tr.model = CM_STOP;
 	int rc = transition_run(&tr);
 	bool free_memory = false;
 	if (rc == 0) {
 		/* stop: no thread was in the patch's code before the switch, and
-		 * none can enter it after; none: look */
-		char *in_use = tr.model == CM_STOP ? NULL
+		 * none can enter it after; thread: every thread left it before
+		 * it switched (or was forced); none: look */
+		char *in_use = tr.model != CM_NONE ? NULL
 			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1, opaque, nopaque)
 			: xstrdup("cannot unwind");
 		free_memory = !in_use;
@@ -140,16 +183,22 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	if (rc == 0 && e->patch.post_unpatch)
 		callback_run_addr(p, e->patch.post_unpatch, e->patch.name, "post-unpatch");
 	if (free_memory && proc_seize_one(p, &t) == 0)
-		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
+		remote_munmap(p, t, mem, mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);
 	ranges_free(opaque, nopaque);
+	free(back);
 	free(ranges);
 	free(rd);
 	return rc;
 }
 
 int runtime_revert(pid_t pid, const char *name, double timeout, bool quiet_missing)
+{
+	return runtime_revert_force(pid, name, timeout, quiet_missing, false);
+}
+
+int runtime_revert_force(pid_t pid, const char *name, double timeout, bool quiet_missing, bool force)
 {
 	struct proc *p = proc_open(pid);
 	if (!p)
@@ -165,7 +214,7 @@ int runtime_revert(pid_t pid, const char *name, double timeout, bool quiet_missi
 		if (!is_live(e->patch.state) || (name && strcmp(e->patch.name, name) != 0))
 			continue;
 		any = true;
-		rc = revert_entry(p, &st, e, timeout);
+		rc = revert_entry(p, &st, e, timeout, force);
 	}
 	if (rc == 0 && !any) {
 		if (quiet_missing)

@@ -18,12 +18,15 @@ struct apply_opts {
 	int model;              /* enum consistency */
 	double timeout;         /* seconds */
 	bool replace;           /* cumulative: supersedes earlier patches of the objects */
+	bool force;             /* `thread`: at the timeout, switch the rest anyway (unsafe) */
 	bool quiet_not_target;  /* --all: return RT_NOT_TARGET instead of an error */
 };
 
 int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o);
 /* Reverts patch NAME (NULL: every patch, newest first). */
 int runtime_revert(pid_t pid, const char *name, double timeout, bool quiet_missing);
+/* The same; FORCE: at the timeout of a `thread` transition, switch the rest anyway. */
+int runtime_revert_force(pid_t pid, const char *name, double timeout, bool quiet_missing, bool force);
 
 /* The patches recorded in a process. */
 struct proc_status {
@@ -32,6 +35,8 @@ struct proc_status {
 	struct state st;
 	/* per entry: the gate byte (which code an interrupted switch left running) */
 	int *gate;
+	/* the record could not be read: why (a damaged record); st is empty */
+	char *damaged;
 };
 int runtime_status(pid_t pid, struct proc_status *out);
 void proc_status_free(struct proc_status *s);

@@ -1,7 +1,9 @@
-/* Reading and writing the record of patches inside the process. */
+/* Reading and writing the record of patches inside the process (see
+ * state.h for the layout and why it is never torn). */
 #include "runtime/state.h"
 #include "runtime/inject.h"
 #include "runtime/maps.h"
+#include "runtime/universe.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -11,6 +13,10 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+
+#define IMAGE_MAGIC "SUTIMAGE"
+/* a reader that raced two changes in a row reads again this many times */
+#define READ_TRIES 5
 
 const char *patch_state_name(uint32_t s)
 {
@@ -35,7 +41,115 @@ const char *consistency_name(uint32_t m)
 	return "unknown";
 }
 
-static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t size);
+static uint64_t fnv1a(const uint8_t *data, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t half_addr(const struct state *st, uint32_t half)
+{
+	return st->base + STATE_HALF_OFF + (uint64_t)half * STATE_HALF_SIZE;
+}
+
+#define DAMAGED (-2)
+
+static int damaged(struct proc *p, const char *why)
+{
+	err_set("process %d (%s): suture's record in it is damaged (%s); its patches cannot be "
+		       "known: restart the process to patch it again", p->pid, p->comm, why);
+	return DAMAGED;
+}
+
+/* Parses an image read into BUF (LEN bytes) into ST's entries. */
+static int parse_image(struct proc *p, struct state *st, uint8_t *buf, uint64_t len)
+{
+	struct state_image *im = (struct state_image *)buf;
+	uint64_t off = sizeof *im;
+	for (uint32_t i = 0; i < im->n_patches; i++) {
+		struct state_entry e = {0};
+		if (off + sizeof e.patch > len)
+			return damaged(p, "a patch record runs past its end");
+		memcpy(&e.patch, buf + off, sizeof e.patch);
+		off += sizeof e.patch;
+		if (e.patch.n_funcs > 100000 || off + (uint64_t)e.patch.n_funcs * sizeof *e.funcs > len)
+			return damaged(p, "a patch record runs past its end");
+		e.funcs = xcalloc(e.patch.n_funcs + 1, sizeof *e.funcs);
+		memcpy(e.funcs, buf + off, e.patch.n_funcs * sizeof *e.funcs);
+		off += e.patch.n_funcs * sizeof *e.funcs;
+		e.patch.name[sizeof e.patch.name - 1] = '\0';
+		e.patch.object[sizeof e.patch.object - 1] = '\0';
+		for (uint32_t k = 0; k < e.patch.n_funcs; k++)
+			e.funcs[k].name[sizeof e.funcs[k].name - 1] = '\0';
+		st->entries = xrealloc(st->entries, (st->n + 1) * sizeof *st->entries);
+		st->entries[st->n++] = e;
+	}
+	return 0;
+}
+
+/* One attempt: 1 read and valid, 0 raced a writer (try again), -1 error. */
+static int read_once(struct proc *p, struct state *st)
+{
+	if (mem_read(p, st->base, &st->header, sizeof st->header) < 0)
+		return -1;
+	if (memcmp(st->header.magic, STATE_MAGIC, 8) != 0) {
+		/* created but never written: suture was stopped right after mapping it */
+		static const char zero[8];
+		if (memcmp(st->header.magic, zero, 8) == 0)
+			return 1;
+		return damaged(p, "bad magic");
+	}
+	if (st->header.version != STATE_VERSION)
+		return err_set("process %d (%s) holds suture's record version %u; this suture reads version %d: "
+			       "use the suture that patched it", p->pid, p->comm, st->header.version, STATE_VERSION);
+	if (st->header.active > 1)
+		return damaged(p, "no current image");
+	uint64_t at = half_addr(st, st->header.active);
+	if (mem_read(p, at, &st->image, sizeof st->image) < 0)
+		return -1;
+	if (memcmp(st->image.magic, IMAGE_MAGIC, 8) != 0)
+		return 0;
+	if (st->image.used < sizeof st->image || st->image.used > STATE_HALF_SIZE)
+		return 0;
+	uint8_t *buf = xmalloc(st->image.used);
+	int rc = mem_read(p, at, buf, st->image.used);
+	if (rc == 0) {
+		struct state_image *im = (struct state_image *)buf;
+		uint64_t sum = im->checksum;
+		im->checksum = 0;
+		if (sum != fnv1a(buf, st->image.used))
+			rc = 0;   /* raced a writer, or damaged: read again */
+		else if ((rc = parse_image(p, st, buf, st->image.used)) == 0)
+			rc = 1;
+	}
+	free(buf);
+	return rc;
+}
+
+static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t size)
+{
+	for (int i = 0; i < READ_TRIES; i++) {
+		memset(st, 0, sizeof *st);
+		st->base = base;
+		st->size = size;
+		int rc = size < STATE_SIZE ? damaged(p, "its mapping is too small") : read_once(p, st);
+		if (rc == 1 && (rc = state_threads_read(p, st)) == 0)
+			return 0;
+		state_free(st);
+		st->base = base;
+		st->size = size;
+		if (rc < 0) {
+			st->damaged = rc == DAMAGED;
+			return -1;
+		}
+		/* 0: raced a writer; read again */
+	}
+	damaged(p, "its checksum does not match");
+	st->damaged = true;
+	return -1;
+}
 
 int state_read(struct proc *p, struct state *st)
 {
@@ -58,47 +172,7 @@ int state_reread(struct proc *p, struct state *st)
 	state_free(st);
 	if (!base)
 		return state_read(p, st);
-	memset(st, 0, sizeof *st);
 	return read_at(p, st, base, size);
-}
-
-static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t size)
-{
-	st->size = size;
-	if (mem_read(p, base, &st->header, sizeof st->header) < 0)
-		return -1;
-	if (memcmp(st->header.magic, STATE_MAGIC, 8) != 0) {
-		/* created but never written: suture was stopped right after mapping it */
-		st->base = base;
-		return 0;
-	}
-	if (st->header.version != STATE_VERSION)
-		return err_set("process %d holds suture state version %u; this suture reads version %d",
-			       p->pid, st->header.version, STATE_VERSION);
-	if (st->header.used > size)
-		return err_set("process %d: suture state is damaged (%llu bytes used of %llu)",
-			       p->pid, (unsigned long long)st->header.used, (unsigned long long)size);
-	st->base = base;
-	uint64_t off = sizeof st->header;
-	for (uint32_t i = 0; i < st->header.n_patches; i++) {
-		struct state_entry e = { .addr = base + off };
-		if (off + sizeof e.patch > size || mem_read(p, base + off, &e.patch, sizeof e.patch) < 0)
-			return err_set("process %d: suture state is damaged (patch record %u)", p->pid, i);
-		off += sizeof e.patch;
-		if (e.patch.n_funcs > 100000 || off + e.patch.n_funcs * sizeof *e.funcs > size)
-			return err_set("process %d: suture state is damaged (patch record %u)", p->pid, i);
-		e.funcs = xcalloc(e.patch.n_funcs + 1, sizeof *e.funcs);
-		if (mem_read(p, base + off, e.funcs, e.patch.n_funcs * sizeof *e.funcs) < 0) {
-			free(e.funcs);
-			return -1;
-		}
-		off += e.patch.n_funcs * sizeof *e.funcs;
-		e.patch.name[sizeof e.patch.name - 1] = '\0';
-		e.patch.object[sizeof e.patch.object - 1] = '\0';
-		st->entries = xrealloc(st->entries, (st->n + 1) * sizeof *st->entries);
-		st->entries[st->n++] = e;
-	}
-	return 0;
 }
 
 void state_free(struct state *st)
@@ -106,6 +180,7 @@ void state_free(struct state *st)
 	for (size_t i = 0; i < st->n; i++)
 		free(st->entries[i].funcs);
 	free(st->entries);
+	free(st->threads.t);
 	memset(st, 0, sizeof *st);
 }
 
@@ -145,53 +220,103 @@ int state_create(struct proc *p, struct thread *t, struct state *st)
 	remote_syscall(p, t, SYS_munmap, args, &r);
 	if (rc < 0)
 		return -1;
-	memset(st, 0, sizeof *st);
+	state_free(st);
 	st->base = (uint64_t)addr;
 	st->size = STATE_SIZE;
+	st->image.next_seq = 1;
+	/* the image first (in half 1, so the first commit goes to half 0),
+	 * then the header that makes it current */
+	st->header.active = 1;
+	if (state_commit(p, st) < 0)
+		return -1;
 	memcpy(st->header.magic, STATE_MAGIC, 8);
 	st->header.version = STATE_VERSION;
-	st->header.used = sizeof st->header;
-	st->header.next_seq = 1;
+	st->header.univ_offset = UNIV_OFFSET;
 	return mem_write(p, st->base, &st->header, sizeof st->header);
 }
 
-int state_append(struct proc *p, struct state *st, struct state_entry *e)
+/* Whether a record still needs keeping: its patch runs, may run, or
+ * owns memory something may still execute (a replaced patch under
+ * `none`). */
+static bool kept(const struct state_entry *e)
 {
-	uint64_t need = sizeof e->patch + e->patch.n_funcs * sizeof *e->funcs;
-	if (st->header.used + need > STATE_SIZE)
-		return err_set("process %d: suture's state is full (%u patch records); restart the process "
-			       "to start afresh", p->pid, st->header.n_patches);
-	e->addr = st->base + st->header.used;
-	e->patch.seq = st->header.next_seq;
-	e->patch.applied_at = (uint64_t)time(NULL);
-	if (mem_write(p, e->addr, &e->patch, sizeof e->patch) < 0 ||
-	    mem_write(p, e->addr + sizeof e->patch, e->funcs, e->patch.n_funcs * sizeof *e->funcs) < 0)
-		return -1;
-	st->header.used += need;
-	st->header.next_seq++;
-	/* used and next_seq first, then the count that makes the record visible */
-	if (mem_write(p, st->base + offsetof(struct state_header, used), &st->header.used, 16) < 0)
-		return -1;
-	st->header.n_patches++;
-	if (mem_write(p, st->base + offsetof(struct state_header, n_patches), &st->header.n_patches, 4) < 0)
-		return -1;
+	if (e->patch.state == PS_REVERTED)
+		return false;
+	if (e->patch.state == PS_REPLACED)
+		return e->patch.mem != 0;
+	return true;
+}
+
+int state_commit(struct proc *p, struct state *st)
+{
+	uint64_t need = sizeof st->image;
+	for (size_t i = 0; i < st->n; i++)
+		if (kept(&st->entries[i]))
+			need += sizeof st->entries[i].patch + st->entries[i].patch.n_funcs * sizeof *st->entries[i].funcs;
+	if (need > STATE_HALF_SIZE)
+		return err_set("process %d (%s): suture's record is full (%zu patches applied); revert some",
+			       p->pid, p->comm, st->n);
+	uint8_t *buf = xcalloc(1, need);
+	struct state_image *im = (struct state_image *)buf;
+	memcpy(im->magic, IMAGE_MAGIC, 8);
+	im->generation = st->image.generation + 1;
+	im->used = need;
+	im->next_seq = st->image.next_seq;
+	uint64_t off = sizeof *im;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_entry *e = &st->entries[i];
+		if (!kept(e))
+			continue;
+		memcpy(buf + off, &e->patch, sizeof e->patch);
+		off += sizeof e->patch;
+		memcpy(buf + off, e->funcs, e->patch.n_funcs * sizeof *e->funcs);
+		off += e->patch.n_funcs * sizeof *e->funcs;
+		im->n_patches++;
+	}
+	im->checksum = fnv1a(buf, need);
+	uint32_t next = st->header.active ^ 1;
+	int rc = mem_write(p, half_addr(st, next), buf, need);
+	if (rc == 0 && st->header.magic[0]) {
+		/* the flip: one aligned 4-byte write */
+		rc = mem_write(p, st->base + offsetof(struct state_header, active), &next, 4);
+	}
+	if (rc == 0) {
+		st->header.active = next;
+		st->image = *im;
+	}
+	free(buf);
+	return rc;
+}
+
+struct state_entry *state_append(struct proc *p, struct state *st, const struct state_entry *e)
+{
 	st->entries = xrealloc(st->entries, (st->n + 1) * sizeof *st->entries);
-	struct state_entry copy = *e;
-	copy.funcs = xcalloc(e->patch.n_funcs + 1, sizeof *e->funcs);
-	memcpy(copy.funcs, e->funcs, e->patch.n_funcs * sizeof *e->funcs);
-	st->entries[st->n++] = copy;
-	return 0;
+	struct state_entry *copy = &st->entries[st->n++];
+	*copy = *e;
+	copy->funcs = xcalloc(e->patch.n_funcs + 1, sizeof *e->funcs);
+	memcpy(copy->funcs, e->funcs, e->patch.n_funcs * sizeof *e->funcs);
+	copy->patch.seq = st->image.next_seq++;
+	copy->patch.applied_at = (uint64_t)time(NULL);
+	if (state_commit(p, st) < 0) {
+		st->image.next_seq--;
+		free(copy->funcs);
+		st->n--;
+		return NULL;
+	}
+	return copy;
 }
 
-int state_set(struct proc *p, struct state_entry *e, enum patch_state s)
+int state_set(struct proc *p, struct state *st, struct state_entry *e, enum patch_state s)
 {
-	uint32_t v = s;
-	e->patch.state = v;
-	return mem_write(p, e->addr + offsetof(struct state_patch, state), &v, 4);
+	e->patch.state = s;
+	return state_commit(p, st);
 }
 
-int state_set_replaced_by(struct proc *p, struct state_entry *e, uint64_t seq)
+int state_drop(struct proc *p, struct state *st, struct state_entry *e)
 {
-	e->patch.replaced_by = seq;
-	return mem_write(p, e->addr + offsetof(struct state_patch, replaced_by), &seq, 8);
+	size_t i = (size_t)(e - st->entries);
+	free(e->funcs);
+	memmove(&st->entries[i], &st->entries[i + 1], (st->n - i - 1) * sizeof *st->entries);
+	st->n--;
+	return state_commit(p, st);
 }

@@ -20,7 +20,12 @@ int runtime_status(pid_t pid, struct proc_status *out)
 		return -1;
 	snprintf(out->comm, sizeof out->comm, "%s", p->comm);
 	int rc = state_read(p, &out->st);
-	if (rc == 0) {
+	if (rc < 0 && out->st.damaged) {
+		/* reported as such, not as a failure to look */
+		out->damaged = xstrdup(err_msg());
+		state_free(&out->st);
+		rc = 0;
+	} else if (rc == 0) {
 		out->gate = xcalloc(out->st.n + 1, sizeof *out->gate);
 		for (size_t i = 0; i < out->st.n; i++) {
 			uint8_t g = 0;
@@ -35,6 +40,7 @@ void proc_status_free(struct proc_status *s)
 {
 	state_free(&s->st);
 	free(s->gate);
+	free(s->damaged);
 }
 
 static int cmp_pid(const void *a, const void *b)

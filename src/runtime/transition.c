@@ -90,6 +90,22 @@ static void check_end(pid_t tid, uint64_t last_pc, bool complete, void *arg)
 		   t ? t->comm : "?", (unsigned long long)last_pc);
 }
 
+char *thread_busy(struct proc *p, struct unwinder *u, struct thread *th, const struct user_regs_struct *regs,
+		  const struct busy_range *ranges, size_t n, const struct busy_range *opaque, size_t nopaque)
+{
+	struct busy_check c = { p, ranges, n, opaque, nopaque, {0}, 0 };
+	if (unwinder_walk_thread(u, th, regs, NULL, check_frame, check_end, &c) < 0) {
+		buf_free(&c.msg);
+		return xstrdup(err_msg());
+	}
+	return c.msg.data;
+}
+
+void transition_pause(struct proc *p, double seconds)
+{
+	proc_serve_events(p, mono_now() + seconds, NULL);
+}
+
 char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ranges, size_t n,
 		 const struct busy_range *opaque, size_t nopaque)
 {
@@ -101,13 +117,14 @@ char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ra
 	return c.msg.data;
 }
 
-/* A thread stopped in the middle of an entry padding (five 1-byte NOPs)
- * would resume inside the jump we write there. */
-static void check_padding(const struct transition *t, struct thread *th,
-			  const struct user_regs_struct *regs, struct buf *msg)
+/* A thread stopped in the middle of an entry padding (five 1-byte NOPs),
+ * or of the instructions a room form displaces, would resume inside the
+ * jump we write there. */
+void check_padding(const struct transition *t, struct thread *th, const struct user_regs_struct *regs,
+		   struct buf *msg)
 {
 	for (size_t k = 0; k < t->n; k++)
-		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + PAD_LEN)
+		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len)
 			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
 				   th->tid, th->comm);
 }
@@ -176,6 +193,8 @@ static void check_stopped(struct thread *th, void *arg)
 
 int transition_run(struct transition *t)
 {
+	if (t->model == CM_THREAD)
+		return transition_thread_run(t);
 	double deadline = now() + t->timeout;
 	char *busy = NULL;
 	for (;;) {
@@ -203,26 +222,26 @@ int transition_run(struct transition *t)
 		if (!busy)
 			break;
 		if (now() >= deadline) {
-			err_set("the switch could not happen within %g s: %s; nothing was changed "
-				"(retry with a longer --timeout, or when the process is idle)", t->timeout, busy);
+			err_set("the switch could not happen within %g s: process %d (%s): %s; nothing was changed "
+				"(retry with a longer --timeout, or when the process is idle)", t->timeout, t->p->pid,
+				t->p->comm, busy);
 			free(busy);
 			return TRANSITION_TIMEOUT;
 		}
 		t->retries++;
 		/* let the process run a moment, then stop it again */
 		proc_resume_all(t->p);
-		struct timespec pause = { 0, 5 * 1000 * 1000 };
-		nanosleep(&pause, NULL);
+		transition_pause(t->p, 0.005);
 		if (!proc_alive(t->p)) {
 			free(busy);
 			return err_set("process %d exited during the switch; nothing to do", t->p->pid);
 		}
 	}
-	if (state_set(t->p, t->entry, t->during) < 0)
+	if (state_set(t->p, t->st, t->entry, t->during) < 0)
 		return -1;
 	if (redirect_switch(t->p, t->r, t->n, t->gate, t->gate_to) < 0)
 		return -1;
-	int rc = state_set(t->p, t->entry, t->after);
+	int rc = state_set(t->p, t->st, t->entry, t->after);
 	stop_mark("switch");
 	return rc;
 }
