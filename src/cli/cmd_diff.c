@@ -156,7 +156,8 @@ static void json_entries(const struct dobj *x, bool patched_side, const struct d
 
 static void print_json(const struct diff *d, const char *out)
 {
-	printf("{\n  \"orig\": ");
+	json_begin(stdout, 1);
+	printf(",\n  \"orig\": ");
 	json_string(stdout, d->orig->path);
 	printf(",\n  \"patched\": ");
 	json_string(stdout, d->patched->path);

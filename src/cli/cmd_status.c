@@ -14,12 +14,21 @@
 #include <unistd.h>
 
 const char usage_status[] =
-	"usage: suture status [--json] [PID|--all]\n"
-	"  the patches each process runs (default: every patched process)\n";
+	"usage: suture status [--json] [PID...|--all]\n"
+	"  the patches each process runs (default, and --all: every process that has one)\n"
+	"  --json  as JSON (schemas/status.json)\n";
 
 static bool shown(const struct state_entry *e)
 {
 	return e->patch.state != PS_REVERTED && e->patch.state != PS_REPLACED;
+}
+
+static size_t shown_count(const struct proc_status *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->st.n; i++)
+		n += shown(&s->st.entries[i]);
+	return n;
 }
 
 /* Which code a patch's functions run: an interrupted switch is decided
@@ -70,9 +79,7 @@ static void print_json(const struct proc_status *s, bool first)
 
 static void print_text(const struct proc_status *s)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < s->st.n; i++)
-		n += shown(&s->st.entries[i]);
+	size_t n = shown_count(s);
 	printf("process %d (%s): %zu patch%s\n", s->pid, s->comm, n, n == 1 ? "" : "es");
 	for (size_t i = 0; i < s->st.n; i++) {
 		const struct state_entry *e = &s->st.entries[i];
@@ -96,59 +103,57 @@ static void print_text(const struct proc_status *s)
 	}
 }
 
+/* One process; with ONLY_PATCHED (no PID named) one without patches is
+ * left out.  Returns 1 when shown, 0 when not, -1 on error. */
+static int show_one(pid_t pid, bool json, bool only_patched, bool first)
+{
+	struct proc_status s;
+	if (runtime_status(pid, &s) < 0)
+		return -1;
+	int shown_here = !only_patched || shown_count(&s) > 0;
+	if (shown_here && json)
+		print_json(&s, first);
+	else if (shown_here)
+		print_text(&s);
+	proc_status_free(&s);
+	return shown_here;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct runtime_args ra;
-	bool target = false;
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] != '-' || strcmp(argv[i], "--all") == 0)
-			target = true;
-	if (runtime_args_parse("status", argc, argv, &ra, target) < 0)
-		return EXIT_USAGE;
-	if (ra.npos != 0 || ra.model)
-		return usage_error("status", "expects at most one PID (or --all)");
-	if (!target)
-		ra.all = true;
-	if (!ra.all) {
-		struct proc_status s;
-		if (runtime_status(ra.pid, &s) < 0) {
-			err_print("suture status");
-			return EXIT_FAILED;
-		}
-		if (ra.json) {
-			printf("{\"processes\": [");
-			print_json(&s, true);
-			printf("]}\n");
-		} else {
-			print_text(&s);
-		}
-		proc_status_free(&s);
-		return EXIT_DONE;
+	if (runtime_args_parse("status", argc, argv, &ra, false) < 0)
+		return runtime_args_free(&ra), EXIT_USAGE;
+	if (ra.model) {
+		runtime_args_free(&ra);
+		return usage_error("status", "--consistency is for apply");
 	}
-	pid_t *pids;
-	size_t n = list_pids(&pids), count = 0;
-	if (ra.json)
-		printf("{\"processes\": [");
+	bool every = ra.all || ra.npids == 0;
+	pid_t *pids = ra.pids;
+	size_t n = ra.npids, count = 0;
+	if (every)
+		n = list_pids(&pids);
+	int status = EXIT_DONE;
+	if (ra.json) {
+		json_begin(stdout, 1);
+		printf(", \"processes\": [");
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (pids[i] == getpid() || !runtime_has_state(pids[i]))
+		if (every && (pids[i] == getpid() || !runtime_has_state(pids[i])))
 			continue;
-		struct proc_status s;
-		if (runtime_status(pids[i], &s) < 0) {
-			if (runtime_pid_usable(pids[i]))
-				err_print("suture status");
-			continue;
+		int rc = show_one(pids[i], ra.json, every, count == 0);
+		if (rc < 0 && (!every || runtime_pid_usable(pids[i]))) {
+			err_print("suture status");
+			status = EXIT_FAILED;
 		}
-		if (ra.json)
-			print_json(&s, count == 0);
-		else
-			print_text(&s);
-		count++;
-		proc_status_free(&s);
+		count += rc > 0;
 	}
 	if (ra.json)
 		printf("]}\n");
-	else if (count == 0)
+	else if (every && count == 0)
 		printf("no process has a patch applied\n");
-	free(pids);
-	return EXIT_DONE;
+	if (every)
+		free(pids);
+	runtime_args_free(&ra);
+	return status;
 }

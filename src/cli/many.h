@@ -1,0 +1,23 @@
+/* apply and revert over several processes: the PIDs named, or --all.
+ * The loops, their end report (outcome.h) and progress (progress.h). */
+#ifndef SUTURE_CLI_MANY_H
+#define SUTURE_CLI_MANY_H
+
+#include "cli/runtime_args.h"
+#include "patchfile/patchread.h"
+#include "runtime/runtime.h"
+
+/* Processes that run PF already are counted and left alone; the others
+ * are patched all or nothing: when one fails, those patched so far are
+ * reverted.  Returns the exit status. */
+int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime_args *ra);
+
+/* Reverts NAME (NULL: every patch) in every process it can, and ends with
+ * the list of those still running it, each with its reason.  Returns the
+ * exit status. */
+int revert_many(const char *name, const struct runtime_args *ra);
+
+/* Does PID run patch NAME now (applied, not reverted)? */
+bool process_runs_patch(pid_t pid, const char *name);
+
+#endif
