@@ -39,20 +39,6 @@ static int wanted_builds(const struct patch_file *pf, const struct runtime_args 
 	return 0;
 }
 
-bool process_runs_patch(pid_t pid, const char *name)
-{
-	if (!runtime_has_state(pid))
-		return false;
-	struct proc_status s;
-	if (runtime_status(pid, &s) < 0)
-		return false;
-	bool runs = false;
-	for (size_t i = 0; i < s.st.n && !runs; i++)
-		runs = s.st.entries[i].patch.state == PS_APPLIED && strcmp(s.st.entries[i].patch.name, name) == 0;
-	proc_status_free(&s);
-	return runs;
-}
-
 /* --all: every process that maps the patch's target build (or --target's). */
 static size_t all_candidates(const struct patch_file *pf, const struct wanted *w, pid_t **out)
 {
@@ -109,7 +95,7 @@ static int apply_one(pid_t pid, struct patch_file *pf, struct apply_opts *o, con
 		     const struct wanted *w, struct outcomes *oc)
 {
 	const char *name = patch_string(pf, pf->header->name);
-	if (process_runs_patch(pid, name)) {
+	if (process_runs_patch(pid, name, w->ids, w->n)) {
 		outcomes_add(oc, pid, OC_ALREADY, NULL);
 		return 0;
 	}

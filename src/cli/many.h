@@ -6,6 +6,7 @@
 #include "cli/runtime_args.h"
 #include "patchfile/patchread.h"
 #include "runtime/runtime.h"
+#include "runtime/target.h"
 
 /* Processes that run PF already are counted and left alone; the others
  * are patched all or nothing: when one fails, those patched so far are
@@ -17,7 +18,8 @@ int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime
  * exit status. */
 int revert_many(const char *name, const struct runtime_args *ra);
 
-/* Does PID run patch NAME now (applied, not reverted)? */
-bool process_runs_patch(pid_t pid, const char *name);
+/* Does PID run patch NAME now (applied, not reverted), bound to an
+ * object with one of the NIDS build-ids IDS (any object when NIDS is 0)? */
+bool process_runs_patch(pid_t pid, const char *name, const struct build_id *ids, size_t nids);
 
 #endif

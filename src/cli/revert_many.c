@@ -14,7 +14,7 @@
 static bool runs_any(pid_t pid, const char *name)
 {
 	if (name)
-		return process_runs_patch(pid, name);
+		return process_runs_patch(pid, name, NULL, 0);
 	struct proc_status s;
 	if (!runtime_has_state(pid) || runtime_status(pid, &s) < 0)
 		return false;
