@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import run
-from schemacheck import run_json, validated  # noqa: F401
+from schemacheck import run_json
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "impact-corpus"
 

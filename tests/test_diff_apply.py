@@ -6,6 +6,7 @@ import time
 
 from conftest import output_across_apply, run
 from diffutil import SUTURE_CC
+from schemacheck import run_json
 
 PROGRAM = r"""
 #include <stdio.h>

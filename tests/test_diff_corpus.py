@@ -12,7 +12,7 @@ import pathlib
 import pytest
 
 from conftest import run
-from schemacheck import run_json, validated  # noqa: F401
+from schemacheck import run_json, validated
 from diffutil import SUTURE_CC, compile_pair
 
 CORPUS = pathlib.Path(__file__).parent / "diff-corpus"

@@ -4,7 +4,7 @@ sections, large ones; the two entry padding forms; bad input and usage."""
 import pytest
 
 from conftest import run
-from schemacheck import run_json, validated  # noqa: F401
+from schemacheck import run_json, validated
 from diffutil import PLAIN_GCC, SUTURE_CC, compile_c, compile_pair
 from test_diff_corpus import CORPUS, build
 

@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from conftest import run
-from schemacheck import run_json, validated  # noqa: F401
+from schemacheck import run_json
 from diffutil import compile_pair, sections
 
 ORIG = r"""

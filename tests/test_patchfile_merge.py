@@ -7,6 +7,7 @@ import pytest
 
 from conftest import output_across_apply, BUILD, ROOT, run
 from diffutil import SUTURE_CC
+from schemacheck import run_json
 
 A = r"""
 #include <stdio.h>

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import run
-from schemacheck import run_json, validated  # noqa: F401
+from schemacheck import run_json, validated
 
 PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
