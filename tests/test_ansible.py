@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import BUILD, ROOT, run
-from schemacheck import validated
+from schemacheck import run_json, validated
 from test_runtime import build, start  # noqa: F401
 
 PLAYBOOK = ROOT / "ansible" / "rollout.yml"
@@ -20,12 +20,12 @@ pytestmark = pytest.mark.skipif(not shutil.which("ansible-playbook"),
                                 reason="ansible-core is not installed (scripts/install-deps.sh)")
 
 
-def playbook(tmp_path, *args, inventory="localhost,", check=True):
+def playbook(tmp_path, *args, inventory="localhost,", check=True, env=None):
     """Runs the example playbook; returns (exit status, [(host, status,
     result)] of every task, in order) read from Ansible's minimal output."""
     env = dict(os.environ, LC_ALL="C.UTF-8", HOME=str(tmp_path), ANSIBLE_STDOUT_CALLBACK="minimal",
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1", **(env or {}))
     r = run(["ansible-playbook", "-i", inventory, "-c", "local", str(PLAYBOOK),
              "-e", "ansible_python_interpreter=/usr/bin/python3", "-e", f"suture={BUILD / 'suture'}",
              "-e", f"patch_dir={tmp_path / 'incoming'}", "-e", "consistency=stop", *args],
@@ -130,3 +130,37 @@ def test_rollout_stops_at_first_failure(suture, fleet_prog, start, tmp_path):
     assert not any(h == "second" for h, _, _ in report), report
     assert is_original(t.next_values())
     assert run([suture, "status", str(t.pid)]).stdout.startswith(f"process {t.pid} (fleetprog): 0 patches")
+
+
+def has_store(suture):
+    return run([suture, "help", "install"], check=False).returncode == 0
+
+
+def test_installed_absent(suture, fleet_prog, start, tmp_path):
+    """state: installed keeps the patch in the store (and so applies it to
+    the running process of its build), a second run changes nothing;
+    absent removes it (and reverts it)."""
+    if not has_store(suture):
+        pytest.skip("this suture has no patch store (suture install/list/remove)")
+    prog, patch = fleet_prog
+    t = start(prog)
+    store = {"SUTURE_STORE": str(tmp_path / "store")}
+    common = ["-e", f"patch={patch}", "-e", f"target={prog}"]
+
+    _, report = playbook(tmp_path, *common, "-e", "state=installed", env=store)
+    res = task_result(report)
+    assert res["changed"] and [p["pid"] for p in res["processes"]] == [t.pid]
+    listed = run_json([suture, "list", "--json"], env=dict(os.environ, **store))
+    assert [p["name"] for p in listed["patches"]] == ["fleet_answer"]
+    assert is_answer_patch(t.next_values())
+
+    _, report = playbook(tmp_path, *common, "-e", "state=installed", env=store)
+    assert not task_result(report)["changed"]
+
+    _, report = playbook(tmp_path, *common, "-e", "state=absent", env=store)
+    assert task_result(report)["changed"]
+    assert run_json([suture, "list", "--json"], env=dict(os.environ, **store))["patches"] == []
+    assert is_original(t.next_values())
+
+    _, report = playbook(tmp_path, *common, "-e", "state=absent", env=store)
+    assert not task_result(report)["changed"]

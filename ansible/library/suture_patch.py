@@ -72,8 +72,10 @@ patch:
   description: The patch's name.
   type: str
 processes:
-  description: One entry per process worked on, as C(suture apply --json) or
-    C(suture revert --json) give it (schemas/apply.json, schemas/revert.json).
+  description: For C(applied) and C(reverted), one entry per process worked on, as
+    C(suture apply --json) or C(suture revert --json) give it (schemas/apply.json,
+    schemas/revert.json); for C(installed) and C(absent), the processes that run the
+    stored patch (C(suture list --json), schemas/list.json).
   type: list
   elements: dict
   sample: [{"pid": 4242, "comm": "nginx", "result": "applied", "message": null}]
@@ -223,36 +225,52 @@ def reverted(module):
 
 
 def stored(module, name):
-    """The store's record of NAME (suture list --json), or None."""
-    doc = suture_json(module, ["list", "--json"])
-    for patch in doc.get("patches", []):
-        if patch.get("name") == name:
+    """The store's record of NAME (suture list --json, schemas/list.json), or None."""
+    for patch in suture_json(module, ["list", "--json"])["patches"]:
+        if patch["name"] == name:
             return patch
     return None
+
+
+def same_build(record, info):
+    """Is the stored patch RECORD for the build the patch file INFO names?
+    (A patch without build-ids is bound by install --target: same name is
+    the same patch.)"""
+    want = sorted(o["build_id"] for o in info["objects"] if o["build_id"])
+    return not want or sorted(o["build_id"] for o in record["objects"]) == want
+
+
+def store_options(p):
+    opts = ["--timeout", str(p["timeout"])] if p["timeout"] is not None else []
+    return opts
 
 
 def installed(module):
     p = module.params
     if not p["patch"]:
         module.fail_json(msg="state=installed needs the patch file (patch:)")
-    name = patch_name(module)
     info = suture_json(module, ["info", "--json", p["patch"]])
-    want = sorted(o["build_id"] or "" for o in info["objects"])
-    have = stored(module, name)
-    if have is not None and sorted(have.get("build_ids", want)) == want:
-        module.exit_json(changed=False, patch=name, processes=[], counts={})
+    name = p["name"] or info["name"]
+    record = stored(module, name)
+    if record is not None and same_build(record, info):
+        module.exit_json(changed=False, patch=name, processes=record["processes"], counts={})
+    if record is not None:
+        module.fail_json(msg=f"another build's patch named '{name}' is installed; remove it first (state: absent)")
     if not module.check_mode:
-        suture_json(module, ["install", p["patch"]], allowed=(0,))
-    module.exit_json(changed=True, patch=name, processes=[], counts={})
+        target = ["--target", p["target"]] if p["target"] else []
+        suture_json(module, ["install", *store_options(p), *target, p["patch"]])
+        record = stored(module, name)
+    module.exit_json(changed=True, patch=name, processes=record["processes"] if record else [], counts={})
 
 
 def absent(module):
     name = patch_name(module)
-    if stored(module, name) is None:
+    record = stored(module, name)
+    if record is None:
         module.exit_json(changed=False, patch=name, processes=[], counts={})
     if not module.check_mode:
-        suture_json(module, ["remove", name])
-    module.exit_json(changed=True, patch=name, processes=[], counts={})
+        suture_json(module, ["remove", *store_options(module.params), name])
+    module.exit_json(changed=True, patch=name, processes=record["processes"], counts={})
 
 
 def main():
