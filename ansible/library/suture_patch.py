@@ -72,10 +72,10 @@ patch:
   description: The patch's name.
   type: str
 processes:
-  description: For C(applied) and C(reverted), one entry per process worked on, as
-    C(suture apply --json) or C(suture revert --json) give it (schemas/apply.json,
-    schemas/revert.json); for C(installed) and C(absent), the processes that run the
-    stored patch (C(suture list --json), schemas/list.json).
+  description: One entry per process worked on, as C(suture apply --json) or
+    C(suture revert --json) give it (schemas/apply.json, schemas/revert.json); for
+    C(installed) and C(absent), the processes that run the stored patch
+    (C(suture list --json)) in the same words (applied, already-applied, reverted).
   type: list
   elements: dict
   sample: [{"pid": 4242, "comm": "nginx", "result": "applied", "message": null}]
@@ -245,6 +245,15 @@ def store_options(p):
     return opts
 
 
+def store_result(module, name, record, result, changed):
+    """The store states' result in the words of apply and revert: the
+    processes that run the stored patch (RECORD), each with RESULT."""
+    procs = [{"pid": x["pid"], "comm": x["comm"], "result": result, "message": None}
+             for x in (record["processes"] if record else [])]
+    module.exit_json(changed=changed, patch=name, processes=procs,
+                     counts={result: len(procs)} if procs else {})
+
+
 def installed(module):
     p = module.params
     if not p["patch"]:
@@ -253,24 +262,24 @@ def installed(module):
     name = p["name"] or info["name"]
     record = stored(module, name)
     if record is not None and same_build(record, info):
-        module.exit_json(changed=False, patch=name, processes=record["processes"], counts={})
+        store_result(module, name, record, "already-applied", False)
     if record is not None:
         module.fail_json(msg=f"another build's patch named '{name}' is installed; remove it first (state: absent)")
-    if not module.check_mode:
-        target = ["--target", p["target"]] if p["target"] else []
-        suture_json(module, ["install", *store_options(p), *target, p["patch"]])
-        record = stored(module, name)
-    module.exit_json(changed=True, patch=name, processes=record["processes"] if record else [], counts={})
+    if module.check_mode:
+        store_result(module, name, None, "would-apply", True)
+    target = ["--target", p["target"]] if p["target"] else []
+    suture_json(module, ["install", *store_options(p), *target, p["patch"]])
+    store_result(module, name, stored(module, name), "applied", True)
 
 
 def absent(module):
     name = patch_name(module)
     record = stored(module, name)
     if record is None:
-        module.exit_json(changed=False, patch=name, processes=[], counts={})
+        store_result(module, name, None, "reverted", False)
     if not module.check_mode:
         suture_json(module, ["remove", *store_options(module.params), name])
-    module.exit_json(changed=True, patch=name, processes=record["processes"], counts={})
+    store_result(module, name, record, "would-revert" if module.check_mode else "reverted", True)
 
 
 def main():
