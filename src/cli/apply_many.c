@@ -15,19 +15,18 @@
 /* Which builds the processes must run: the build-ids the patch is bound
  * to, and --target's. */
 struct wanted {
-	struct build_id ids[17];
+	struct build_id *ids;
 	size_t n;
-	bool unbound;           /* some object of the patch has no build-id */
-	const char *unbound_name;
+	const char *unbound_name;   /* an object of the patch without build-id, or NULL */
 };
 
 static int wanted_builds(const struct patch_file *pf, const struct runtime_args *ra, struct wanted *w)
 {
 	memset(w, 0, sizeof *w);
-	for (uint32_t i = 0; i < pf->header->n_objects && w->n < 16; i++) {
+	w->ids = xcalloc(pf->header->n_objects + 1, sizeof *w->ids);
+	for (uint32_t i = 0; i < pf->header->n_objects; i++) {
 		const struct suture_patch_object *po = &pf->objects[i];
 		if (!po->build_id_len) {
-			w->unbound = true;
 			w->unbound_name = patch_string(pf, po->name);
 			continue;
 		}
@@ -178,12 +177,14 @@ int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime
 	struct wanted w;
 	if (wanted_builds(pf, ra, &w) < 0) {
 		err_print("suture apply");
+		free(w.ids);
 		return EXIT_FAILED;
 	}
-	if (ra->all && w.unbound && !ra->target_file) {
+	if (ra->all && w.unbound_name && !ra->target_file) {
 		err_report("suture apply", "patch '%s' names no build-id for its target%s%s (it was cut by 'suture diff -o'), so "
 			   "--all would patch any process whose bytes agree: give --target FILE, the build it is for",
 			   name, *w.unbound_name ? " " : "", w.unbound_name);
+		free(w.ids);
 		return EXIT_USAGE;
 	}
 	pid_t *pids = ra->pids;
@@ -205,6 +206,7 @@ int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime
 		undo(&oc, name, o->timeout);
 	status = report(&oc, name, ra, status);
 	outcomes_free(&oc);
+	free(w.ids);
 	if (ra->all)
 		free(pids);
 	return status;

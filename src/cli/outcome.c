@@ -17,19 +17,6 @@ const char *outcome_kind_name(enum outcome_kind kind)
 	return kind_names[kind];
 }
 
-static void read_comm(pid_t pid, char *out, size_t size)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", pid);
-	snprintf(out, size, "?");
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)size, f))
-		out[strcspn(out, "\n")] = '\0';
-	fclose(f);
-}
-
 struct outcome *outcomes_add(struct outcomes *o, pid_t pid, enum outcome_kind kind, const char *message)
 {
 	o->v = xrealloc(o->v, (o->n + 1) * sizeof *o->v);
@@ -38,7 +25,9 @@ struct outcome *outcomes_add(struct outcomes *o, pid_t pid, enum outcome_kind ki
 	oc->pid = pid;
 	oc->kind = kind;
 	oc->message = message ? xstrdup(message) : NULL;
-	read_comm(pid, oc->comm, sizeof oc->comm);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", pid);
+	read_first_line(path, oc->comm, sizeof oc->comm);
 	return oc;
 }
 
