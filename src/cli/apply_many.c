@@ -94,7 +94,7 @@ static int apply_one(pid_t pid, struct patch_file *pf, struct apply_opts *o, con
 		     const struct wanted *w, struct outcomes *oc)
 {
 	const char *name = patch_string(pf, pf->header->name);
-	if (process_runs_patch(pid, name, w->ids, w->n)) {
+	if (process_runs_patch(pid, name, w->ids, w->n, false) == 1) {
 		outcomes_add(oc, pid, OC_ALREADY, NULL);
 		return 0;
 	}

@@ -18,8 +18,10 @@ int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime
  * exit status. */
 int revert_many(const char *name, const struct runtime_args *ra);
 
-/* Does PID run patch NAME now (applied, not reverted), bound to an
- * object with one of the NIDS build-ids IDS (any object when NIDS is 0)? */
-bool process_runs_patch(pid_t pid, const char *name, const struct build_id *ids, size_t nids);
+/* 1 when PID runs patch NAME (NULL: any patch) now, bound to an object
+ * with one of the NIDS build-ids IDS (any object when NIDS is 0): applied,
+ * or with INTERRUPTED_TOO also in an interrupted apply or revert; 0 when
+ * not; -1 (error set) when its record of patches cannot be read. */
+int process_runs_patch(pid_t pid, const char *name, const struct build_id *ids, size_t nids, bool interrupted_too);
 
 #endif

@@ -9,6 +9,7 @@
 static const char *const kind_names[OC_KINDS] = {
 	[OC_APPLIED] = "applied", [OC_ALREADY] = "already-applied", [OC_UNDONE] = "undone",
 	[OC_SKIPPED] = "skipped", [OC_FAILED] = "failed", [OC_REVERTED] = "reverted",
+	[OC_UNKNOWN] = "unknown",
 	[OC_WOULD_APPLY] = "would-apply", [OC_WOULD_REVERT] = "would-revert",
 };
 

@@ -15,6 +15,7 @@ enum outcome_kind {
 	OC_SKIPPED,        /* --all: it runs another build of the target */
 	OC_FAILED,         /* refused or timed out: as it was (apply), still runs it (revert) */
 	OC_REVERTED,
+	OC_UNKNOWN,        /* revert: its record cannot be read; it may run the patch */
 	OC_WOULD_APPLY,    /* --dry-run */
 	OC_WOULD_REVERT,
 	OC_KINDS

@@ -10,50 +10,42 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Does PID run NAME, or with NAME NULL any patch? */
-static bool runs_any(pid_t pid, const char *name)
+/* --all and --dry-run look first: a process that does not run the patch
+ * is left out, one whose record cannot be read (gone, or patched by another
+ * version of suture) is reported as such, not as still running it. */
+static bool looked_at(pid_t pid, const char *name, const struct runtime_args *ra, struct outcomes *oc)
 {
-	if (name)
-		return process_runs_patch(pid, name, NULL, 0);
-	struct proc_status s;
-	if (!runtime_has_state(pid) || runtime_status(pid, &s) < 0)
-		return false;
-	bool any = false;
-	for (size_t i = 0; i < s.st.n; i++) {
-		uint32_t st = s.st.entries[i].patch.state;
-		any |= st != PS_REVERTED && st != PS_REPLACED;
-	}
-	proc_status_free(&s);
-	return any;
+	int runs = process_runs_patch(pid, name, NULL, 0, true);
+	if (runs < 0 && (!ra->all || runtime_pid_usable(pid)))
+		outcomes_add(oc, pid, OC_UNKNOWN, err_msg());
+	else if (runs == 0 && !ra->all)
+		outcomes_add(oc, pid, OC_FAILED, name ? "has no such patch applied" : "has no patch applied");
+	else if (runs == 1 && ra->dry_run)
+		outcomes_add(oc, pid, OC_WOULD_REVERT, NULL);
+	return runs == 1 && !ra->dry_run;
 }
 
 static void revert_one(pid_t pid, const char *name, const struct runtime_args *ra, struct outcomes *oc)
 {
-	if (ra->dry_run) {
-		if (runs_any(pid, name))
-			outcomes_add(oc, pid, OC_WOULD_REVERT, NULL);
-		else if (!ra->all)
-			outcomes_add(oc, pid, OC_FAILED, "runs no such patch");
+	if ((ra->all || ra->dry_run) && !looked_at(pid, name, ra, oc))
 		return;
-	}
-	int rc = runtime_revert(pid, name, ra->timeout, ra->all);
+	int rc = runtime_revert(pid, name, ra->timeout, false);
 	if (rc == 0)
 		outcomes_add(oc, pid, OC_REVERTED, NULL);
-	else if (!ra->all || (rc != RT_NOT_TARGET && runtime_pid_usable(pid)))
+	else if (!ra->all || runtime_pid_usable(pid))
 		outcomes_add(oc, pid, OC_FAILED, err_msg())->timed_out = rc == RT_TIMEOUT;
 }
 
-/* The processes still running the patch, one line each; the status. */
-static int report_leftovers(const struct outcomes *oc, const char *shown)
+/* One block of the end report: HEADING, then a line per process of KIND. */
+static size_t report_block(const struct outcomes *oc, enum outcome_kind kind, const char *heading, const char *shown)
 {
-	size_t failed = outcomes_count(oc, OC_FAILED), timeouts = 0;
-	if (!failed)
-		return EXIT_DONE;
+	size_t n = outcomes_count(oc, kind), timeouts = 0;
+	if (!n)
+		return 0;
 	if (oc->n > 1)
-		err_report("suture revert", "%zu process%s still run%s %s:", failed, failed == 1 ? "" : "es",
-			   failed == 1 ? "s" : "", shown);
+		err_report("suture revert", heading, n, n == 1 ? "" : "es", n == 1 ? "s" : "", shown);
 	for (size_t i = 0; i < oc->n; i++) {
-		if (oc->v[i].kind != OC_FAILED)
+		if (oc->v[i].kind != kind)
 			continue;
 		timeouts += oc->v[i].timed_out;
 		char *line = outcome_line(&oc->v[i]);
@@ -63,7 +55,19 @@ static int report_leftovers(const struct outcomes *oc, const char *shown)
 			err_report("suture revert", "%s", line);
 		free(line);
 	}
-	return timeouts == failed ? EXIT_TIMEOUT : EXIT_FAILED;
+	return n - timeouts;
+}
+
+/* The processes still running the patch, one line each, then those that
+ * could not be read; the exit status. */
+static int report_leftovers(const struct outcomes *oc, const char *shown)
+{
+	size_t failed = outcomes_count(oc, OC_FAILED) + outcomes_count(oc, OC_UNKNOWN);
+	size_t not_timeouts = report_block(oc, OC_FAILED, "%zu process%s still run%s %s:", shown) +
+		report_block(oc, OC_UNKNOWN, "cannot tell whether %zu process%s run%s %s:", shown);
+	if (!failed)
+		return EXIT_DONE;
+	return not_timeouts == 0 ? EXIT_TIMEOUT : EXIT_FAILED;
 }
 
 static void print_summary(const struct outcomes *oc, const char *shown, bool dry_run)

@@ -15,17 +15,19 @@ static bool build_id_among(const struct state_patch *sp, const struct build_id *
 	return false;
 }
 
-bool process_runs_patch(pid_t pid, const char *name, const struct build_id *ids, size_t nids)
+int process_runs_patch(pid_t pid, const char *name, const struct build_id *ids, size_t nids, bool interrupted_too)
 {
 	if (!runtime_has_state(pid))
-		return false;
+		return 0;
 	struct proc_status s;
 	if (runtime_status(pid, &s) < 0)
-		return false;
-	bool runs = false;
+		return -1;
+	int runs = 0;
 	for (size_t i = 0; i < s.st.n && !runs; i++) {
 		const struct state_patch *sp = &s.st.entries[i].patch;
-		runs = sp->state == PS_APPLIED && strcmp(sp->name, name) == 0 && build_id_among(sp, ids, nids);
+		bool live = interrupted_too ? sp->state != PS_REVERTED && sp->state != PS_REPLACED
+			: sp->state == PS_APPLIED;
+		runs = live && (!name || strcmp(sp->name, name) == 0) && build_id_among(sp, ids, nids);
 	}
 	proc_status_free(&s);
 	return runs;
