@@ -61,10 +61,13 @@ def test_revert_all_lists_what_still_runs(suture, own, start):
     run([suture, "apply", "--consistency", "stop", str(stuck.pid), str(own["ANSWER2"])])
     r = run([suture, "revert", "--all", "own_answer"], check=False)
     assert r.returncode == 1, r.stderr
-    assert r.stderr.splitlines() == [
+    # (a process patched by another version of suture, on a shared machine,
+    # would be listed after, under "cannot tell whether")
+    assert r.stderr.splitlines()[:2] == [
         "suture revert: 1 process still runs 'own_answer':",
         f"  process {stuck.pid} (prog): patch 'own_answer' cannot be reverted while patch 'own_answer2', "
         "applied after it, also replaces answer: revert 'own_answer2' first"]
+    assert r.stderr.count("still run") == 1
     assert r.stdout == "reverted 'own_answer' in 2 processes\n"
     for t in ts:
         assert patches_of(suture, t.pid) == (["own_answer", "own_answer2"] if t is stuck else [])
