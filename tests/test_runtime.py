@@ -361,7 +361,7 @@ def test_process_exits_midway(suture, ticker, start):
     t = start(ticker["prog"], "-b", "-x", "1")
     r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "10", check=False)
     assert r.returncode == 1
-    assert f"process {t.pid} exited" in r.stderr
+    assert f"process {t.pid} (prog) exited" in r.stderr
 
 
 def test_all_processes(suture, start, tmp_path):

@@ -45,9 +45,17 @@ char *outcome_line(const struct outcome *oc)
 	char named[32];
 	snprintf(named, sizeof named, "process %d", oc->pid);
 	const char *msg = oc->message ? oc->message : outcome_kind_name(oc->kind);
-	if (str_starts_with(msg, named))
-		return xstrdup(msg);
-	return xasprintf("process %d (%s): %s", oc->pid, oc->comm, msg);
+	/* a process gone before its command was read is named by its PID alone */
+	char *comm = strcmp(oc->comm, "?") ? xasprintf(" (%s)", oc->comm) : xstrdup("");
+	char *line;
+	if (!str_starts_with(msg, named))
+		line = xasprintf("%s%s: %s", named, comm, msg);
+	else if (str_starts_with(msg + strlen(named), " ("))
+		line = xstrdup(msg);
+	else    /* "process 12 holds ..." gets its command: "process 12 (server) holds ..." */
+		line = xasprintf("%s%s%s", named, comm, msg + strlen(named));
+	free(comm);
+	return line;
 }
 
 void outcomes_print_json(const struct outcomes *o, const char *patch, bool dry_run, int exit_status)

@@ -38,8 +38,9 @@ struct outcomes {
 struct outcome *outcomes_add(struct outcomes *o, pid_t pid, enum outcome_kind kind, const char *message);
 size_t outcomes_count(const struct outcomes *o, enum outcome_kind kind);
 const char *outcome_kind_name(enum outcome_kind kind);
-/* "process PID (COMM): MESSAGE", unless MESSAGE already starts by naming
- * the process: every message names the process before its threads. */
+/* "process PID (COMM): MESSAGE", or where MESSAGE starts by naming the
+ * process, MESSAGE with its command: every message names the process (PID
+ * and command) before its threads. */
 char *outcome_line(const struct outcome *oc);
 /* The --json document: every outcome, the patch, the exit status. */
 void outcomes_print_json(const struct outcomes *o, const char *patch, bool dry_run, int exit_status);
