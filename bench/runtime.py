@@ -228,7 +228,8 @@ def bench_all(work, nprocs):
             applies, reverts = [], []
             for _ in range(2):   # the first round also warms the caches
                 t0 = time.monotonic()
-                r = sh([SUTURE, "apply", "--consistency", model, "--all", str(patches["idlefix"])])
+                r = sh([SUTURE, "apply", "--consistency", model, "--target", str(prog), "--all",
+                        str(patches["idlefix"])])
                 t1 = time.monotonic()
                 sh([SUTURE, "revert", "--all", "idlefix"])
                 t2 = time.monotonic()

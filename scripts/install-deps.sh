@@ -8,7 +8,8 @@ libelf-dev libdw-dev libcapstone-dev libsodium-dev libclang-rt-14-dev
 python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
 cmake clang tcl autoconf automake libtool
-csmith python3-pyelftools"
+csmith python3-pyelftools
+python3-jsonschema ansible-core"
 
 missing=""
 for pkg in $PACKAGES; do

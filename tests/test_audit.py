@@ -1,6 +1,5 @@
 """suture audit on binaries built with and without suture-cc, and on
 running processes the kernel would not let suture patch."""
-import json
 import pathlib
 import subprocess
 
@@ -8,6 +7,7 @@ import pytest
 
 from conftest import run
 from roomutil import Entries
+from schemacheck import run_json
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "impact-corpus"
 
@@ -32,7 +32,7 @@ def test_suture_cc_binary(suture, suture_cc, tmp_path):
     assert "findings: none" in out    # _start and the like are not the program's
     assert "verdict: can be live patched" in out
     # every function of the program's own units has entry padding
-    report = json.loads(run([suture, "audit", "--json", prog]).stdout)
+    report = run_json([suture, "audit", "--json", prog])
     padded = report["files"][0]["padded"]
     for fn in ["scale.constprop.0", "cp_user1", "get_x.isra.0", "slowpath", "unit1_total", "main"]:
         assert fn in padded
@@ -80,7 +80,7 @@ def test_plain_gcc_binary(suture, tmp_path):
     assert f"ipa-cp was on in {units}, built without suture-cc" in out
     assert "blocker: " + prog + ": " in out and "functions have no entry padding" in out
     assert "verdict: cannot be live patched" in out
-    report = json.loads(run([suture, "audit", "--json", prog], check=False).stdout)
+    report = run_json([suture, "audit", "--json", prog], check=False)
     assert report["patchable"] is False
     assert "ipa-icf" in report["files"][0]["units"][0]["abi_breaking"]
 
@@ -113,7 +113,7 @@ def test_functions_without_unwind_tables(suture, suture_cc, tmp_path):
                        "-fno-unwind-tables"])
     out = run([suture, "audit", prog]).stdout
     assert f"warning: {prog} has no unwind tables (.eh_frame) for" in out
-    report = json.loads(run([suture, "audit", "--json", prog]).stdout)
+    report = run_json([suture, "audit", "--json", prog])
     assert "cp_user1" in report["files"][0]["no_unwind"]
     assert report["files"][0]["unwind_tables"] is False
     assert "rebuild without -fno-asynchronous-unwind-tables" in out
@@ -163,8 +163,8 @@ def test_process(suture, suture_cc, tmp_path, mode, rc, expect):
     proc, pid = start_target(tmp_path, suture_cc, mode)
     try:
         result = run([suture, "audit", "--pid", str(pid)], check=False)
-        report = json.loads(run([suture, "audit", "--json", "--pid", str(pid)],
-                                check=False).stdout)
+        report = run_json([suture, "audit", "--json", "--pid", str(pid)],
+                                check=False)
     finally:
         stop_target(proc)
     assert result.returncode == rc, result.stdout + result.stderr
@@ -225,7 +225,7 @@ def test_process_running_a_deleted_file(suture, suture_cc, tmp_path):
     try:
         pid = int(proc.stdout.readline().split()[0])
         exe.unlink()
-        report = json.loads(run([suture, "audit", "--json", "--pid", str(pid)]).stdout)
+        report = run_json([suture, "audit", "--json", "--pid", str(pid)])
     finally:
         stop_target(proc)
     running = report["files"][0]

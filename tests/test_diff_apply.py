@@ -1,12 +1,12 @@
 """End to end: a patch cut by `suture diff -o` from two builds of a running
 program's unit is applied by `suture apply` to the running process, whose
 state (static data) the new code keeps using."""
-import json
 import subprocess
 import time
 
 from conftest import output_across_apply, run
 from diffutil import SUTURE_CC
+from schemacheck import run_json
 
 PROGRAM = r"""
 #include <stdio.h>
@@ -39,7 +39,7 @@ def test_patch_from_diff_applies_to_running_process(tmp_path, suture):
     report = run([suture, "diff", str(tmp_path / "prog.o"), str(tmp_path / "fixed.o"),
                   "-o", str(patch)]).stdout
     assert "changed  function  value" in report and "new      function  scaled" in report
-    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    info = run_json([suture, "info", "--json", str(patch)])
     assert [f["name"] for f in info["functions"]] == ["value"]
     assert info["new_functions"] == ["scaled"]
     assert {"name": "counter", "file": "prog.c", "object": 0} in info["symbols"]
@@ -131,8 +131,8 @@ def test_jump_tables_computed_gotos_and_strings_apply(tmp_path, suture):
     (src / "prog.c").write_text(TABLES_FIXED)
     run([*SUTURE_CC, "-c", str(src / "prog.c"), "-o", str(tmp_path / "fixed.o")])
     patch = tmp_path / "tables.o"
-    report = json.loads(run([suture, "diff", "--json", str(tmp_path / "prog.o"),
-                             str(tmp_path / "fixed.o"), "-o", str(patch)]).stdout)
+    report = run_json([suture, "diff", "--json", str(tmp_path / "prog.o"),
+                             str(tmp_path / "fixed.o"), "-o", str(patch)])
     assert sorted(f["name"] for f in report["functions"]) == ["classify", "run", "work"]
 
     printed = output_across_apply(suture, tmp_path / "prog", patch, tmp_path)

@@ -12,6 +12,7 @@ import pathlib
 import pytest
 
 from conftest import run
+from schemacheck import run_json, validated
 from diffutil import SUTURE_CC, compile_pair
 
 CORPUS = pathlib.Path(__file__).parent / "diff-corpus"
@@ -40,7 +41,7 @@ def test_corpus_case(tmp_path, suture, case):
     out = tmp_path / f"{case}.o"
     proc = run([suture, "diff", "--json", str(orig), str(patched), "-o", str(out)], check=False)
     assert proc.returncode == expected["exit"], proc.stderr
-    report = json.loads(proc.stdout)
+    report = validated("diff", proc.stdout)
     for kind in ("functions", "data"):
         for state in ("changed", "new", "removed"):
             assert names(report[kind], state) == expected[kind][state], (kind, state, report[kind])
@@ -60,7 +61,7 @@ def test_corpus_case(tmp_path, suture, case):
         assert not out.exists()
         assert report["patch"] is None
         return
-    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    info = run_json([suture, "info", "--json", str(out)])
     replaced = expected.get("replaced", expected["functions"]["changed"])
     assert sorted(f["name"] for f in info["functions"]) == replaced
     assert sorted(info["new_functions"]) == expected.get("defined_new", expected["functions"]["new"])

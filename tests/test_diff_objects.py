@@ -1,10 +1,10 @@
 """suture diff on objects it did not make: clang's, objects full of special
 sections, large ones; the two entry padding forms; bad input and usage."""
-import json
 
 import pytest
 
 from conftest import run
+from schemacheck import run_json, validated
 from diffutil import PLAIN_GCC, SUTURE_CC, compile_c, compile_pair
 from test_diff_corpus import CORPUS, build
 
@@ -45,11 +45,11 @@ def test_special_sections(tmp_path, suture, cc, flags):
     orig = compile_c(src, tmp_path / "a.o", ["-DMARK=1"], compiler)
     patched = compile_c(src, tmp_path / "b.o", ["-DMARK=2"], compiler)
     out = tmp_path / "p.o"
-    report = json.loads(run([suture, "diff", "--json", str(orig), str(patched),
-                             "-o", str(out)]).stdout)
+    report = run_json([suture, "diff", "--json", str(orig), str(patched),
+                             "-o", str(out)])
     assert [f["name"] for f in report["functions"]] == ["target"]
     assert report["data"] == [] and report["refusals"] == []
-    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    info = run_json([suture, "info", "--json", str(out)])
     assert [f["name"] for f in info["functions"]] == ["target"]
     run(["ld", "-r", str(out), "-o", str(tmp_path / "l.o")])
 
@@ -80,7 +80,7 @@ def test_clang_objects(tmp_path, suture, case):
     out = tmp_path / "p.o"
     proc = run([suture, "diff", "--json", *map(str, objs), "-o", str(out)], check=False)
     assert proc.returncode == status, proc.stderr
-    report = json.loads(proc.stdout)
+    report = validated("diff", proc.stdout)
     for state in ("changed", "new", "removed"):
         got = sorted(f["name"] for f in report["functions"] if f["state"] == state)
         assert got == expected.get(state, []), (state, report["functions"])
@@ -128,7 +128,7 @@ def test_large_object_one_change(tmp_path, suture):
     """3000 functions, one changed: exactly that one is reported."""
     body = "".join(f"int f{i}(int x) {{ return x * {i} + {i % 7}; }}\n" for i in range(3000))
     orig, patched = compile_pair(tmp_path, body, body.replace("x * 1234 +", "x * 4321 +"))
-    report = json.loads(run([suture, "diff", "--json", str(orig), str(patched)]).stdout)
+    report = run_json([suture, "diff", "--json", str(orig), str(patched)])
     assert [f["name"] for f in report["functions"]] == ["f1234"]
 
 
@@ -213,7 +213,7 @@ def test_line_move_with_another_difference_is_a_change(tmp_path, suture):
         (tmp_path / side).mkdir()
         (tmp_path / side / "unit.c").write_text((case / f"{side}.c").read_text())
         objs.append(compile_c(tmp_path / side / "unit.c", tmp_path / side / "unit.o"))
-    report = json.loads(run([suture, "diff", "--json", *map(str, objs)]).stdout)
+    report = run_json([suture, "diff", "--json", *map(str, objs)])
     assert report["line_only"] == []
     for name in ("get", "put"):
         entry = next(f for f in report["functions"] if f["name"] == name)
@@ -238,10 +238,10 @@ def test_object_of_two_units_with_statics_of_one_name(tmp_path, suture):
         run(["ld", "-r", *order, "-o", "both.o"], cwd=d)
         objs[side] = d / "both.o"
     out = tmp_path / "p.o"
-    report = json.loads(run([suture, "diff", "--json", str(objs["orig"]), str(objs["patched"]),
-                             "-o", str(out)]).stdout)
+    report = run_json([suture, "diff", "--json", str(objs["orig"]), str(objs["patched"]),
+                             "-o", str(out)])
     assert [(f["name"], f["file"]) for f in report["functions"]] == [("helper", "b.c")]
-    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    info = run_json([suture, "info", "--json", str(out)])
     assert [(f["name"], f["file"]) for f in info["functions"]] == [("helper", "b.c")]
 
 
@@ -252,7 +252,7 @@ def test_without_function_sections(tmp_path, suture, cc):
     objs = compile_pair(tmp_path, (case / "orig.c").read_text(), (case / "patched.c").read_text(),
                         compiler=[cc, "-O2"])
     out = tmp_path / "p.o"
-    report = json.loads(run([suture, "diff", "--json", *map(str, objs), "-o", str(out)]).stdout)
+    report = run_json([suture, "diff", "--json", *map(str, objs), "-o", str(out)])
     assert [(f["name"], f["state"]) for f in report["functions"]] == \
         [("check", "changed"), ("valid_char", "new")]
     dump = run(["objdump", "-dr", str(out)]).stdout

@@ -1,12 +1,12 @@
 """suture impact on hand-made cases: each kind of inlining and clone GCC
 makes, with the exact lists a patch author must get (tests/impact-corpus/)."""
-import json
 import pathlib
 import sys
 
 import pytest
 
 from conftest import run
+from schemacheck import run_json
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "impact-corpus"
 
@@ -141,10 +141,10 @@ def test_simd_and_target_clones_by_their_final_names(suture, suture_cc, tmp_path
 
 def test_function_removed_after_inlining(suture, suture_cc, tmp_path):
     obj = build(suture_cc, tmp_path, ["inline_chain.c"], "chain.o")
-    out = json.loads(run([suture, "impact", "--json", "--function", "leaf",
-                          "--function", "api_c", obj]).stdout)
+    out = run_json([suture, "impact", "--json", "--function", "leaf",
+                          "--function", "api_c", obj])
     leaf, api_c = out["functions"]
-    assert out["version"] == 1
+    assert out["schema_version"] == 1
     assert leaf["function"] == "leaf" and leaf["removed"] is True
     assert [m["name"] for m in leaf["impacted"]] == ["api_a", "api_b"]
     assert all(m["why"] == "inlined" for m in leaf["impacted"])
@@ -153,7 +153,7 @@ def test_function_removed_after_inlining(suture, suture_cc, tmp_path):
 
 def test_json_says_why(suture, suture_cc, tmp_path):
     obj = build(suture_cc, tmp_path, ["clones.c"], "clones.o")
-    out = json.loads(run([suture, "impact", "--json", "--function", "scale", obj]).stdout)
+    out = run_json([suture, "impact", "--json", "--function", "scale", obj])
     why = {m["name"]: (m["why"], m["via"]) for m in out["functions"][0]["impacted"]}
     assert why == {"scale.constprop.0": ("clone", "scale"),
                    "cp_user1": ("calls-clone", "scale.constprop.0"),

@@ -1,6 +1,5 @@
 """The patch file: what `suture diff -o` writes is a clean ELF object that
 binutils accept and `suture info` reads; damaged files are refused."""
-import json
 import pathlib
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from conftest import run
 from diffutil import SUTURE_CC, compile_pair, sections
 from sealing import reseal, seal
+from schemacheck import run_json
 
 ORIG = r"""
 #include <stdio.h>
@@ -28,7 +28,7 @@ def patch(tmp_path, suture):
 
 
 def test_info_reads_what_diff_wrote(suture, patch):
-    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    info = run_json([suture, "info", "--json", str(patch)])
     assert info["name"] == "fix-api"
     assert info["format"] == 1
     assert [f["name"] for f in info["functions"]] in (["api", "helper"], ["helper", "api"])
@@ -47,7 +47,7 @@ def test_name_option_overrides_file_name(tmp_path, suture):
     orig, patched = compile_pair(tmp_path, ORIG, PATCHED)
     out = tmp_path / "p.o"
     run([suture, "diff", "--name", "cve-2024-1", str(orig), str(patched), "-o", str(out)])
-    assert json.loads(run([suture, "info", "--json", str(out)]).stdout)["name"] == "cve-2024-1"
+    assert run_json([suture, "info", "--json", str(out)])["name"] == "cve-2024-1"
 
 
 def test_binutils_accept_the_patch(tmp_path, patch):
@@ -65,7 +65,7 @@ def test_binutils_accept_the_patch(tmp_path, patch):
 
 
 def test_old_bytes_and_mask_cover_the_old_function(suture, patch):
-    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    info = run_json([suture, "info", "--json", str(patch)])
     api = next(f for f in info["functions"] if f["name"] == "api")
     assert api["old_size"] > 10
 
@@ -181,12 +181,12 @@ def test_static_locals_keep_the_targets_numbering(tmp_path, suture):
     (new_count,) = _statics_used_by(patched, "second")
     assert old_count != new_count          # gcc did renumber it
     out = tmp_path / "p.o"
-    report = json.loads(run([suture, "diff", "--json", str(orig), str(patched),
-                             "-o", str(out)]).stdout)
+    report = run_json([suture, "diff", "--json", str(orig), str(patched),
+                             "-o", str(out)])
     assert [(d["name"], d["state"]) for d in report["data"]] == [(old_count, "new")]
     dump = run(["objdump", "-dr", str(out)]).stdout
     assert f"{old_count}:unit.c" in dump
-    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    info = run_json([suture, "info", "--json", str(out)])
     assert {"name": old_count, "file": "unit.c", "object": 0} in info["symbols"]
     # zero's count is new data, defined in the patch
     assert old_count in _symbols(out)
@@ -211,7 +211,7 @@ def test_old_bytes_mask_the_relocated_fields(tmp_path, suture, patch):
     secs = sections(patch)
     off, size = secs[".suture.oldcode"]
     blob = patch.read_bytes()[off:off + size]
-    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    info = run_json([suture, "info", "--json", str(patch)])
     total = sum(f["old_size"] for f in info["functions"])
     assert size == 2 * total
     # first record's bytes then mask (the writer lays them out in order)

@@ -1,13 +1,13 @@
 """Merging the parts `suture diff -o` cut from several units of a program
 into one patch for the program (what `suture build` does), applied to the
 running program."""
-import json
 import re
 
 import pytest
 
 from conftest import output_across_apply, BUILD, CORE_LIBS, ROOT, run
 from diffutil import SUTURE_CC
+from schemacheck import run_json
 
 A = r"""
 #include <stdio.h>
@@ -66,7 +66,7 @@ def test_parts_of_two_units_merge_and_apply(tmp_path, suture, merge_parts):
     patch = tmp_path / "two-units.o"
     bid = build_id(tmp_path / "prog")
     run([merge_parts, str(patch), "two-units", "prog", bid, *parts])
-    info = json.loads(run([suture, "info", "--json", str(patch)]).stdout)
+    info = run_json([suture, "info", "--json", str(patch)])
     assert info["name"] == "two-units"
     assert info["objects"] == [{"name": "prog", "build_id": bid}]
     assert sorted((f["name"], f["file"]) for f in info["functions"]) == \

@@ -4,7 +4,6 @@ The target is tests/runtime-progs/ticker.c: it prints answer(i) once per
 tick, so what it prints tells which version of answer() runs.  Patches are
 made the way users make them: compile the source as it is and with a
 change (one of its PATCH_* macros), then `suture diff ORIG.o NEW.o -o P.o`."""
-import json
 import os
 import pathlib
 import re
@@ -15,6 +14,7 @@ import time
 import pytest
 
 from conftest import run
+from schemacheck import run_json, validated
 
 PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
@@ -173,7 +173,7 @@ def test_apply_status_revert(suture, ticker, start):
     assert f"applied 'answer' to process {t.pid}" in r.stdout
     assert is_answer_patch(t.next_values())
 
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     (p,) = st["processes"][0]["patches"]
     assert p["name"] == "answer" and p["state"] == "applied" and p["runs"] == "new"
     assert p["consistency"] == "stop" and p["object"] == str(ticker["prog"])
@@ -185,7 +185,7 @@ def test_apply_status_revert(suture, ticker, start):
     r = run([suture, "revert", str(t.pid), "answer"])
     assert "reverted 'answer'" in r.stdout
     assert is_original(t.next_values())
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     assert st["processes"][0]["patches"] == []
     assert t.alive()
 
@@ -196,7 +196,7 @@ def test_patched_call_costs_one_jump(suture, ticker, start):
     t = start(ticker["prog"])
     before = snapshot(t.pid, ticker["prog"])[1]
     apply(suture, t.pid, ticker["ANSWER"])
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     f = st["processes"][0]["patches"][0]["functions"][0]
     old, new = int(f["address"], 16), int(f["new_address"], 16)
     with open(f"/proc/{t.pid}/mem", "rb") as mem:
@@ -213,7 +213,7 @@ def test_none_model(suture, ticker, start):
     t = start(ticker["prog"])
     run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["ANSWER"])])
     assert is_answer_patch(t.next_values())
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     assert st["processes"][0]["patches"][0]["consistency"] == "none"
     run([suture, "revert", str(t.pid), "answer"])
     assert is_original(t.next_values())
@@ -317,7 +317,7 @@ def test_replace(suture, ticker, start):
     apply(suture, t.pid, ticker["HELPER"], "--replace")
     vals = t.next_values()
     assert all(v < 1000 for v in vals) and all((b - a) % 3 == 0 for a, b in zip(vals, vals[1:]))
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     names = [p["name"] for p in st["processes"][0]["patches"]]
     assert names == ["helper"]
     run([suture, "revert", str(t.pid), "--all"])
@@ -370,7 +370,7 @@ def test_process_exits_midway(suture, ticker, start):
     t = start(ticker["prog"], "-b", "-x", "1")
     r = apply(suture, t.pid, ticker["SLOW"], "--timeout", "10", check=False)
     assert r.returncode == 1
-    assert f"process {t.pid} exited" in r.stderr
+    assert f"process {t.pid} (prog) exited" in r.stderr
 
 
 def test_all_processes(suture, start, tmp_path):
@@ -378,11 +378,14 @@ def test_all_processes(suture, start, tmp_path):
     # answer()'s bytes, matches no process of another test
     ticker = build(suture, tmp_path, extra=["-DORIG_ADD=3"], variants=["ANSWER"], prefix="all_")
     ts = [start(ticker["prog"]) for _ in range(3)]
-    r = run([suture, "apply", "--consistency", "stop", "--all", str(ticker["ANSWER"])])
+    r = run([suture, "apply", "--consistency", "stop", "--all", str(ticker["ANSWER"])], check=False)
+    assert r.returncode == 2 and "names no build-id" in r.stderr and "--target FILE" in r.stderr
+    r = run([suture, "apply", "--consistency", "stop", "--target", str(ticker["prog"]), "--all",
+             str(ticker["ANSWER"])])
     assert "applied 'all_answer' to 3 processes" in r.stdout
     for t in ts:
         assert is_answer_patch(t.next_values())
-    st = json.loads(run([suture, "status", "--json", "--all"]).stdout)
+    st = run_json([suture, "status", "--json", "--all"])
     pids = {p["pid"] for p in st["processes"] if p["patches"]}
     assert {t.pid for t in ts} <= pids
     run([suture, "revert", str(ts[0].pid), "all_answer"])
@@ -417,7 +420,7 @@ def test_shared_library_function(suture, start, tmp_path):
     assert is_original(t.next_values())
     apply(suture, t.pid, lib["CALC"])
     assert is_answer_patch(t.next_values(), 5000)
-    st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(t.pid)])
     assert st["processes"][0]["patches"][0]["object"] == str(so)
     run([suture, "revert", str(t.pid), "calc"])
     assert is_original(t.next_values())
@@ -463,8 +466,8 @@ def test_killed_suture_never_half_patched(suture, ticker, start):
     t = start(ticker["prog"], "-t", "4")
     outcomes = set()
     for i in range(24):
-        applied = any(p["name"] == "answer" for p in json.loads(
-            run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"])
+        applied = any(p["name"] == "answer" for p in run_json(
+            [suture, "status", "--json", str(t.pid)])["processes"][0]["patches"])
         cmd = ([suture, "revert", str(t.pid), "answer"] if applied else
                [suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])])
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -474,7 +477,7 @@ def test_killed_suture_never_half_patched(suture, ticker, start):
         assert t.alive(), f"round {i}: the target died ({t.proc.returncode}) after {cmd[1]}"
         r = run([suture, "status", "--json", str(t.pid)], check=False)
         assert r.returncode == 0, f"round {i} ({cmd[1]}): {r.stderr} {t.proc.poll()}"
-        patches = json.loads(r.stdout)["processes"][0]["patches"]
+        patches = validated("status", r.stdout)["processes"][0]["patches"]
         vals = t.next_values()
         if patches and patches[0]["runs"] == "new":
             assert is_answer_patch(vals), (i, patches, vals)
@@ -497,13 +500,13 @@ def test_all_undone_when_one_fails(suture, start, tmp_path):
     held = start(ticker["prog"], "-b")           # a thread sits in slow()
     assert free.pid < held.pid
     before = [snapshot(t.pid, ticker["prog"]) for t in (free, held)]
-    r = run([suture, "apply", "--consistency", "stop", "--timeout", "0.3", "--all",
-             str(ticker["SLOW"])], check=False)
+    r = run([suture, "apply", "--consistency", "stop", "--timeout", "0.3", "--target", str(ticker["prog"]),
+             "--all", str(ticker["SLOW"])], check=False)
     assert r.returncode == 4, r.stderr
     assert "is in slow" in r.stderr and "reverted 'undo_slow' in the 1 process" in r.stderr
     after = [snapshot(t.pid, ticker["prog"]) for t in (free, held)]
     assert after[0][1] == before[0][1] and after[1] == before[1]
-    st = json.loads(run([suture, "status", "--json", str(free.pid)]).stdout)
+    st = run_json([suture, "status", "--json", str(free.pid)])
     assert st["processes"][0]["patches"] == []
 
 
@@ -597,7 +600,7 @@ def test_killed_at_each_point_of_the_switch(suture, ticker, start, point, runs):
                        env=env, capture_output=True, text=True)
     assert r.returncode == -signal.SIGKILL
     assert t.alive()
-    (p,) = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"]
+    (p,) = run_json([suture, "status", "--json", str(t.pid)])["processes"][0]["patches"]
     assert p["interrupted"] and p["runs"] == runs, p
     assert p["state"] == ("loaded" if point == "loaded" else "applying")
     vals = t.next_values()
@@ -609,7 +612,7 @@ def test_killed_at_each_point_of_the_switch(suture, ticker, start, point, runs):
     assert r.returncode == 1 and "interrupted apply of patch 'answer'" in r.stderr
     run([suture, "revert", str(t.pid), "answer"])
     assert is_original(t.next_values())
-    assert json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"] == []
+    assert run_json([suture, "status", "--json", str(t.pid)])["processes"][0]["patches"] == []
     assert "SYSERR" not in t.text()
     # and the process can be patched again
     apply(suture, t.pid, ticker["ANSWER"])
@@ -623,7 +626,7 @@ def test_killed_during_revert(suture, ticker, start, point, runs):
     env = dict(os.environ, SUTURE_FAULT=point)
     r = subprocess.run([suture, "revert", str(t.pid), "answer"], env=env, capture_output=True, text=True)
     assert r.returncode == -signal.SIGKILL
-    (p,) = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)["processes"][0]["patches"]
+    (p,) = run_json([suture, "status", "--json", str(t.pid)])["processes"][0]["patches"]
     assert p["state"] == "reverting" and p["runs"] == runs, p
     vals = t.next_values()
     assert is_answer_patch(vals) if runs == "new" else is_original(vals)

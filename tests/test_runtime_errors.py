@@ -8,6 +8,7 @@ import tempfile
 import pytest
 
 from conftest import CORE_LIBS, run
+from schemacheck import run_json
 from test_runtime import build, compile_unit, is_original, snapshot, start, ticker  # noqa: F401
 
 
@@ -125,15 +126,22 @@ def test_function_without_padding(suture, tmp_path, start):
 
 
 def test_same_patch_twice(suture, ticker, start):
+    """Applying a patch a process already runs changes nothing and is no
+    error (a rollout run twice), and the process keeps one copy."""
     t = start(ticker["prog"])
     run([suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])])
-    r = run([suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])], check=False)
-    assert r.returncode == 1 and "patch 'answer' is already applied" in r.stderr
+    before = pathlib.Path(f"/proc/{t.pid}/maps").read_text()
+    r = run([suture, "apply", "--consistency", "stop", str(t.pid), str(ticker["ANSWER"])])
+    assert f"nothing to do: 'answer' already runs in process {t.pid} (prog)" in r.stdout
+    assert pathlib.Path(f"/proc/{t.pid}/maps").read_text() == before
+    st = run_json([suture, "status", "--json", str(t.pid)])
+    assert [p["name"] for p in st["processes"][0]["patches"]] == ["answer"]
 
 
 def test_usage_errors(suture, ticker):
     for args in (["apply"], ["apply", "--consistency", "fast", "1", "p.o"], ["apply", "1"],
-                 ["revert", "1"], ["apply", "--timeout", "soon", "1", "p.o"], ["status", "1", "2"]):
+                 ["revert", "1"], ["apply", "--timeout", "soon", "1", "p.o"], ["status", "1", "x"],
+                 ["apply", "1", "--all", "p.o"]):
         r = run([suture, *args], check=False)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.startswith(f"suture {args[0]}: "), r.stderr

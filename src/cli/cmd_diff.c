@@ -232,7 +232,8 @@ static void json_members(const struct diff_set *set)
 static void print_json(const struct diff_set *set, const char *orig, const char *patched,
 		       const char *out)
 {
-	printf("{\n  \"orig\": ");
+	json_begin(stdout, 1);
+	printf(",\n  \"orig\": ");
 	json_string(stdout, orig);
 	printf(",\n  \"patched\": ");
 	json_string(stdout, patched);

@@ -101,7 +101,8 @@ static void print_text(const struct patch_file *pf, const struct signature_statu
 static void print_json(const struct patch_file *pf, const struct signature_status *sig)
 {
 	const struct suture_patch_header *h = pf->header;
-	printf("{\"name\": ");
+	json_begin(stdout, 1);
+	printf(", \"name\": ");
 	json_string(stdout, patch_string(pf, h->name));
 	printf(", \"format\": %u, \"objects\": [", h->version);
 	for (uint32_t i = 0; i < h->n_objects; i++) {

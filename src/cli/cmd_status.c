@@ -14,12 +14,21 @@
 #include <unistd.h>
 
 const char usage_status[] =
-	"usage: suture status [--json] [PID|--all]\n"
-	"  the patches each process runs (default: every patched process)\n";
+	"usage: suture status [--json] [PID...|--all]\n"
+	"  the patches each process runs (default, and --all: every process that has one)\n"
+	"  --json  as JSON (schemas/status.json)\n";
 
 static bool shown(const struct state_entry *e)
 {
 	return e->patch.state != PS_REVERTED && e->patch.state != PS_REPLACED;
+}
+
+static size_t shown_count(const struct proc_status *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->st.n; i++)
+		n += shown(&s->st.entries[i]);
+	return n;
 }
 
 /* Which code a patch's functions run: an interrupted switch is decided
@@ -157,60 +166,62 @@ static void print_text(const struct proc_status *s)
 	}
 }
 
+/* One process; with ONLY_PATCHED (no PID named) one without patches is
+ * left out.  Returns 1 when shown, 0 when not, -1 on error. */
+static int show_one(pid_t pid, bool json, bool only_patched, bool first)
+{
+	struct proc_status s;
+	if (runtime_status(pid, &s) < 0)
+		return -1;
+	int shown_here = !only_patched || shown_count(&s) > 0 || s.damaged;
+	if (shown_here && json)
+		print_json(&s, first);
+	else if (shown_here)
+		print_text(&s);
+	/* a damaged record is shown, and the exit says something is wrong */
+	if (s.damaged)
+		err_set("process %d (%s): suture's record is damaged: %s", pid, s.comm, s.damaged);
+	int rc = s.damaged ? -2 : shown_here;
+	proc_status_free(&s);
+	return rc;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct runtime_args ra;
-	bool target = false;
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] != '-' || strcmp(argv[i], "--all") == 0)
-			target = true;
-	if (runtime_args_parse("status", argc, argv, &ra, target) < 0)
-		return EXIT_USAGE;
-	if (ra.npos != 0 || ra.model)
-		return usage_error("status", "expects at most one PID (or --all)");
-	if (!target)
-		ra.all = true;
-	if (!ra.all) {
-		struct proc_status s;
-		if (runtime_status(ra.pid, &s) < 0) {
-			err_print("suture status");
-			return EXIT_FAILED;
-		}
-		if (ra.json) {
-			printf("{\"processes\": [");
-			print_json(&s, true);
-			printf("]}\n");
-		} else {
-			print_text(&s);
-		}
-		int status = s.damaged ? EXIT_FAILED : EXIT_DONE;
-		proc_status_free(&s);
-		return status;
+	if (runtime_args_parse("status", argc, argv, &ra, false) < 0)
+		return runtime_args_free(&ra), EXIT_USAGE;
+	if (ra.model) {
+		runtime_args_free(&ra);
+		return usage_error("status", "--consistency is for apply");
 	}
-	pid_t *pids;
-	size_t n = list_pids(&pids), count = 0;
-	if (ra.json)
-		printf("{\"processes\": [");
+	bool every = ra.all || ra.npids == 0;
+	pid_t *pids = ra.pids;
+	size_t n = ra.npids, count = 0;
+	if (every)
+		n = list_pids(&pids);
+	int status = EXIT_DONE;
+	if (ra.json) {
+		json_begin(stdout, 1);
+		printf(", \"processes\": [");
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (pids[i] == getpid() || !runtime_has_state(pids[i]))
+		if (every && (pids[i] == getpid() || !runtime_has_state(pids[i])))
 			continue;
-		struct proc_status s;
-		if (runtime_status(pids[i], &s) < 0) {
-			if (runtime_pid_usable(pids[i]))
+		int rc = show_one(pids[i], ra.json, every, count == 0);
+		if (rc < 0 && (rc == -2 || !every || runtime_pid_usable(pids[i]))) {
+			if (rc == -1)
 				err_print("suture status");
-			continue;
+			status = EXIT_FAILED;
 		}
-		if (ra.json)
-			print_json(&s, count == 0);
-		else
-			print_text(&s);
-		count++;
-		proc_status_free(&s);
+		count += rc > 0 || rc == -2;
 	}
 	if (ra.json)
 		printf("]}\n");
-	else if (count == 0)
+	else if (every && count == 0)
 		printf("no process has a patch applied\n");
-	free(pids);
-	return EXIT_DONE;
+	if (every)
+		free(pids);
+	runtime_args_free(&ra);
+	return status;
 }

@@ -21,3 +21,8 @@ void json_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
+
+void json_begin(FILE *out, int version)
+{
+	fprintf(out, "{\"schema_version\": %d", version);
+}

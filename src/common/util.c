@@ -154,3 +154,14 @@ bool str_in_list(char *const *list, size_t n, const char *s)
 			return true;
 	return false;
 }
+
+void read_first_line(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "?");
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)size, f))
+		out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}

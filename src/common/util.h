@@ -20,6 +20,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * failure.  *len gets the size without the NUL. */
 char *read_whole_file(const char *path, size_t *len);
 
+/* The first line of a small file (/proc/PID/comm) into OUT, without its
+ * newline; "?" when it cannot be read (the process is gone). */
+void read_first_line(const char *path, char *out, size_t size);
+
 /* A growable buffer of bytes, always NUL-terminated for text use. */
 struct buf {
 	char *data;

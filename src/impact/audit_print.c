@@ -155,7 +155,7 @@ static void json_file(FILE *out, const struct audit_file *f)
 
 void audit_print_json(const struct audit_report *r, FILE *out)
 {
-	fputs("{\"version\": 1", out);
+	json_begin(out, 1);
 	const struct audit_process *p = r->process;
 	if (p) {
 		fprintf(out, ",\n \"process\": {\"pid\": %d, \"name\": ", (int)p->pid);

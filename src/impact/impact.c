@@ -199,8 +199,10 @@ int impact_print_lists(const char *const *files, size_t n_files,
 	}
 	struct lister l;
 	lister_init(&l, &g);
-	if (req->json)
-		fputs("{\"version\": 1, \"functions\": [", out);
+	if (req->json) {
+		json_begin(out, 1);
+		fputs(", \"functions\": [", out);
+	}
 	for (size_t i = 0; i < n_ids; i++) {
 		lister_run(&l, ids[i]);
 		if (req->json)

@@ -26,17 +26,6 @@
 
 #define PF_KTHREAD 0x00200000
 
-static void read_comm(const char *path, char *out, size_t size)
-{
-	snprintf(out, size, "?");
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(out, (int)size, f))
-		out[strcspn(out, "\n")] = '\0';
-	fclose(f);
-}
-
 /* Reads /proc/PID/stat; *FIELDS points at its third field, the state
  * letter.  The command name before it is in parentheses and may itself hold
  * spaces and ')', hence the last ')'.  Returns the buffer to free, or NULL. */
@@ -92,7 +81,7 @@ struct proc *proc_open(pid_t pid)
 	p->mem_fd = -1;
 	p->saved_policy = -1;
 	snprintf(path, sizeof path, "/proc/%d/comm", pid);
-	read_comm(path, p->comm, sizeof p->comm);
+	read_first_line(path, p->comm, sizeof p->comm);
 	snprintf(path, sizeof path, "/proc/%d/mem", pid);
 	p->mem_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (p->mem_fd < 0) {
@@ -148,7 +137,7 @@ struct thread *proc_add_thread(struct proc *p, pid_t tid)
 	t->univ = -1;
 	char path[96];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/comm", p->pid, tid);
-	read_comm(path, t->comm, sizeof t->comm);
+	read_first_line(path, t->comm, sizeof t->comm);
 	return t;
 }
 
