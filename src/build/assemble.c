@@ -82,7 +82,7 @@ static int diff_unit(struct build_session *s, const struct build_unit *u, size_t
 		     struct parts *parts)
 {
 	struct diff d;
-	if (diff_analyze(&d, u->orig_obj, u->patched_obj) < 0) {
+	if (diff_analyze(&d, u->orig_obj, u->patched_obj, NULL) < 0) {
 		diff_free(&d);
 		return err_prefix("comparing the two builds of %s", u->rec->source);
 	}

@@ -7,7 +7,7 @@
 #include "build/overlay.h"
 #include "build/recompile.h"
 #include "build/reproduce.h"
-#include "build/srcdiff.h"
+#include "build/fixdiff.h"
 #include "build/targets.h"
 #include "build/units.h"
 #include "build/workdir.h"
@@ -181,7 +181,7 @@ static int prepare(struct build_session *s)
 	if (s->ntargets > 8 * sizeof(unsigned long))
 		return err_set("too many targets (%zu); name the ones to patch with --target",
 			       s->ntargets);
-	if (srcdiff_read(s) < 0)
+	if (fixdiff_read(s) < 0)
 		return -1;
 	if (!(s->workdir = workdir_create()))
 		return -1;
@@ -204,7 +204,7 @@ static int pipeline(struct build_session *s)
 	progress(s, "applying %s", s->opt->diff);
 	struct timespec applied;
 	clock_gettime(CLOCK_REALTIME, &applied);
-	if (srcdiff_apply(s) < 0 || line_directives_insert(s) < 0)
+	if (fixdiff_apply(s) < 0 || line_directives_insert(s) < 0)
 		return -1;
 	if (project_build(s, "patched", &r->secs_patched) < 0 || compile_changed(s, true, &applied) < 0)
 		return -1;

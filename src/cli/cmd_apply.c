@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "patchfile/patchread.h"
 #include "runtime/runtime.h"
+#include "trust/sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>

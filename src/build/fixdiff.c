@@ -1,5 +1,5 @@
 /* The source diff: see srcdiff.h. */
-#include "build/srcdiff.h"
+#include "build/fixdiff.h"
 #include "build/command.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -55,7 +55,7 @@ static int parse_hunk(const char *line, struct hunk *h)
 	return -1;
 }
 
-int srcdiff_read(struct build_session *s)
+int fixdiff_read(struct build_session *s)
 {
 	FILE *f = fopen(s->opt->diff, "r");
 	if (!f)
@@ -106,7 +106,7 @@ int srcdiff_read(struct build_session *s)
 	return ret;
 }
 
-int srcdiff_apply(struct build_session *s)
+int fixdiff_apply(struct build_session *s)
 {
 	char *argv[] = { "patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch",
 			 "-r", "-", "-i", (char *)s->opt->diff, NULL };
