@@ -6,6 +6,7 @@
  * and all threads for the switch. */
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
+#include "runtime/shadow.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -392,6 +393,8 @@ static struct busy_range *busy_ranges(struct apply *a, size_t *n)
 /* Undo what loading did, before any switch: free memory and state. */
 static void unload(struct apply *a, struct thread *t)
 {
+	if (a->im.pinned)
+		return;   /* a callback that never returned runs in it (and may use the state) */
 	if (a->mem)
 		remote_munmap(a->p, t, a->mem, a->im.size);
 	if (a->state_created && a->st.base)
@@ -432,6 +435,7 @@ static int apply_loaded(struct apply *a)
 			goto undo;
 		a->state_created = true;
 	}
+	shadow_bind_root(&a->im, a->st.base);
 	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
 	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
@@ -442,7 +446,7 @@ static int apply_loaded(struct apply *a)
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
-	if (callbacks_run(&a->im, a->p, t, SUTURE_CB_PRE_PATCH) < 0)
+	if (callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
 		goto undo;
 
 	struct state_entry e;
@@ -486,8 +490,10 @@ static int apply_loaded(struct apply *a)
 	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {
 		/* the patch is in: a failing post-patch callback does not undo it */
 		struct thread *cb;
-		if (proc_seize_one(a->p, &cb) == 0)
-			callbacks_run(&a->im, a->p, cb, SUTURE_CB_POST_PATCH);
+		if (proc_seize_one(a->p, &cb) == 0 &&
+		    callbacks_run(&a->im, a->p, &cb, SUTURE_CB_POST_PATCH, a->o->timeout) < 0 && a->im.pinned)
+			rc = err_prefix("patch '%s' is applied (and stays), but",
+					patch_string(a->pf, a->pf->header->name));
 		proc_finish(a->p);
 	}
 	unwinder_free(tr.unwinder);

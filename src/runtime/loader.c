@@ -1,6 +1,7 @@
 /* Placing a patch's sections and applying its relocations. */
 #include "runtime/loader.h"
 #include "runtime/inject.h"
+#include "runtime/shadow.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -120,6 +121,10 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 		name = patch_string(pf, rec->name);
 	if (rec && rec->file)
 		file = patch_string(pf, rec->file);
+	if (!file && shadow_is_root_symbol(name)) {
+		im->syms[index] = (struct image_sym){ .referenced = true, .resolved = true, .shadow_root = true };
+		return 0;
+	}
 	if (rec && rec->object != SUTURE_OBJECT_GLOBAL) {
 		const struct object *obj = im->bound[rec->object];
 		found = sym_in_object(obj, name, file, &r);

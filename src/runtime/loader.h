@@ -28,6 +28,7 @@ struct image_sym {
 	bool resolved;
 	bool ifunc;             /* addr is a resolver: call it in the process */
 	bool tls;               /* value is a thread-pointer offset */
+	bool shadow_root;       /* __suture_shadow_root: bound once the state exists */
 	uint64_t value;
 };
 
@@ -45,6 +46,7 @@ struct image {
 	uint64_t code_size;            /* page-rounded r-x part */
 	uint64_t size;                 /* whole mapping */
 	bool has_data;
+	bool pinned;                   /* a callback still runs in it: never unmap */
 	/* symbols, per .symtab index */
 	struct image_sym *syms;
 	size_t nsyms;

@@ -101,9 +101,9 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	if (u)
 		unwinder_warm(u, t->tid);
 	if (e->patch.pre_unpatch && (e->patch.state == PS_APPLIED || e->patch.state == PS_REVERTING)) {
-		uint64_t ret;
-		if (remote_call(p, t, e->patch.pre_unpatch, &ret) < 0) {
-			err_prefix("patch '%s': pre-unpatch callback", e->patch.name);
+		bool running;
+		if (callback_run_addr(p, &t, e->patch.pre_unpatch, e->patch.name, "pre-unpatch", timeout,
+				      &running) < 0) {
 			unwinder_free(u);
 			free(ranges);
 			free(rd);
@@ -137,8 +137,15 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	stop_mark("release");
 	/* the post-unpatch callback runs before its code goes away; the
 	 * revert is done whatever it returns */
-	if (rc == 0 && e->patch.post_unpatch)
-		callback_run_addr(p, e->patch.post_unpatch, e->patch.name, "post-unpatch");
+	if (rc == 0 && e->patch.post_unpatch && proc_seize_one(p, &t) == 0) {
+		bool running;
+		if (callback_run_addr(p, &t, e->patch.post_unpatch, e->patch.name, "post-unpatch", timeout,
+				      &running) < 0 && running) {
+			free_memory = false;   /* it still runs in the patch's code */
+			rc = err_prefix("patch '%s' is reverted, but", e->patch.name);
+		}
+		proc_finish(p);
+	}
 	if (free_memory && proc_seize_one(p, &t) == 0)
 		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 	proc_finish(p);

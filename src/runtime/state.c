@@ -158,7 +158,7 @@ int state_create(struct proc *p, struct thread *t, struct state *st)
 int state_append(struct proc *p, struct state *st, struct state_entry *e)
 {
 	uint64_t need = sizeof e->patch + e->patch.n_funcs * sizeof *e->funcs;
-	if (st->header.used + need > STATE_SIZE)
+	if (st->header.used + need > STATE_SHADOW_ROOT)
 		return err_set("process %d: suture's state is full (%u patch records); restart the process "
 			       "to start afresh", p->pid, st->header.n_patches);
 	e->addr = st->base + st->header.used;

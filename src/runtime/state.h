@@ -18,6 +18,9 @@
 #define STATE_MAGIC "SUTUREST"
 #define STATE_VERSION 1
 #define STATE_SIZE (1u << 20)
+/* The last page is not the record's: the shadow-variable table (shadow.h),
+ * written by patch code only. */
+#define STATE_SHADOW_ROOT (STATE_SIZE - 4096u)
 
 enum patch_state {
 	PS_LOADED = 1,     /* code in memory, nothing redirected yet */

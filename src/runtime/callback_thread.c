@@ -1,0 +1,199 @@
+/* A callback in a thread of its own (see callback_thread.h). */
+#include "runtime/callback_thread.h"
+#include "runtime/inject.h"
+#include "runtime/symbols.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096u
+/* The runner's two pages: code (r-x), then the control block (rw-). */
+#define RUNNER_OFF 0
+#define CREATE_OFF 64
+
+struct control {                /* at base + PAGE, written by the runner */
+	uint64_t fn;
+	int32_t result;
+	uint32_t done;
+	uint32_t tid;
+	uint32_t pad;
+	uint64_t thread;        /* pthread_t */
+};
+
+static uint8_t *put(uint8_t *at, const void *bytes, size_t n)
+{
+	memcpy(at, bytes, n);
+	return at + n;
+}
+
+static uint8_t *movabs(uint8_t *at, uint8_t opcode, uint64_t value)
+{
+	*at++ = 0x48;
+	*at++ = opcode;
+	return put(at, &value, 8);
+}
+
+/* void *runner(struct control *c): c->tid = gettid(); c->result = c->fn();
+ * c->done = 1; return NULL.  Entered from start_thread with the stack
+ * 8 bytes off 16: the push realigns it for the call. */
+static void write_runner(uint8_t *code)
+{
+	static const uint8_t runner[] = {
+		0x53,                                   /* push %rbx */
+		0x48, 0x89, 0xfb,                       /* mov %rdi,%rbx */
+		0xb8, 0xba, 0x00, 0x00, 0x00,           /* mov $SYS_gettid,%eax */
+		0x0f, 0x05,                             /* syscall */
+		0x89, 0x43, 0x10,                       /* mov %eax,16(%rbx) */
+		0xff, 0x13,                             /* call *(%rbx) */
+		0x89, 0x43, 0x08,                       /* mov %eax,8(%rbx) */
+		0xc7, 0x43, 0x0c, 0x01, 0, 0, 0,        /* movl $1,12(%rbx) */
+		0x31, 0xc0,                             /* xor %eax,%eax */
+		0x5b,                                   /* pop %rbx */
+		0xc3,                                   /* ret */
+	};
+	memcpy(code + RUNNER_OFF, runner, sizeof runner);
+}
+
+/* int create(void): pthread_create(&c->thread, NULL, runner, c), then
+ * pthread_detach(c->thread) (the thread is never joined); returns what
+ * pthread_create returned.  Called by remote_call, so entered like a
+ * function: the sub realigns the stack for the calls. */
+static void write_create(uint8_t *code, uint64_t base, uint64_t create_fn, uint64_t detach_fn)
+{
+	uint64_t ctl = base + PAGE, thread = ctl + offsetof(struct control, thread);
+	uint8_t *at = code + CREATE_OFF;
+	at = put(at, (const uint8_t[]){ 0x48, 0x83, 0xec, 0x08 }, 4);   /* sub $8,%rsp */
+	at = movabs(at, 0xbf, thread);                                   /* rdi */
+	at = put(at, (const uint8_t[]){ 0x31, 0xf6 }, 2);                /* xor %esi,%esi */
+	at = movabs(at, 0xba, base + RUNNER_OFF);                        /* rdx */
+	at = movabs(at, 0xb9, ctl);                                      /* rcx */
+	at = movabs(at, 0xb8, create_fn);                                /* rax */
+	at = put(at, (const uint8_t[]){ 0xff, 0xd0 }, 2);                /* call *%rax */
+	/* test %eax,%eax; jnz out (over the 27 bytes of the detach) */
+	at = put(at, (const uint8_t[]){ 0x85, 0xc0, 0x75, 27 }, 4);
+	at = movabs(at, 0xb8, thread);
+	at = put(at, (const uint8_t[]){ 0x48, 0x8b, 0x38 }, 3);          /* mov (%rax),%rdi */
+	at = movabs(at, 0xb8, detach_fn);
+	at = put(at, (const uint8_t[]){ 0xff, 0xd0, 0x31, 0xc0 }, 4);    /* call; xor %eax,%eax */
+	put(at, (const uint8_t[]){ 0x48, 0x83, 0xc4, 0x08, 0xc3 }, 5);   /* out: add $8,%rsp; ret */
+}
+
+static int lookup(struct proc *p, const struct callback_call *c, const char *name, uint64_t *addr)
+{
+	struct resolved r;
+	int found = sym_global(p, c->objs, c->nobjs, name, &r);
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return err_set("%s cannot run: process %d has no %s (callbacks run in a thread of their own)",
+			       c->what, p->pid, name);
+	*addr = r.addr;
+	return 0;
+}
+
+/* Maps the runner's pages and starts the callback's thread from T. */
+static int start(struct proc *p, struct thread *t, const struct callback_call *c, uint64_t *base)
+{
+	uint64_t create_fn, detach_fn;
+	if (lookup(p, c, "pthread_create", &create_fn) < 0 || lookup(p, c, "pthread_detach", &detach_fn) < 0)
+		return -1;
+	if (remote_mmap(p, t, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, base) < 0)
+		return -1;
+	uint8_t code[PAGE];
+	memset(code, 0xcc, sizeof code);
+	write_runner(code);
+	write_create(code, *base, create_fn, detach_fn);
+	struct control ctl = { .fn = c->fn };
+	uint64_t ret;
+	if (mem_write(p, *base, code, sizeof code) < 0 || mem_write(p, *base + PAGE, &ctl, sizeof ctl) < 0 ||
+	    remote_mprotect(p, t, *base, PAGE, PROT_READ | PROT_EXEC) < 0)
+		goto unmap;
+	/* the new thread is the program's own: not traced (no clone event) */
+	if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
+		err_set_errno("cannot set ptrace options of thread %d of process %d", t->tid, p->pid);
+		goto unmap;
+	}
+	int rc = remote_call(p, t, *base + CREATE_OFF, &ret);
+	ptrace(PTRACE_SETOPTIONS, t->tid, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD);
+	if (rc < 0)
+		goto unmap;
+	if ((int32_t)ret != 0) {
+		err_set("%s cannot run: pthread_create failed in process %d (%s)", c->what, p->pid,
+			strerror((int)(int32_t)ret));
+		goto unmap;
+	}
+	return 0;
+unmap:
+	remote_munmap(p, t, *base, 2 * PAGE);
+	return -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static bool task_exists(pid_t pid, uint32_t tid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%u", pid, tid);
+	return access(path, F_OK) == 0;
+}
+
+/* Reads the control block until the callback is done or time is up. */
+static int wait_done(struct proc *p, uint64_t base, struct callback_call *c, struct control *ctl)
+{
+	double deadline = now_s() + c->timeout;
+	for (;;) {
+		if (mem_read(p, base + PAGE, ctl, sizeof *ctl) < 0)
+			return err_set("process %d exited while %s ran", p->pid, c->what);
+		if (__atomic_load_n(&ctl->done, __ATOMIC_ACQUIRE))
+			return 0;
+		if (now_s() >= deadline)
+			break;
+		sleep_ms(1);
+	}
+	c->still_running = true;
+	return err_set("%s has not returned after %g s in process %d (%s): it is left running in thread %u "
+		       "(suture cannot stop a thread safely midway: whatever it holds stays held, and its "
+		       "code stays in memory); nothing was switched", c->what, c->timeout, p->pid, p->comm,
+		       ctl->tid);
+}
+
+int callback_thread_run(struct proc *p, struct thread **t, struct callback_call *c)
+{
+	uint64_t base;
+	if (start(p, *t, c, &base) < 0)
+		return -1;
+	/* the borrowed thread runs on while the callback does: it may hold
+	 * what the callback waits for */
+	proc_finish(p);
+	struct control ctl;
+	int rc = wait_done(p, base, c, &ctl);
+	c->result = ctl.result;
+	/* the runner's last instructions are still in its page after done:
+	 * unmap it once its thread has exited (else leave the 8 KiB) */
+	bool gone = false;
+	for (int i = 0; rc == 0 && i < 1000 && !(gone = !task_exists(p->pid, ctl.tid)); i++)
+		sleep_ms(1);
+	if (proc_seize_one(p, t) < 0)
+		return -1;
+	if (gone)
+		remote_munmap(p, *t, base, 2 * PAGE);
+	return rc;
+}
