@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import run
-from test_runtime import Target, build, snapshot_after_callbacks
+from test_runtime import Target, build, snapshot_after_callbacks, ticker  # noqa: F401 (a fixture)
 
 INCLUDE = pathlib.Path(__file__).resolve().parent.parent / "include"
 VARIANTS = ["SHADOW", "SHADOW_NEXT", "SHADOW_ALL", "HANG"]
@@ -150,3 +150,49 @@ def test_shadows_kept_across_stacked_and_cumulative_patches(suture, conns, targe
     cumulative = wait_visits(t, "cumulative")
     assert all(cumulative[c][0] > again[c][-1] for c in (1, 2, 3))
     assert "freed" not in t.text()   # a replaced patch is not unpatched
+
+
+# --- the patch's own code unwinds -----------------------------------------
+
+def test_backtrace_and_pthread_cancel_inside_a_patched_function(suture, tmp_path):
+    """The patched work() calls backtrace(), which sees its caller below
+    the patch's frame; a pthread_cancel of the thread sleeping in it runs
+    the cleanup handler work() pushed (built with -fexceptions, that is a
+    landing pad reached only through work()'s unwind information, with the
+    patch's personality routine) and ends the thread cleanly."""
+    b = build(suture, tmp_path, src_name="unwinds.c", extra=["-fexceptions"], link=["-rdynamic"],
+              variants=["WORK"])
+    t = Target(b["prog"], (), tmp_path)
+    try:
+        apply(suture, t.pid, b["WORK"], "--consistency", "none")
+        t.wait_for(r"^patched work \d+: ")
+        m = re.search(r"^patched work \d+: (\d+) frames, worker_loop (\w+)$", t.text(), re.M)
+        assert m.group(2) == "seen" and int(m.group(1)) >= 4, t.text()[-300:]
+        os.kill(t.pid, 10)   # SIGUSR1: the main thread cancels the worker
+        t.wait_for(r"^joined$")
+        assert "cleanup in patched work\njoined" in t.text()
+        assert t.alive()
+    finally:
+        t.kill()
+
+
+def test_thread_in_patch_code_holds_back_nothing_it_does_not_stand_on(suture, ticker, tmp_path):
+    """A thread sleeps in the new inner() (patch memory) called by the old
+    outer().  Under stop, the walk goes through the patch's frame: a patch
+    of another function is applied and reverted at once (it used to wait
+    for the thread: "in the code of patch 'inner', whose callers cannot be
+    unwound"), and a patch of outer(), which is on that thread's stack,
+    waits and names outer()."""
+    t = Target(ticker["prog"], ("-w",), tmp_path)
+    try:
+        run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["INNER"])])
+        time.sleep(0.05)   # the thread is in the new inner() now
+        r = apply(suture, t.pid, ticker["ANSWER"], "--timeout", "2")
+        assert f"applied 'answer' to process {t.pid}" in r.stdout
+        run([suture, "revert", "--timeout", "2", str(t.pid), "answer"])
+        r = apply(suture, t.pid, ticker["OUTER"], "--timeout", "0.3", check=False)
+        assert r.returncode == 4, r.stderr
+        assert re.search(r"thread \d+ \(prog\) is in outer", r.stderr), r.stderr
+        assert "cannot be unwound" not in r.stderr
+    finally:
+        t.kill()

@@ -7,6 +7,7 @@
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
 #include "runtime/shadow.h"
+#include "runtime/patch_unwind.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -391,18 +392,20 @@ static struct busy_range *busy_ranges(struct apply *a, size_t *n)
 }
 
 /* Undo what loading did, before any switch: free memory and state. */
-static void unload(struct apply *a, struct thread *t)
+static void unload(struct apply *a, struct thread **t)
 {
 	if (a->im.pinned)
 		return;   /* a callback that never returned runs in it (and may use the state) */
-	if (a->mem)
-		remote_munmap(a->p, t, a->mem, a->im.size);
+	if (a->mem && patch_unwind_deregister(a->p, t, a->mem, a->o->timeout) == 0) {
+		patch_unwind_unload(a->p, t, &a->im, a->o->timeout);
+		remote_munmap(a->p, *t, a->mem, a->im.size);
+	}
 	if (a->state_created && a->st.base)
-		remote_munmap(a->p, t, a->st.base, STATE_SIZE);
+		remote_munmap(a->p, *t, a->st.base, STATE_SIZE);
 }
 
 /* After a --replace switch: the patches it superseded are gone. */
-static void retire_replaced(struct apply *a, struct state_entry *e, struct thread *t)
+static void retire_replaced(struct apply *a, struct state_entry *e)
 {
 	for (size_t i = 0; i < a->st.n; i++) {
 		struct state_entry *old = &a->st.entries[i];
@@ -412,16 +415,30 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 			continue;
 		state_set_replaced_by(a->p, old, e->patch.seq);
 		state_set(a->p, old, PS_REPLACED);
-		/* stop: no thread was in its code, so nothing can run in it any more */
-		if (a->o->model == CM_STOP)
+	}
+}
+
+/* stop: no thread was in the code of the patches a --replace superseded,
+ * so nothing can run in it any more: freed, once the threads run again. */
+static void free_replaced(struct apply *a, uint64_t seq)
+{
+	struct thread *t;
+	if (a->o->model != CM_STOP || proc_seize_one(a->p, &t) < 0)
+		return;
+	for (size_t i = 0; i < a->st.n; i++) {
+		struct state_entry *old = &a->st.entries[i];
+		if (old->patch.replaced_by == seq && old->patch.mem &&
+		    patch_unwind_deregister(a->p, &t, old->patch.mem, a->o->timeout) == 0)
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
 	}
+	proc_finish(a->p);
 }
 
 static int apply_loaded(struct apply *a)
 {
 	/* the unwinder reads the objects' files: before anything is stopped */
 	struct unwinder *u = a->o->model == CM_STOP ? unwinder_new(a->p) : NULL;
+	patch_unwind_report(u, a->p, &a->st);
 	struct thread *t;
 	if (proc_seize_one(a->p, &t) < 0) {
 		unwinder_free(u);
@@ -446,7 +463,8 @@ static int apply_loaded(struct apply *a)
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
-	if (callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
+	if (patch_unwind_register(a->p, &t, &a->im, a->o->timeout) < 0 ||
+	    callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
 		goto undo;
 
 	struct state_entry e;
@@ -474,11 +492,11 @@ static int apply_loaded(struct apply *a)
 	};
 	int rc = transition_run(&tr);
 	if (rc == 0 && a->o->replace)
-		retire_replaced(a, &e, t);
+		retire_replaced(a, &e);
 	if (rc != 0 && proc_alive(a->p)) {
 		state_set(a->p, &e, PS_REVERTED);
 		char *saved = xstrdup(err_msg());
-		unload(a, t);
+		unload(a, &t);
 		err_set("%s", saved);
 		free(saved);
 	}
@@ -487,6 +505,8 @@ static int apply_loaded(struct apply *a)
 	stop_mark("release");
 	if (rc == 0 && !proc_alive(a->p))
 		rc = err_set("process %d exited during the apply", a->p->pid);
+	if (rc == 0 && a->o->replace)
+		free_replaced(a, e.patch.seq);
 	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {
 		/* the patch is in: a failing post-patch callback does not undo it */
 		struct thread *cb;
@@ -506,7 +526,7 @@ undo:;
 	unwinder_free(u);
 	char *saved = xstrdup(err_msg());
 	if (proc_alive(a->p))
-		unload(a, t);
+		unload(a, &t);
 	err_set("%s", saved);
 	free(saved);
 	return -1;

@@ -1,6 +1,6 @@
 /* Running a patch's callbacks in the target (see callbacks.h). */
 #include "runtime/callbacks.h"
-#include "runtime/callback_thread.h"
+#include "runtime/thread_call.h"
 #include "common/error.h"
 
 #include <stdint.h>
@@ -17,21 +17,21 @@ int callbacks_run(struct image *im, struct proc *p, struct thread **t, uint32_t 
 		char what[512];
 		snprintf(what, sizeof what, "the %s callback '%s' of patch '%s'",
 			 patch_callback_kind_name(kind), name, patch);
-		struct callback_call c = {
+		struct thread_call c = {
 			.fn = image_symbol_addr(im, pf->callbacks[i].symbol), .what = what,
 			.timeout = timeout, .objs = im->objs, .nobjs = im->nobjs,
 		};
 		if (!c.fn)
 			return err_set("patch '%s': callback '%s' is not in the patch's code", patch, name);
-		int rc = callback_thread_run(p, t, &c);
+		int rc = thread_call_run(p, t, &c);
 		if (c.still_running)
 			im->pinned = true;
 		if (rc < 0)
 			return -1;
-		if (kind == SUTURE_CB_PRE_PATCH && c.result != 0)
+		if (kind == SUTURE_CB_PRE_PATCH && (int32_t)c.result != 0)
 			return err_set("the pre-patch callback '%s' of patch '%s' returned %d in process %d: "
 				       "the patch refuses this process; nothing was changed", name, patch,
-				       c.result, p->pid);
+				       (int32_t)c.result, p->pid);
 	}
 	return 0;
 }
@@ -51,19 +51,10 @@ int callback_run_addr(struct proc *p, struct thread **t, uint64_t addr, const ch
 	*still_running = false;
 	if (!addr)
 		return 0;
-	struct maps m;
-	struct object *objs = NULL;
-	size_t nobjs = 0;
-	if (maps_read(p->pid, &m) < 0)
-		return -1;
-	int rc = objects_read(p->pid, &m, &objs, &nobjs);
 	char what[256];
 	snprintf(what, sizeof what, "the %s callback of patch '%s'", kind, patch);
-	struct callback_call c = { .fn = addr, .what = what, .timeout = timeout, .objs = objs, .nobjs = nobjs };
-	if (rc == 0)
-		rc = callback_thread_run(p, t, &c);
+	struct thread_call c = { .fn = addr, .what = what, .timeout = timeout };
+	int rc = thread_call_run(p, t, &c);
 	*still_running = c.still_running;
-	objects_free(objs, nobjs);
-	maps_free(&m);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* A patch's callbacks (<suture/patch.h>): functions of the patch run
  * inside the target process, each in a thread of its own
- * (callback_thread.h) while the program's threads keep running:
+ * (thread_call.h) while the program's threads keep running:
  *   pre-patch     int fn(void), after loading, before the switch; non-zero
  *                 refuses the patch
  *   post-patch    void fn(void), after the switch

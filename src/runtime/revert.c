@@ -1,6 +1,7 @@
 /* suture revert, for one process: the switch of apply, backwards. */
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
+#include "runtime/patch_unwind.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/redirect.h"
@@ -59,6 +60,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		return -1;
 	/* the unwinder reads the objects' files: before anything is stopped */
 	struct unwinder *u = unwinder_new(p);
+	patch_unwind_report(u, p, st);
 	struct thread *t;
 	if (proc_seize_one(p, &t) < 0) {
 		unwinder_free(u);
@@ -146,7 +148,8 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		}
 		proc_finish(p);
 	}
-	if (free_memory && proc_seize_one(p, &t) == 0)
+	if (free_memory && proc_seize_one(p, &t) == 0 &&
+	    patch_unwind_deregister(p, &t, e->patch.mem, timeout) == 0)
 		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);

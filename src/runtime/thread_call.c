@@ -1,5 +1,5 @@
-/* A callback in a thread of its own (see callback_thread.h). */
-#include "runtime/callback_thread.h"
+/* A call in a thread of its own (see thread_call.h). */
+#include "runtime/thread_call.h"
 #include "runtime/inject.h"
 #include "runtime/symbols.h"
 #include "common/error.h"
@@ -20,11 +20,12 @@
 
 struct control {                /* at base + PAGE, written by the runner */
 	uint64_t fn;
-	int32_t result;
+	uint64_t args[2];
+	uint64_t result;
 	uint32_t done;
 	uint32_t tid;
-	uint32_t pad;
 	uint64_t thread;        /* pthread_t */
+	char text[256];
 };
 
 static uint8_t *put(uint8_t *at, const void *bytes, size_t n)
@@ -40,20 +41,25 @@ static uint8_t *movabs(uint8_t *at, uint8_t opcode, uint64_t value)
 	return put(at, &value, 8);
 }
 
-/* void *runner(struct control *c): c->tid = gettid(); c->result = c->fn();
- * c->done = 1; return NULL.  Entered from start_thread with the stack
- * 8 bytes off 16: the push realigns it for the call. */
+/* void *runner(struct control *c): c->tid = gettid();
+ * c->result = c->fn(c->args[0], c->args[1]); c->done = 1; return NULL.
+ * Entered from start_thread with the stack 8 bytes off 16: the push
+ * realigns it for the call. */
 static void write_runner(uint8_t *code)
 {
+	_Static_assert(offsetof(struct control, result) == 24 && offsetof(struct control, done) == 32 &&
+		       offsetof(struct control, tid) == 36, "the runner's offsets");
 	static const uint8_t runner[] = {
 		0x53,                                   /* push %rbx */
 		0x48, 0x89, 0xfb,                       /* mov %rdi,%rbx */
 		0xb8, 0xba, 0x00, 0x00, 0x00,           /* mov $SYS_gettid,%eax */
 		0x0f, 0x05,                             /* syscall */
-		0x89, 0x43, 0x10,                       /* mov %eax,16(%rbx) */
+		0x89, 0x43, 0x24,                       /* mov %eax,36(%rbx) */
+		0x48, 0x8b, 0x7b, 0x08,                 /* mov 8(%rbx),%rdi */
+		0x48, 0x8b, 0x73, 0x10,                 /* mov 16(%rbx),%rsi */
 		0xff, 0x13,                             /* call *(%rbx) */
-		0x89, 0x43, 0x08,                       /* mov %eax,8(%rbx) */
-		0xc7, 0x43, 0x0c, 0x01, 0, 0, 0,        /* movl $1,12(%rbx) */
+		0x48, 0x89, 0x43, 0x18,                 /* mov %rax,24(%rbx) */
+		0xc7, 0x43, 0x20, 0x01, 0, 0, 0,        /* movl $1,32(%rbx) */
 		0x31, 0xc0,                             /* xor %eax,%eax */
 		0x5b,                                   /* pop %rbx */
 		0xc3,                                   /* ret */
@@ -85,25 +91,24 @@ static void write_create(uint8_t *code, uint64_t base, uint64_t create_fn, uint6
 	put(at, (const uint8_t[]){ 0x48, 0x83, 0xc4, 0x08, 0xc3 }, 5);   /* out: add $8,%rsp; ret */
 }
 
-static int lookup(struct proc *p, const struct callback_call *c, const char *name, uint64_t *addr)
+static int lookup(struct proc *p, const struct thread_call *c, const char *name, uint64_t *addr)
 {
 	struct resolved r;
 	int found = sym_global(p, c->objs, c->nobjs, name, &r);
 	if (found < 0)
 		return -1;
 	if (found == 0)
-		return err_set("%s cannot run: process %d has no %s (callbacks run in a thread of their own)",
-			       c->what, p->pid, name);
+		return err_set("%s cannot run: process %d has no %s (suture's calls into a process run in "
+			       "a thread of their own)", c->what, p->pid, name);
 	*addr = r.addr;
 	return 0;
 }
 
-/* Maps the runner's pages and starts the callback's thread from T. */
-static int start(struct proc *p, struct thread *t, const struct callback_call *c, uint64_t *base)
+/* Maps the runner's pages (code, control block) and starts the call's
+ * thread from T. */
+static int launch(struct proc *p, struct thread *t, const struct thread_call *c, uint64_t create_fn,
+		  uint64_t detach_fn, uint64_t *base)
 {
-	uint64_t create_fn, detach_fn;
-	if (lookup(p, c, "pthread_create", &create_fn) < 0 || lookup(p, c, "pthread_detach", &detach_fn) < 0)
-		return -1;
 	if (remote_mmap(p, t, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, base) < 0)
 		return -1;
 	uint8_t code[PAGE];
@@ -111,6 +116,11 @@ static int start(struct proc *p, struct thread *t, const struct callback_call *c
 	write_runner(code);
 	write_create(code, *base, create_fn, detach_fn);
 	struct control ctl = { .fn = c->fn };
+	for (int i = 0; i < 2; i++)
+		ctl.args[i] = c->args[i] == THREAD_CALL_TEXT ? *base + PAGE + offsetof(struct control, text)
+							       : c->args[i];
+	if (c->text)
+		snprintf(ctl.text, sizeof ctl.text, "%s", c->text);
 	uint64_t ret;
 	if (mem_write(p, *base, code, sizeof code) < 0 || mem_write(p, *base + PAGE, &ctl, sizeof ctl) < 0 ||
 	    remote_mprotect(p, t, *base, PAGE, PROT_READ | PROT_EXEC) < 0)
@@ -135,6 +145,15 @@ unmap:
 	return -1;
 }
 
+/* Maps the runner's pages and starts the call's thread from T. */
+static int start(struct proc *p, struct thread *t, const struct thread_call *c, uint64_t *base)
+{
+	uint64_t create_fn, detach_fn;
+	if (lookup(p, c, "pthread_create", &create_fn) < 0 || lookup(p, c, "pthread_detach", &detach_fn) < 0)
+		return -1;
+	return launch(p, t, c, create_fn, detach_fn, base);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -156,7 +175,7 @@ static bool task_exists(pid_t pid, uint32_t tid)
 }
 
 /* Reads the control block until the callback is done or time is up. */
-static int wait_done(struct proc *p, uint64_t base, struct callback_call *c, struct control *ctl)
+static int wait_done(struct proc *p, uint64_t base, struct thread_call *c, struct control *ctl)
 {
 	double deadline = now_s() + c->timeout;
 	for (;;) {
@@ -175,10 +194,31 @@ static int wait_done(struct proc *p, uint64_t base, struct callback_call *c, str
 		       ctl->tid);
 }
 
-int callback_thread_run(struct proc *p, struct thread **t, struct callback_call *c)
+/* start() with the process's objects read here, for a caller that has none. */
+static int start_reading_objects(struct proc *p, struct thread *t, struct thread_call *c, uint64_t *base)
+{
+	struct maps m;
+	struct object *objs = NULL;
+	size_t nobjs = 0;
+	if (maps_read(p->pid, &m) < 0)
+		return -1;
+	int rc = objects_read(p->pid, &m, &objs, &nobjs);
+	if (rc == 0) {
+		c->objs = objs;
+		c->nobjs = nobjs;
+		rc = start(p, t, c, base);
+		c->objs = NULL;
+		c->nobjs = 0;
+	}
+	objects_free(objs, nobjs);
+	maps_free(&m);
+	return rc;
+}
+
+int thread_call_run(struct proc *p, struct thread **t, struct thread_call *c)
 {
 	uint64_t base;
-	if (start(p, *t, c, &base) < 0)
+	if ((c->objs ? start(p, *t, c, &base) : start_reading_objects(p, *t, c, &base)) < 0)
 		return -1;
 	/* the borrowed thread runs on while the callback does: it may hold
 	 * what the callback waits for */
