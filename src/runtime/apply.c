@@ -396,8 +396,8 @@ static void unload(struct apply *a, struct thread **t)
 {
 	if (a->im.pinned)
 		return;   /* a callback that never returned runs in it (and may use the state) */
-	if (a->mem && patch_unwind_deregister(a->p, t, a->mem, a->o->timeout) == 0) {
-		patch_unwind_unload(a->p, t, &a->im, a->o->timeout);
+	if (a->mem && patch_unwind_deregister(a->p, *t, a->mem) == 0) {
+		patch_unwind_unload(a->p, *t, &a->im);
 		remote_munmap(a->p, *t, a->mem, a->im.size);
 	}
 	if (a->state_created && a->st.base)
@@ -428,7 +428,7 @@ static void free_replaced(struct apply *a, uint64_t seq)
 	for (size_t i = 0; i < a->st.n; i++) {
 		struct state_entry *old = &a->st.entries[i];
 		if (old->patch.replaced_by == seq && old->patch.mem &&
-		    patch_unwind_deregister(a->p, &t, old->patch.mem, a->o->timeout) == 0)
+		    patch_unwind_deregister(a->p, t, old->patch.mem) == 0)
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
 	}
 	proc_finish(a->p);
@@ -463,7 +463,7 @@ static int apply_loaded(struct apply *a)
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
-	if (patch_unwind_register(a->p, &t, &a->im, a->o->timeout) < 0 ||
+	if (patch_unwind_register(a->p, t, &a->im) < 0 ||
 	    callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
 		goto undo;
 

@@ -1,6 +1,6 @@
 /* Making the patch's code unwind (see patch_unwind.h). */
 #include "runtime/patch_unwind.h"
-#include "runtime/thread_call.h"
+#include "runtime/inject.h"
 #include "runtime/symbols.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -30,65 +30,68 @@ static bool find_in(struct proc *p, const struct image *im, struct libgcc *g)
 	return true;
 }
 
-/* dlsym(HANDLE, NAME) in the target. */
-static int remote_dlsym(struct proc *p, struct thread **t, const struct image *im, uint64_t dlsym_fn,
-			uint64_t handle, const char *name, double timeout, uint64_t *out)
+/* FN(A0, A1) on the borrowed thread T: a call that cannot be left
+ * running (a thread of its own would leave its stack behind in glibc's
+ * cache, and the maps changed); these are short, and the ones the
+ * dynamic linker makes itself. */
+static int call(struct proc *p, struct thread *t, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t *ret)
 {
-	char what[128];
-	snprintf(what, sizeof what, "looking up %s in the process's %s", name, LIBGCC);
-	struct thread_call c = { .fn = dlsym_fn, .args = { handle, THREAD_CALL_TEXT }, .text = name,
-				 .what = what, .timeout = timeout, .objs = im->objs, .nobjs = im->nobjs };
-	if (thread_call_run(p, t, &c) < 0)
-		return -1;
-	if (!c.result)
-		return err_set("process %d's %s has no %s", p->pid, LIBGCC, name);
-	*out = c.result;
+	uint64_t args[2] = { a0, a1 }, ignored;
+	return remote_call_args(p, t, fn, args, ret ? ret : &ignored);
+}
+
+static int global(struct proc *p, const struct image *im, const char *name, uint64_t *addr)
+{
+	struct resolved r;
+	if (sym_global(p, im->objs, im->nobjs, name, &r) != 1)
+		return err_set("process %d has neither %s nor %s() to load it: the patch's unwind "
+			       "information cannot be registered", p->pid, LIBGCC, name);
+	*addr = r.addr;
 	return 0;
 }
 
-/* The process's libgcc, loaded with dlopen if it has none yet (the handle
- * in im->libgcc_loaded, so that a refused apply can close it again). */
-static int libgcc_of(struct proc *p, struct thread **t, struct image *im, double timeout,
-		     struct libgcc *g)
+/* dlopen(LIBGCC) and dlsym() of the two functions, the strings on a
+ * scratch page. */
+static int load_libgcc(struct proc *p, struct thread *t, struct image *im, struct libgcc *g)
 {
-	if (find_in(p, im, g))
-		return 0;
-	struct resolved open_fn, sym_fn;
-	if (sym_global(p, im->objs, im->nobjs, "dlopen", &open_fn) != 1 ||
-	    sym_global(p, im->objs, im->nobjs, "dlsym", &sym_fn) != 1)
-		return err_set("process %d has neither %s nor dlopen() to load it: the patch's unwind "
-			       "information cannot be registered", p->pid, LIBGCC);
-	struct thread_call c = { .fn = open_fn.addr, .args = { THREAD_CALL_TEXT, RTLD_NOW },
-				 .text = LIBGCC, .what = "loading " LIBGCC, .timeout = timeout,
-				 .objs = im->objs, .nobjs = im->nobjs };
-	if (thread_call_run(p, t, &c) < 0)
+	static const char names[] = LIBGCC "\0__register_frame\0__deregister_frame";
+	const uint64_t lib = 0, reg = sizeof LIBGCC, dereg = reg + sizeof "__register_frame";
+	uint64_t open_fn, sym_fn, page, handle = 0;
+	if (global(p, im, "dlopen", &open_fn) < 0 || global(p, im, "dlsym", &sym_fn) < 0 ||
+	    remote_mmap(p, t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, &page) < 0)
 		return -1;
-	if (!c.result)
-		return err_set("process %d cannot load %s (install libgcc-s1): the patch's unwind information "
-			       "cannot be registered", p->pid, LIBGCC);
-	im->libgcc_loaded = c.result;
-	return remote_dlsym(p, t, im, sym_fn.addr, c.result, "__register_frame", timeout, &g->register_frame) < 0 ||
-	       remote_dlsym(p, t, im, sym_fn.addr, c.result, "__deregister_frame", timeout,
-			    &g->deregister_frame) < 0 ? -1 : 0;
+	int rc = mem_write(p, page, names, sizeof names);
+	if (rc == 0)
+		rc = call(p, t, open_fn, page + lib, RTLD_NOW, &handle);
+	if (rc == 0 && !handle)
+		rc = err_set("process %d cannot load %s (install libgcc-s1): the patch's unwind information "
+			     "cannot be registered", p->pid, LIBGCC);
+	if (rc == 0) {
+		im->libgcc_loaded = handle;
+		rc = call(p, t, sym_fn, handle, page + reg, &g->register_frame);
+	}
+	if (rc == 0)
+		rc = call(p, t, sym_fn, handle, page + dereg, &g->deregister_frame);
+	if (rc == 0 && (!g->register_frame || !g->deregister_frame))
+		rc = err_set("process %d's %s has no __register_frame", p->pid, LIBGCC);
+	remote_munmap(p, t, page, 4096);
+	return rc;
 }
 
-int patch_unwind_register(struct proc *p, struct thread **t, struct image *im, double timeout)
+int patch_unwind_register(struct proc *p, struct thread *t, struct image *im)
 {
 	if (!im->eh_frame_size)
 		return 0;
 	struct libgcc g;
-	if (libgcc_of(p, t, im, timeout, &g) < 0)
+	if (!find_in(p, im, &g) && load_libgcc(p, t, im, &g) < 0)
 		return err_prefix("patch '%s'", patch_string(im->pf, im->pf->header->name));
-	struct thread_call c = { .fn = g.register_frame, .args = { im->base + im->eh_frame_off },
-				 .what = "__register_frame", .timeout = timeout,
-				 .objs = im->objs, .nobjs = im->nobjs };
-	if (thread_call_run(p, t, &c) < 0)
+	if (call(p, t, g.register_frame, im->base + im->eh_frame_off, 0, NULL) < 0)
 		return -1;
 	/* from now on, freeing the memory needs __deregister_frame first */
 	return mem_write(p, im->base + HEADER_EH_REGISTERED, &g.deregister_frame, 8);
 }
 
-int patch_unwind_deregister(struct proc *p, struct thread **t, uint64_t mem, double timeout)
+int patch_unwind_deregister(struct proc *p, struct thread *t, uint64_t mem)
 {
 	uint32_t where[2];
 	uint64_t deregister_frame, zero = 0;
@@ -97,11 +100,17 @@ int patch_unwind_deregister(struct proc *p, struct thread **t, uint64_t mem, dou
 		return -1;
 	if (!deregister_frame || !where[1])
 		return 0;
-	struct thread_call c = { .fn = deregister_frame, .args = { mem + where[0] },
-				 .what = "__deregister_frame", .timeout = timeout };
-	if (thread_call_run(p, t, &c) < 0)
+	if (call(p, t, deregister_frame, mem + where[0], 0, NULL) < 0)
 		return -1;
 	return mem_write(p, mem + HEADER_EH_REGISTERED, &zero, 8);
+}
+
+void patch_unwind_unload(struct proc *p, struct thread *t, struct image *im)
+{
+	uint64_t close_fn;
+	if (im->libgcc_loaded && global(p, im, "dlclose", &close_fn) == 0 &&
+	    call(p, t, close_fn, im->libgcc_loaded, 0, NULL) == 0)
+		im->libgcc_loaded = 0;
 }
 
 /* An ELF file standing for the patch memory [0, SIZE) (loaded at the
@@ -152,17 +161,6 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
-}
-
-void patch_unwind_unload(struct proc *p, struct thread **t, struct image *im, double timeout)
-{
-	struct resolved close_fn;
-	if (!im->libgcc_loaded || sym_global(p, im->objs, im->nobjs, "dlclose", &close_fn) != 1)
-		return;
-	struct thread_call c = { .fn = close_fn.addr, .args = { im->libgcc_loaded }, .what = "dlclose",
-				 .timeout = timeout, .objs = im->objs, .nobjs = im->nobjs };
-	if (thread_call_run(p, t, &c) == 0)
-		im->libgcc_loaded = 0;
 }
 
 void patch_unwind_report(struct unwinder *u, struct proc *p, const struct state *st)

@@ -7,7 +7,8 @@
  *   - to suture's unwinder (libdw): each patch is reported as a module
  *     whose CFI is that table, so a thread in patch code can be walked
  *     and checked like any other.
- * Calls into the target run in a thread of their own (thread_call.h). */
+ * The calls into the target are made by the borrowed thread, like the
+ * dynamic linker's own calls of IFUNC resolvers. */
 #ifndef SUTURE_RUNTIME_PATCH_UNWIND_H
 #define SUTURE_RUNTIME_PATCH_UNWIND_H
 
@@ -18,16 +19,16 @@
 
 /* Registers the loaded image's .eh_frame with the process's libgcc
  * (loading libgcc_s.so.1 if the process has not yet: glibc would, at its
- * first backtrace() or pthread_cancel()), borrowing *T as thread_call_run
- * does.  Nothing to do for a patch without one. */
-int patch_unwind_register(struct proc *p, struct thread **t, struct image *im, double timeout);
+ * first backtrace() or pthread_cancel()), with stopped thread T.  Nothing
+ * to do for a patch without one. */
+int patch_unwind_register(struct proc *p, struct thread *t, struct image *im);
 /* Undoes that for the patch memory at MEM, if it was registered; before
  * the memory is unmapped. */
-int patch_unwind_deregister(struct proc *p, struct thread **t, uint64_t mem, double timeout);
+int patch_unwind_deregister(struct proc *p, struct thread *t, uint64_t mem);
 /* After patch_unwind_deregister of a refused apply: closes the libgcc_s
  * that patch_unwind_register loaded, if it did (the process had none:
  * glibc unloads it again unless the program opened it meanwhile). */
-void patch_unwind_unload(struct proc *p, struct thread **t, struct image *im, double timeout);
+void patch_unwind_unload(struct proc *p, struct thread *t, struct image *im);
 /* Reports every patch of ST that has memory to U, with its CFI. */
 void patch_unwind_report(struct unwinder *u, struct proc *p, const struct state *st);
 

@@ -149,7 +149,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		proc_finish(p);
 	}
 	if (free_memory && proc_seize_one(p, &t) == 0 &&
-	    patch_unwind_deregister(p, &t, e->patch.mem, timeout) == 0)
+	    patch_unwind_deregister(p, t, e->patch.mem) == 0)
 		remote_munmap(p, t, e->patch.mem, e->patch.mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);

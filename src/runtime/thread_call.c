@@ -25,7 +25,6 @@ struct control {                /* at base + PAGE, written by the runner */
 	uint32_t done;
 	uint32_t tid;
 	uint64_t thread;        /* pthread_t */
-	char text[256];
 };
 
 static uint8_t *put(uint8_t *at, const void *bytes, size_t n)
@@ -115,12 +114,7 @@ static int launch(struct proc *p, struct thread *t, const struct thread_call *c,
 	memset(code, 0xcc, sizeof code);
 	write_runner(code);
 	write_create(code, *base, create_fn, detach_fn);
-	struct control ctl = { .fn = c->fn };
-	for (int i = 0; i < 2; i++)
-		ctl.args[i] = c->args[i] == THREAD_CALL_TEXT ? *base + PAGE + offsetof(struct control, text)
-							       : c->args[i];
-	if (c->text)
-		snprintf(ctl.text, sizeof ctl.text, "%s", c->text);
+	struct control ctl = { .fn = c->fn, .args = { c->args[0], c->args[1] } };
 	uint64_t ret;
 	if (mem_write(p, *base, code, sizeof code) < 0 || mem_write(p, *base + PAGE, &ctl, sizeof ctl) < 0 ||
 	    remote_mprotect(p, t, *base, PAGE, PROT_READ | PROT_EXEC) < 0)
@@ -188,6 +182,10 @@ static int wait_done(struct proc *p, uint64_t base, struct thread_call *c, struc
 		sleep_ms(1);
 	}
 	c->still_running = true;
+	if (!ctl->tid)
+		return err_set("%s has not started after %g s in process %d (%s): its thread is left to "
+			       "start, and its code stays in memory; nothing was switched", c->what, c->timeout,
+			       p->pid, p->comm);
 	return err_set("%s has not returned after %g s in process %d (%s): it is left running in thread %u "
 		       "(suture cannot stop a thread safely midway: whatever it holds stays held, and its "
 		       "code stays in memory); nothing was switched", c->what, c->timeout, p->pid, p->comm,
@@ -217,6 +215,9 @@ static int start_reading_objects(struct proc *p, struct thread *t, struct thread
 
 int thread_call_run(struct proc *p, struct thread **t, struct thread_call *c)
 {
+	if ((*t)->group_stop)
+		return err_set("%s cannot run while process %d (%s) is stopped (SIGSTOP): continue it "
+			       "(kill -CONT %d) and try again", c->what, p->pid, p->comm, p->pid);
 	uint64_t base;
 	if ((c->objs ? start(p, *t, c, &base) : start_reading_objects(p, *t, c, &base)) < 0)
 		return -1;

@@ -1,6 +1,5 @@
 /* Calling a function inside the target in a thread of its own: how
- * callbacks run (callbacks.c), and how the patch's unwind tables are
- * registered with the process's libgcc (patch_unwind.c).
+ * callbacks run (callbacks.c).
  *
  * A thread suture borrows (stopped) calls the target's own
  * pthread_create() on a small runner that calls the function, stores its
@@ -23,13 +22,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An argument standing for the address of thread_call.text in the target. */
-#define THREAD_CALL_TEXT UINT64_MAX
-
 struct thread_call {
 	uint64_t fn;                    /* the function's address in the target */
 	uint64_t args[2];               /* its first two arguments */
-	const char *text;               /* a string copied into the target, or NULL */
 	const char *what;               /* "the pre-patch callback 'f' of patch 'p'" */
 	double timeout;                 /* seconds */
 	const struct object *objs;      /* the process's objects, for pthread_create;
@@ -42,8 +37,9 @@ struct thread_call {
 
 /* Calls C->fn in a new thread of P, created by *T (seized and stopped; it
  * is released while the call runs and *T is the thread seized again
- * after, stopped).  -1 with the error set when it could not run or did
- * not return within the timeout. */
+ * after, stopped).  -1 with the error set when it could not run (a
+ * process stopped by SIGSTOP runs no new thread) or did not return
+ * within the timeout. */
 int thread_call_run(struct proc *p, struct thread **t, struct thread_call *c);
 
 #endif
