@@ -18,13 +18,18 @@ from conftest import run
 from test_runtime import Target, build, snapshot_after_callbacks, ticker  # noqa: F401 (a fixture)
 
 INCLUDE = pathlib.Path(__file__).resolve().parent.parent / "include"
-VARIANTS = ["SHADOW", "SHADOW_NEXT", "SHADOW_ALL", "HANG"]
+VARIANTS = ["SHADOW", "SHADOW_NEXT", "SHADOW_ALL", "HANG", "STATIC"]
+PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 
 
 @pytest.fixture(scope="module")
 def conns(suture, tmp_path_factory):
-    return build(suture, tmp_path_factory.mktemp("conns"), src_name="conns.c",
-                 extra=["-I", str(INCLUDE)], variants=VARIANTS)
+    root = tmp_path_factory.mktemp("conns")
+    # the program's second unit, with a static of its own
+    limit = root / "conns_limit.o"
+    run(["gcc", "-O2", "-c", str(PROGS / "conns_limit.c"), "-o", str(limit)])
+    return build(suture, root, src_name="conns.c", extra=["-I", str(INCLUDE)], link=[str(limit)],
+                 variants=VARIANTS)
 
 
 @pytest.fixture
@@ -128,6 +133,17 @@ def test_callback_that_never_returns_ends_at_the_timeout(suture, conns, target):
     st = json.loads(run([suture, "status", "--json", str(t.pid)]).stdout)
     assert not st["processes"] or all(p["state"] != "applied" for p in st["processes"][0]["patches"])
     assert took < 30
+
+
+def test_static_of_another_unit_named_with_suture_static(suture, conns, target):
+    """SUTURE_STATIC("conns_limit.c", limit) in the patch's source: suture
+    diff records it as the local symbol of that unit, and the runtime finds
+    it in the target's symbol table."""
+    info = run([suture, "info", str(conns["STATIC"])]).stdout
+    assert "limit (static, conns_limit.c) in the target object" in info
+    t = target()
+    apply(suture, t.pid, conns["STATIC"])
+    t.wait_for(r"^conn 3 served \d+ of 42$")
 
 
 def test_shadows_kept_across_stacked_and_cumulative_patches(suture, conns, target):

@@ -13,7 +13,9 @@
  *                 shadows (it attaches none)
  *   SHADOW_ALL    the same, as a cumulative (--replace) patch
  *   HANG          a pre-patch callback that never returns (serve() says
- *                 "by hang") */
+ *                 "by hang")
+ *   STATIC        serve() prints the static `limit` of the program's other
+ *                 unit, conns_limit.c, named with SUTURE_STATIC */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -22,9 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(PATCH_SHADOW) || defined(PATCH_SHADOW_NEXT) || defined(PATCH_SHADOW_ALL) || defined(PATCH_HANG)
+#if defined(PATCH_SHADOW) || defined(PATCH_SHADOW_NEXT) || defined(PATCH_SHADOW_ALL) || defined(PATCH_HANG) || \
+	defined(PATCH_STATIC)
 #include <suture/patch.h>
 #define VISITS 1                  /* the shadow's id */
+#endif
+
+#ifdef PATCH_STATIC
+extern int limit SUTURE_STATIC("conns_limit.c", limit);
 #endif
 
 struct conn {
@@ -57,6 +64,8 @@ __attribute__((noinline)) void serve(struct conn *c)
 	printf("conn %d visits %d by %s\n", c->id, visits ? ++*visits : -1, by);
 #elif defined(PATCH_HANG)
 	printf("conn %d served %d by hang\n", c->id, c->served);
+#elif defined(PATCH_STATIC)
+	printf("conn %d served %d of %d\n", c->id, c->served, limit);
 #else
 	printf("conn %d served %d\n", c->id, c->served);
 #endif
