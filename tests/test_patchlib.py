@@ -212,3 +212,17 @@ def test_thread_in_patch_code_holds_back_nothing_it_does_not_stand_on(suture, ti
         assert "cannot be unwound" not in r.stderr
     finally:
         t.kill()
+
+
+def test_shadow_functions_from_many_threads_at_once(tmp_path):
+    """The header's code itself, outside suture: 8 threads share shadows
+    (get_or_alloc constructs each exactly once), allocate and free shadows
+    of their own on the same objects, and free_all's destructor sees every
+    increment: no update lost, nothing left."""
+    prog = tmp_path / "shadow_threads"
+    run(["gcc", "-O2", "-pthread", "-Wall", "-Werror", "-I", str(INCLUDE),
+         str(pathlib.Path(__file__).resolve().parent / "runtime-progs" / "shadow_threads.c"), "-o", str(prog)])
+    for _ in range(5):   # races show on some runs only: 5 runs of 0.4 s
+        out = run([str(prog)], timeout=60).stdout
+        assert "constructed 64 (expected 64) sum 512000 (expected 512000)" in out, out
+        assert "own-misses 0 (expected 0) left 0 (expected 0) stolen 0 (expected 0)" in out, out
