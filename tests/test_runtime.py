@@ -135,8 +135,10 @@ def apply(suture, pid, patch, *opts, check=True):
 
 
 def is_original(values):
-    # answer(i) = 2i + 1: odd, and consecutive values differ by 2 (or by 2k if ticks were missed)
-    return all(v % 2 == 1 and v < 1000 for v in values)
+    # answer(i) = 2i + 1: odd (the patches' answers are even, or 100000 and
+    # more); i passes 500 after 5 s of ticks, so no bound at 1000: a slow
+    # run on a loaded machine read 1007 as "not original"
+    return all(v % 2 == 1 and v < 100000 for v in values)
 
 
 def is_answer_patch(values, base=1000):

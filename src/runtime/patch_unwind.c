@@ -30,10 +30,11 @@ static bool find_in(struct proc *p, const struct image *im, struct libgcc *g)
 	return true;
 }
 
-/* FN(A0, A1) on the borrowed thread T: a call that cannot be left
- * running (a thread of its own would leave its stack behind in glibc's
- * cache, and the maps changed); these are short, and the ones the
- * dynamic linker makes itself. */
+/* FN(A0, A1), made by the borrowed thread T itself, as IFUNC resolvers
+ * are: these calls are short, and a thread of their own would leave its
+ * stack in glibc's cache (the maps of a refused apply would change).
+ * The price: T must not hold the lock they take (libgcc's, the dynamic
+ * linker's); see docs/runtime.md, "Known limits". */
 static int call(struct proc *p, struct thread *t, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t *ret)
 {
 	uint64_t args[2] = { a0, a1 }, ignored;

@@ -224,7 +224,7 @@ int thread_call_run(struct proc *p, struct thread **t, struct thread_call *c)
 	/* the borrowed thread runs on while the callback does: it may hold
 	 * what the callback waits for */
 	proc_finish(p);
-	struct control ctl;
+	struct control ctl = { 0 };
 	int rc = wait_done(p, base, c, &ctl);
 	c->result = ctl.result;
 	/* the runner's last instructions are still in its page after done:
