@@ -141,7 +141,9 @@ def apply(suture, pid, patch, *opts, check=True):
 
 
 def is_original(values):
-    # answer(i) = 2i + 1: odd (every patch of it gives even values, or 100000 and more)
+    # answer(i) = 2i + 1: odd (the patches' answers are even, or 100000 and
+    # more); i passes 500 after 5 s of ticks, so no bound at 1000: a slow
+    # run on a loaded machine read 1007 as "not original"
     return all(v % 2 == 1 and v < 100000 for v in values)
 
 
@@ -162,6 +164,14 @@ def snapshot(pid, prog):
                 mem.seek(lo)
                 code += mem.read(hi - lo)
     return maps, code
+
+
+def snapshot_after_callbacks(pid, prog):
+    """snapshot() where a callback ran: its thread (the program's own, made
+    by its pthread_create) leaves what glibc keeps after any thread, a
+    cached stack and maybe a malloc arena: anonymous mappings are left out."""
+    maps, code = snapshot(pid, prog)
+    return [line for line in maps.splitlines() if line.split()[-1].startswith("/")], code
 
 
 # --- the core: apply, status, revert -------------------------------------
@@ -578,11 +588,11 @@ def test_callbacks(suture, start, tmp_path):
         p = subprocess.Popen([str(t_["prog"])], stdout=fh, env=proc_env)
     try:
         time.sleep(0.3)
-        before = snapshot(p.pid, t_["prog"])
+        before = snapshot_after_callbacks(p.pid, t_["prog"])
         r = run([suture, "apply", "--consistency", "stop", str(p.pid), str(patch)], check=False)
         assert r.returncode == 1
         assert "pre-patch callback 'ticker_pre_patch' of patch 'callbacks' returned 7" in r.stderr
-        assert snapshot(p.pid, t_["prog"]) == before
+        assert snapshot_after_callbacks(p.pid, t_["prog"]) == before
         assert "pre-patch" in out.read_text() and "post-patch" not in out.read_text()
     finally:
         p.kill()
@@ -660,19 +670,16 @@ def test_deleted_and_replaced_executable(suture, ticker, start, tmp_path):
 
 
 def test_stack_through_patch_code(suture, ticker, start):
-    """A thread sleeps in the new inner() (patch memory: no unwind
-    information) called by outer(): stop cannot see below the patch's frame,
-    so it does not replace outer() under it, and says why."""
+    """A thread sleeps in the new inner() (patch memory) called by outer():
+    stop walks through the patch's frame (its .eh_frame is known to the
+    unwinder), sees outer() below it, and does not replace outer() under
+    it.  (test_patchlib.py: the same thread holds back nothing else.)"""
     t = start(ticker["prog"], "-w")
     run([suture, "apply", "--consistency", "none", str(t.pid), str(ticker["INNER"])])
     time.sleep(0.05)   # the thread is in the new inner() now
     r = apply(suture, t.pid, ticker["OUTER"], "--timeout", "0.3", check=False)
-    # (without the rule, the first try would switch: exit 0)
     assert r.returncode == 4, r.stderr
-    # the thread sleeps in the new inner() nearly all the time; rarely the
-    # last try catches it in outer() itself
-    assert ("is in the code of patch 'inner', whose callers cannot be unwound" in r.stderr
-            or "is in outer" in r.stderr), r.stderr
+    assert "is in outer" in r.stderr and "cannot be unwound" not in r.stderr, r.stderr
 
 
 def test_stack_that_cannot_be_walked(suture, start, tmp_path):

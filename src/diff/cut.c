@@ -12,6 +12,7 @@
  * bytes and a mask of what the linker may have written there. */
 #include "diff/cut.h"
 #include "diff/compare.h"
+#include "diff/patchsrc.h"
 #include "patchfile/patchwrite.h"
 #include "patchfile/format.h"
 #include "common/error.h"
@@ -139,7 +140,20 @@ static int map_symbol(struct cut *c, size_t index)
 		return c->sym_map[index] = undefined(c, old->name, local ? old->file : NULL,
 						     c->object, old->type);
 	}
+	char *name, *file;
+	if (s->sym.st_shndx == SHN_UNDEF && patchsrc_split_static(s->name, &name, &file)) {
+		/* SUTURE_STATIC("file.c", name): a local symbol of the target */
+		c->sym_map[index] = undefined(c, name, file, c->object, s->type);
+		free(name);
+		free(file);
+		return c->sym_map[index];
+	}
 	return c->sym_map[index] = undefined(c, s->name, NULL, SUTURE_OBJECT_GLOBAL, s->type);
+}
+
+int cut_include_symbol(struct cut *c, size_t index)
+{
+	return map_symbol(c, index);
 }
 
 /* A whole anonymous section (strings, constants, a jump table). */
@@ -325,6 +339,7 @@ int diff_write_patch(struct diff *d, const char *path, const char *name)
 		if (goes_in(s) && !s->code_attached)
 			map_symbol(&c, i);
 	}
+	cut_callbacks(&c);
 	for (size_t q = 0; q < c.nqueue; q++)
 		copy_relocations(&c, c.queue[q]);
 	size_t done = c.nqueue;

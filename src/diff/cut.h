@@ -28,6 +28,9 @@ struct cut {
 /* The patch symbol and addend for relocation R of section SEC of the
  * patched object, copying what it refers to when that goes in the patch. */
 int cut_map_target(struct cut *c, size_t sec, const struct dobj_rela *r, int64_t *addend);
+/* The patch symbol of symbol INDEX of the patched object, copying it in
+ * (with what it refers to) if it goes in the patch. */
+int cut_include_symbol(struct cut *c, size_t index);
 /* The unwind information (.eh_frame) of the functions in the patch. */
 void cut_unwind_info(struct cut *c);
 

@@ -1,5 +1,6 @@
 /* Loading a relocatable object for diff: see object.h. */
 #include "diff/object.h"
+#include "diff/patchsrc.h"
 #include "diff/names.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -99,6 +100,9 @@ static enum dsym_kind symbol_kind(const struct dobj *o, const GElf_Sym *sym, int
 	if (sym->st_shndx == SHN_COMMON)
 		return DSYM_DATA;
 	if (sym->st_shndx >= o->nsecs)
+		return DSYM_OTHER;
+	/* <suture/patch.h>'s callback declarations are records, not data */
+	if (patchsrc_is_decl_section(o, sym->st_shndx))
 		return DSYM_OTHER;
 	/* String literals are compared by content, never by label (gcc's
 	 * .LC0, clang's .L.str.1 objects). */

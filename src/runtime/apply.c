@@ -7,6 +7,8 @@
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
 #include "runtime/entry.h"
+#include "runtime/shadow.h"
+#include "runtime/patch_unwind.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/maps.h"
@@ -419,12 +421,16 @@ static struct busy_range *busy_ranges(struct apply *a, size_t *n)
 }
 
 /* Undo what loading did, before any switch: free memory and state. */
-static void unload(struct apply *a, struct thread *t)
+static void unload(struct apply *a, struct thread **t)
 {
-	if (a->mem)
-		remote_munmap(a->p, t, a->mem, a->im.size);
+	if (a->im.pinned)
+		return;   /* a callback that never returned runs in it (and may use the state) */
+	if (a->mem && patch_unwind_deregister(a->p, *t, a->mem) == 0) {
+		patch_unwind_unload(a->p, *t, &a->im);
+		remote_munmap(a->p, *t, a->mem, a->im.size);
+	}
 	if (a->state_created && a->st.base)
-		remote_munmap(a->p, t, a->st.base, STATE_SIZE);
+		remote_munmap(a->p, *t, a->st.base, STATE_SIZE);
 }
 
 /* After a --replace switch: the patches it superseded are gone. */
@@ -441,7 +447,7 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 		/* stop and thread: no thread was in its code when it switched
 		 * (or left it since), so nothing can run in it any more; none
 		 * keeps it (and its record) */
-		if (a->o->model != CM_NONE) {
+		if (a->o->model != CM_NONE && patch_unwind_deregister(a->p, t, old->patch.mem) == 0) {
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
 			old->patch.mem = 0;
 		}
@@ -467,6 +473,7 @@ static int apply_loaded(struct apply *a)
 {
 	/* the unwinder reads the objects' files: before anything is stopped */
 	struct unwinder *u = a->o->model != CM_NONE ? unwinder_new(a->p) : NULL;
+	patch_unwind_report(u, a->p, &a->st);
 	struct thread *t;
 	if (proc_seize_one(a->p, &t) < 0) {
 		unwinder_free(u);
@@ -480,6 +487,7 @@ static int apply_loaded(struct apply *a)
 			goto undo;
 		a->state_created = true;
 	}
+	shadow_bind_root(&a->im, a->st.base);
 	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
 	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
@@ -491,7 +499,8 @@ static int apply_loaded(struct apply *a)
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
-	if (callbacks_run(&a->im, a->p, t, SUTURE_CB_PRE_PATCH) < 0)
+	if (patch_unwind_register(a->p, t, &a->im) < 0 ||
+	    callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
 		goto undo;
 
 	struct state_entry e;
@@ -536,7 +545,7 @@ static int apply_loaded(struct apply *a)
 			 * never leaves a record of memory that is gone */
 			if (!a->state_created)
 				state_drop(a->p, &a->st, ep);
-			unload(a, t);
+			unload(a, &t);
 		}
 		err_set("%s", saved);
 		free(saved);
@@ -549,8 +558,10 @@ static int apply_loaded(struct apply *a)
 	if (rc == 0 && callback_addr(&a->im, SUTURE_CB_POST_PATCH)) {
 		/* the patch is in: a failing post-patch callback does not undo it */
 		struct thread *cb;
-		if (proc_seize_one(a->p, &cb) == 0)
-			callbacks_run(&a->im, a->p, cb, SUTURE_CB_POST_PATCH);
+		if (proc_seize_one(a->p, &cb) == 0 &&
+		    callbacks_run(&a->im, a->p, &cb, SUTURE_CB_POST_PATCH, a->o->timeout) < 0 && a->im.pinned)
+			rc = err_prefix("patch '%s' is applied (and stays), but",
+					patch_string(a->pf, a->pf->header->name));
 		proc_finish(a->p);
 	}
 	unwinder_free(tr.unwinder);
@@ -563,7 +574,7 @@ undo:;
 	unwinder_free(u);
 	char *saved = xstrdup(err_msg());
 	if (proc_alive(a->p))
-		unload(a, t);
+		unload(a, &t);
 	err_set("%s", saved);
 	free(saved);
 	return -1;

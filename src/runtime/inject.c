@@ -58,7 +58,8 @@ static int find_syscall_insn(struct proc *p)
 	return 0;
 }
 
-static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
+static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2],
+			    uint64_t *ret)
 {
 	if (!p->int3_insn)
 		p->int3_insn = find_code_bytes(p, "\xcc", 1);
@@ -74,6 +75,8 @@ static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, uint6
 		return -1;
 	regs.rip = fn;
 	regs.rax = 0;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
 	regs.orig_rax = (unsigned long)-1;
 	if (thread_set_regs(t, &regs) < 0)
 		return -1;
@@ -215,10 +218,16 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 {
+	static const uint64_t none[2];
+	return remote_call_args(p, t, fn, none, ret);
+}
+
+int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
+{
 	if (tramp_install(p) < 0)
 		return -1;
 	if (!p->tramp)
-		return remote_call_int3(p, t, fn, ret);
+		return remote_call_int3(p, t, fn, args, ret);
 	struct user_regs_struct saved, regs;
 	if (thread_get_regs(t, &saved) < 0 || tramp_save(p, &saved) < 0)
 		return -1;
@@ -230,6 +239,8 @@ int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 		return -1;
 	regs.rip = fn;
 	regs.rax = 0;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
 	regs.orig_rax = (unsigned long)-1;
 	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
 		return -1;

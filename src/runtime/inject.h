@@ -14,6 +14,8 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 /* Calls FN() in thread T (stopped) on a scratch frame below its red zone,
  * and gives T all its registers back; *ret gets what FN returned. */
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);
+/* Same, FN(ARGS[0], ARGS[1]). */
+int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret);
 
 /* mmap/munmap/mprotect in the target; remote_mmap returns the address or
  * sets an error naming the process. */

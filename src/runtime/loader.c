@@ -2,6 +2,7 @@
 #include "runtime/loader.h"
 #include "runtime/inject.h"
 #include "runtime/extern_data.h"
+#include "runtime/shadow.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -14,18 +15,52 @@
 #define STUB_SIZE 8     /* ff 25 rel32 + 2 bytes of int3 */
 #define GOT_ENTRY 16    /* the address, then the TLS offset */
 
-/* Sections that are not loaded: the records, unwind tables (anonymous
- * memory has none), the padding records, constructors (not run). */
+/* Sections that are not loaded: the records, the padding records,
+ * constructors (not run).  .eh_frame is, in a place of its own (see
+ * layout_eh_frame). */
 static bool section_is_loaded(const char *name, const GElf_Shdr *sh)
 {
 	if (!(sh->sh_flags & SHF_ALLOC))
 		return false;
-	static const char *skip[] = { ".suture", ".eh_frame", ".note", "__patchable_function_entries",
+	static const char *skip[] = { ".suture", ".note", "__patchable_function_entries",
 				      ".init_array", ".fini_array", ".ctors", ".dtors", ".group" };
 	for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
 		if (str_starts_with(name, skip[i]))
 			return false;
 	return true;
+}
+
+static bool is_eh_frame(const char *name)
+{
+	return strcmp(name, ".eh_frame") == 0;
+}
+
+/* Every .eh_frame section (several after ld -r), back to back (each a
+ * whole number of 8-byte aligned entries, so no gap) and ended by a zero
+ * length word: the one table __register_frame and libdw read. */
+static uint64_t layout_eh_frame(struct image *im, uint64_t off)
+{
+	struct elf_file *ef = im->pf->ef;
+	off = ALIGN_UP(off, 8);
+	im->eh_frame_off = off;
+	for (size_t i = 1; i < im->nsecs; i++) {
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		const char *name;
+		if (!scn || !gelf_getshdr(scn, &sh) || !(name = elf_file_section_name(ef, scn)) ||
+		    !is_eh_frame(name) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		off = ALIGN_UP(off, 8);
+		im->sec_off[i] = off;
+		off += sh.sh_size;
+	}
+	if (off == im->eh_frame_off) {
+		im->eh_frame_off = 0;
+		return off;
+	}
+	off += 4;   /* the terminator (the bytes are zeroed) */
+	im->eh_frame_size = off - im->eh_frame_off;
+	return off;
 }
 
 static void layout(struct image *im)
@@ -52,6 +87,7 @@ static void layout(struct image *im)
 			im->xstubs_off = off;
 			im->nxstubs = extern_data_stub_count(im);
 			off += im->nxstubs * EXTERN_STUB_SIZE;
+			off = layout_eh_frame(im, off);
 			im->code_size = ALIGN_UP(off, PAGE);
 			off = im->code_size;
 		}
@@ -61,7 +97,7 @@ static void layout(struct image *im)
 			if (!scn || !gelf_getshdr(scn, &sh))
 				continue;
 			const char *name = elf_file_section_name(ef, scn);
-			if (!name || !section_is_loaded(name, &sh))
+			if (!name || !section_is_loaded(name, &sh) || is_eh_frame(name))
 				continue;
 			int kind = (sh.sh_flags & SHF_EXECINSTR) ? 0 : (sh.sh_flags & SHF_WRITE) ? 2 : 1;
 			if (kind != pass)
@@ -126,6 +162,10 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 		name = patch_string(pf, rec->name);
 	if (rec && rec->file)
 		file = patch_string(pf, rec->file);
+	if (!file && shadow_is_root_symbol(name)) {
+		im->syms[index] = (struct image_sym){ .referenced = true, .resolved = true, .shadow_root = true };
+		return 0;
+	}
 	if (rec && rec->object != SUTURE_OBJECT_GLOBAL) {
 		const struct object *obj = im->bound[rec->object];
 		found = sym_in_object(obj, name, file, &r);
@@ -387,6 +427,11 @@ int image_relocate(struct image *im, uint64_t base)
 	memset(im->bytes, 0xcc, im->code_size);
 	memset(im->bytes, 0, HEADER_SIZE);   /* the gate, 0: old code */
 	memset(im->bytes + im->got_off, 0, im->nsyms * GOT_ENTRY);
+	if (im->eh_frame_size) {
+		memset(im->bytes + im->eh_frame_off, 0, im->eh_frame_size);
+		uint32_t where[2] = { (uint32_t)im->eh_frame_off, (uint32_t)im->eh_frame_size };
+		memcpy(im->bytes + HEADER_EH_FRAME, where, sizeof where);
+	}
 	for (size_t i = 1; i < im->nsecs; i++) {
 		if (im->sec_off[i] == UINT64_MAX)
 			continue;

@@ -22,6 +22,12 @@
 
 #define SLOT_SIZE 64
 #define HEADER_SIZE 64
+/* In the header, for any later suture (patch_unwind.h): where the patch's
+ * .eh_frame lies (u32 offset from the start, u32 size; 0: none), and the
+ * __deregister_frame of the process's libgcc it was registered with (u64,
+ * 0: not registered). */
+#define HEADER_EH_FRAME 48
+#define HEADER_EH_REGISTERED 56
 
 struct image_sym {
 	bool referenced;
@@ -29,6 +35,7 @@ struct image_sym {
 	bool ifunc;             /* addr is a resolver: call it in the process */
 	bool tls;               /* value is a thread-pointer offset */
 	int type;               /* undefined: STT_* of its definition in the process */
+	bool shadow_root;       /* __suture_shadow_root: bound once the state exists */
 	uint64_t value;
 };
 
@@ -48,6 +55,9 @@ struct image {
 	uint64_t code_size;            /* page-rounded r-x part */
 	uint64_t size;                 /* whole mapping */
 	bool has_data;
+	uint64_t eh_frame_off, eh_frame_size;  /* every .eh_frame, then 4 zero bytes */
+	bool pinned;                   /* a callback still runs in it: never unmap */
+	uint64_t libgcc_loaded;        /* dlopen handle of the libgcc_s this apply loaded, or 0 */
 	/* symbols, per .symtab index */
 	struct image_sym *syms;
 	size_t nsyms;

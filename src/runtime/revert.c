@@ -1,6 +1,7 @@
 /* suture revert, for one process: the switch of apply, backwards. */
 #include "runtime/runtime.h"
 #include "runtime/callbacks.h"
+#include "runtime/patch_unwind.h"
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/redirect.h"
@@ -96,6 +97,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		return -1;
 	/* the unwinder reads the objects' files: before anything is stopped */
 	struct unwinder *u = unwinder_new(p);
+	patch_unwind_report(u, p, st);
 	struct thread *t;
 	if (proc_seize_one(p, &t) < 0) {
 		unwinder_free(u);
@@ -138,9 +140,9 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	if (u)
 		unwinder_warm(u, t->tid);
 	if (e->patch.pre_unpatch && (e->patch.state == PS_APPLIED || e->patch.state == PS_REVERTING)) {
-		uint64_t ret;
-		if (remote_call(p, t, e->patch.pre_unpatch, &ret) < 0) {
-			err_prefix("patch '%s': pre-unpatch callback", e->patch.name);
+		bool running;
+		if (callback_run_addr(p, &t, e->patch.pre_unpatch, e->patch.name, "pre-unpatch", timeout,
+				      &running) < 0) {
 			unwinder_free(u);
 			free(ranges);
 			free(rd);
@@ -180,9 +182,17 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	stop_mark("release");
 	/* the post-unpatch callback runs before its code goes away; the
 	 * revert is done whatever it returns */
-	if (rc == 0 && e->patch.post_unpatch)
-		callback_run_addr(p, e->patch.post_unpatch, e->patch.name, "post-unpatch");
-	if (free_memory && proc_seize_one(p, &t) == 0)
+	if (rc == 0 && e->patch.post_unpatch && proc_seize_one(p, &t) == 0) {
+		bool running;
+		if (callback_run_addr(p, &t, e->patch.post_unpatch, e->patch.name, "post-unpatch", timeout,
+				      &running) < 0 && running) {
+			free_memory = false;   /* it still runs in the patch's code */
+			rc = err_prefix("patch '%s' is reverted, but", e->patch.name);
+		}
+		proc_finish(p);
+	}
+	if (free_memory && proc_seize_one(p, &t) == 0 &&
+	    patch_unwind_deregister(p, t, mem) == 0)
 		remote_munmap(p, t, mem, mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);

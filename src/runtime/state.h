@@ -30,10 +30,13 @@
 #define STATE_MAGIC "SUTUREST"
 #define STATE_VERSION 2
 #define STATE_SIZE (1u << 20)
+/* The last page is not the record's: the shadow-variable table (shadow.h),
+ * written by patch code only. */
+#define STATE_SHADOW_ROOT (STATE_SIZE - 4096u)
 #define STATE_THREADS_OFF 4096u
 #define STATE_THREADS_MAX 8190u
 #define STATE_HALF_OFF (STATE_THREADS_OFF + 16u + 8u * STATE_THREADS_MAX + 16u)
-#define STATE_HALF_SIZE ((STATE_SIZE - STATE_HALF_OFF) / 2u)
+#define STATE_HALF_SIZE ((STATE_SHADOW_ROOT - STATE_HALF_OFF) / 2u)
 
 enum patch_state {
 	PS_LOADED = 1,     /* code in memory, nothing redirected yet */

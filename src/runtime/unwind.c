@@ -230,6 +230,14 @@ int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user
 	return 0;
 }
 
+void unwinder_add_module(struct unwinder *u, const char *name, int fd, uint64_t base)
+{
+	dwfl_report_begin_add(u->dwfl);
+	if (!dwfl_report_elf(u->dwfl, name, name, fd, base, true))
+		close(fd);
+	dwfl_report_end(u->dwfl, NULL, NULL);
+}
+
 void unwinder_free(struct unwinder *u)
 {
 	if (!u)

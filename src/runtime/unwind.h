@@ -33,5 +33,8 @@ int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
 int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs,
 			 const uint8_t *stack_page, frame_fn fn, walk_end_fn end, void *arg);
 void unwinder_free(struct unwinder *u);
+/* Adds a module libdw cannot find in the maps (a patch's memory): the ELF
+ * file FD (consumed), loaded at BASE; before the first walk. */
+void unwinder_add_module(struct unwinder *u, const char *name, int fd, uint64_t base);
 
 #endif
