@@ -1,5 +1,6 @@
 """suture audit on binaries built with and without suture-cc, and on
 running processes the kernel would not let suture patch."""
+import json
 import pathlib
 import subprocess
 

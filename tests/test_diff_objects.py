@@ -1,6 +1,7 @@
 """suture diff on objects it did not make: clang's, objects full of special
 sections, large ones; the two entry padding forms; bad input and usage."""
 
+import json
 import pytest
 
 from conftest import run

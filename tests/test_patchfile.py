@@ -1,5 +1,6 @@
 """The patch file: what `suture diff -o` writes is a clean ELF object that
 binutils accept and `suture info` reads; damaged files are refused."""
+import json
 import pathlib
 
 import pytest

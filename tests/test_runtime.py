@@ -4,6 +4,7 @@ The target is tests/runtime-progs/ticker.c: it prints answer(i) once per
 tick, so what it prints tells which version of answer() runs.  Patches are
 made the way users make them: compile the source as it is and with a
 change (one of its PATCH_* macros), then `suture diff ORIG.o NEW.o -o P.o`."""
+import json
 import os
 import pathlib
 import re
