@@ -117,3 +117,14 @@ def test_patch_section_at_unaligned_offset(suture, objects, tmp_path):
     bad = tmp_path / "unaligned.o"
     bad.write_bytes(seal(bytes(image)))
     one_line_refusal([suture, "info", str(bad)], "section .suture.funcs is at an unaligned offset")
+
+
+@pytest.mark.parametrize("name", ["a b", "fix'1", "x" * 128])
+def test_patch_names_that_cannot_be_typed_back(suture, objects, tmp_path, name):
+    """A patch is reverted by its name: one with a space, a quote or more
+    than 127 bytes is refused when written (and when read, test_mutation)."""
+    _, orig, patched = objects
+    out = tmp_path / "p.o"
+    one_line_refusal([suture, "diff", "--name", name, str(orig), str(patched), "-o", str(out)],
+                     "patch name")
+    assert not out.exists()
