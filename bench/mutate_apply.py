@@ -168,7 +168,7 @@ def campaign(suture, count, mode, seed, work):
             elif r.returncode == 0:
                 ok = patched(target.values())
                 counts["accepted_right" if ok else "accepted_wrong"] += 1
-                name = re.search(r"applied '([^']*)'", r.stdout).group(1)
+                name = re.search(r"applied '(.*)' to process", r.stdout).group(1)
                 rv = subprocess.run([suture, "revert", str(target.proc.pid), name],
                                     capture_output=True, text=True, errors="replace")
                 if rv.returncode != 0 or not original(target.values()):

@@ -117,3 +117,35 @@ def test_patch_section_at_unaligned_offset(suture, objects, tmp_path):
     bad = tmp_path / "unaligned.o"
     bad.write_bytes(seal(bytes(image)))
     one_line_refusal([suture, "info", str(bad)], "section .suture.funcs is at an unaligned offset")
+
+
+@pytest.mark.parametrize("name", ["a b", "fix'1", "x" * 128])
+def test_patch_names_that_cannot_be_typed_back(suture, objects, tmp_path, name):
+    """A patch is reverted by its name: one with a space, a quote or more
+    than 127 bytes is refused when written (and when read, test_mutation)."""
+    _, orig, patched = objects
+    out = tmp_path / "p.o"
+    one_line_refusal([suture, "diff", "--name", name, str(orig), str(patched), "-o", str(out)],
+                     "patch name")
+    assert not out.exists()
+
+
+def test_new_function_past_its_section(suture, objects, tmp_path):
+    """A forged patch (checksum fixed) whose new function's symbol points
+    past its section: `apply` read outside the patch's memory (SIGSEGV, found
+    by bench/mutate_apply.py); the reader refuses it."""
+    from elftools.elf.elffile import ELFFile
+    _, orig, patched = objects
+    patch = tmp_path / "p.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
+    image = bytearray(image_of(patch.read_bytes()))
+    with open(patch, "rb") as f:
+        elf = ELFFile(f)
+        symtab = elf.get_section_by_name(".symtab")
+        index = next(i for i, s in enumerate(symtab.iter_symbols())
+                     if s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] != "SHN_UNDEF")
+        entry = symtab["sh_offset"] + index * symtab["sh_entsize"]
+    image[entry + 8:entry + 16] = struct.pack("<Q", 0xff00000000000000)   # st_value
+    bad = tmp_path / "forged.o"
+    bad.write_bytes(seal(bytes(image)))
+    one_line_refusal([suture, "info", str(bad)], "runs past the end of its section")

@@ -1,6 +1,7 @@
 /* What a patch may be named.  The name is typed on command lines
  * (`suture revert PID NAME`) and kept in each process's record in 127
- * bytes, so it is 1 to 127 printable ASCII characters, no space. */
+ * bytes, so it is 1 to 127 letters, digits and . _ + - (no quote, space or
+ * slash to get wrong when typing it). */
 #ifndef SUTURE_PATCHFILE_PATCHNAME_H
 #define SUTURE_PATCHFILE_PATCHNAME_H
 

@@ -232,6 +232,23 @@ static int check_callbacks(struct patch_file *pf)
 	return 0;
 }
 
+/* A defined symbol lies inside its section: the runtime finds a new
+ * function's code at its value, for its size. */
+static int check_symbol_extent(struct patch_file *pf, size_t i, const GElf_Sym *sym)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE ||
+	    GELF_ST_TYPE(sym->st_info) == STT_SECTION)
+		return 0;
+	if (!(scn = elf_getscn(pf->ef->elf, sym->st_shndx)) || !gelf_getshdr(scn, &sh))
+		return BAD(pf, "symbol %zu is in section %u, which cannot be read", i, sym->st_shndx);
+	if (sym->st_value > sh.sh_size || sym->st_size > sh.sh_size - sym->st_value)
+		return BAD(pf, "symbol %s (%zu) runs past the end of its section",
+			   elf_file_symbol_name(pf->ef, sym), i);
+	return 0;
+}
+
 /* Symbols name valid sections and strings; relocations valid symbols and
  * offsets inside the section they patch. */
 static int check_symtab_and_relocations(struct patch_file *pf)
@@ -246,6 +263,8 @@ static int check_symtab_and_relocations(struct patch_file *pf)
 			return BAD(pf, "symbol %zu has a name outside the string table", i);
 		if (sym.st_shndx >= nsections && sym.st_shndx < SHN_LORESERVE)
 			return BAD(pf, "symbol %zu is in section %u, there are %zu", i, sym.st_shndx, nsections);
+		if (check_symbol_extent(pf, i, &sym) < 0)
+			return -1;
 	}
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(pf->ef->elf, scn))) {

@@ -29,7 +29,8 @@ size_t extern_data_stub_count(const struct image *im)
 			GElf_Rela rela;
 			GElf_Sym sym;
 			uint32_t type = gelf_getrela(data, (int)r, &rela) ? GELF_R_TYPE(rela.r_info) : 0;
-			if ((type == R_X86_64_PC32 || type == R_X86_64_PLT32) &&
+			/* PLT32 is a call: out of reach, it takes a jump stub instead */
+			if (type == R_X86_64_PC32 &&
 			    elf_file_symbol(ef, GELF_R_SYM(rela.r_info), &sym) && sym.st_shndx == SHN_UNDEF)
 				count++;
 		}

@@ -27,8 +27,8 @@
 /* Bytes of patch memory one rerouted reference uses (cell and stub). */
 #define EXTERN_STUB_SIZE 32
 
-/* How many rerouted references the patch might need: one per PC-relative
- * relocation, in a loaded code section, to a symbol it does not define. */
+/* How many rerouted references the patch might need: one per PC32
+ * relocation, in a loaded section, to a symbol it does not define. */
 size_t extern_data_stub_count(const struct image *im);
 
 /* Reroutes the PC-relative reference of RELA in loaded section SEC (whose
