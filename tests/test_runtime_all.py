@@ -111,7 +111,7 @@ def test_apply_all_without_build_id_needs_target(suture, own, start):
     assert patches_of(suture, t.pid) == []
     r = run([suture, "apply", "--consistency", "stop", "--target", "/bin/true", str(t.pid), str(own["ANSWER"])],
             check=False)
-    assert r.returncode == 1 and f"process {t.pid} does not map /bin/true" in r.stderr
+    assert r.returncode == 1 and f"process {t.pid} (prog) does not map /bin/true" in r.stderr
     assert patches_of(suture, t.pid) == []
 
 
@@ -168,7 +168,8 @@ def test_all_over_1000_processes(suture, tmp_path):
         assert "\rsuture apply: 1000/1000 processes looked at, 1000 patched" in term
         assert term.endswith("\r\033[K")    # the line is erased at the end
         rc, out, term = on_terminal([suture, "revert", "--all", "many_work"])
-        assert rc == 0, term
+        # exit 1 only for processes of another suture version on a shared machine
+        assert rc == 0 or ("cannot tell whether" in term and "still run" not in term), term
         assert out == "reverted 'many_work' in 1000 processes\n"
         assert re.search(r"\rsuture revert: \d+/\d+ processes looked at, 1000 reverted", term)
     finally:

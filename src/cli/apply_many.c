@@ -131,7 +131,8 @@ static void print_summary(const struct outcomes *oc, const char *name, bool dry_
 	else if (oc->n == 1 && already)
 		printf("nothing to do: '%s' already runs in process %d (%s)\n", name, one->pid, one->comm);
 	else if (!applied)
-		printf("nothing to do: '%s' already runs in all %zu processes\n", name, already);
+		printf("nothing to do: '%s' already runs in %s%zu processes\n", name,
+		       outcomes_count(oc, OC_SKIPPED) ? "" : "all ", already);
 	else if (already)
 		printf("%s '%s' to %zu process%s; %zu already ran it\n", verb, name, applied,
 		       applied == 1 ? "" : "es", already);

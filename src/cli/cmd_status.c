@@ -209,11 +209,13 @@ int cmd_status(int argc, char **argv)
 		if (every && (pids[i] == getpid() || !runtime_has_state(pids[i])))
 			continue;
 		int rc = show_one(pids[i], ra.json, every, count == 0);
-		if (rc < 0 && (rc == -2 || !every || runtime_pid_usable(pids[i]))) {
-			if (rc == -1)
-				err_print("suture status");
+		/* a PID asked for must be read; in the listing of every process,
+		 * one that cannot be (another suture's record) is said and passed;
+		 * a damaged record (-2) is shown, and fails a PID asked for */
+		if (rc == -1 && (!every || runtime_pid_usable(pids[i])))
+			err_print("suture status");
+		if (rc < 0 && !every)
 			status = EXIT_FAILED;
-		}
 		count += rc > 0 || rc == -2;
 	}
 	if (ra.json)

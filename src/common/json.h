@@ -1,4 +1,4 @@
-/* Writing JSON text for the --json outputs (every command's --json, schemas/*.json). */
+/* Writing JSON text for the --json outputs (every command's --json, schemas/COMMAND.json). */
 #ifndef SUTURE_COMMON_JSON_H
 #define SUTURE_COMMON_JSON_H
 
