@@ -356,13 +356,13 @@ class Target:
         self.p.wait()
 
 
-def bench_models(work, runs):
+def bench_models(work, runs, counts=(1, 10, 100, 1000)):
     prog, patches = build_pair(work, "gaps", GAPS, {"gapfix": "#define ADD 2\n" + GAPS})
     env = dict(os.environ, SUTURE_TIMING="1")
     print("| threads | model | longest stop, suture's clock (ms) | longest gap inside the target (ms) "
           "| same window without suture (ms) | apply wall time: the whole transition (ms) |")
     print("|---|---|---|---|---|---|")
-    for threads in (1, 10, 100, 1000):
+    for threads in counts:
         t = Target(prog, threads)
         time.sleep(0.5 + threads / 500)
         try:
@@ -441,6 +441,7 @@ def main():
     ap.add_argument("--only", default="calls,stop,models,all")
     ap.add_argument("--procs", type=int, default=1000)
     ap.add_argument("--cycles", type=int, default=10000)
+    ap.add_argument("--threads", default="1,10,100,1000", help="models: the thread counts")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="suture-bench-rt-") as tmp:
         work = pathlib.Path(tmp)
@@ -450,7 +451,7 @@ def main():
         if "stop" in only:
             bench_stop(work, args.runs)
         if "models" in only:
-            bench_models(work, args.runs)
+            bench_models(work, args.runs, [int(n) for n in args.threads.split(",")])
         if "all" in only:
             bench_all(work, args.procs)
         if "cycles" in only:

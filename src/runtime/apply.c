@@ -589,8 +589,12 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 		return -1;
 	if (maps_read(pid, &a.maps) < 0 || objects_read(pid, &a.maps, &a.objs, &a.nobjs) < 0)
 		goto out;
-	if (state_read(a.p, &a.st) < 0)
+	if (state_read(a.p, &a.st) < 0) {
+		/* --all: a process another suture patched is skipped, said so */
+		if (o->quiet_not_target && a.st.other_version)
+			rc = RT_OTHER_BUILD;
 		goto out;
+	}
 	a.funcs = xcalloc(pf->header->n_funcs + 1, sizeof *a.funcs);
 	a.im.pf = pf;
 	a.im.bound = xcalloc(pf->header->n_objects + 1, sizeof *a.im.bound);

@@ -215,8 +215,12 @@ int runtime_revert_force(pid_t pid, const char *name, double timeout, bool quiet
 		return -1;
 	struct state st;
 	int rc = state_read(p, &st);
-	if (rc < 0)
+	if (rc < 0) {
+		/* --all: a process another suture patched is not ours to look at */
+		if (quiet_missing && st.other_version)
+			rc = RT_NOT_TARGET;
 		goto out;
+	}
 	bool any = false;
 	/* newest first */
 	for (size_t i = st.n; i-- > 0 && rc == 0;) {

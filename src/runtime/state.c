@@ -102,7 +102,7 @@ static int read_once(struct proc *p, struct state *st)
 		return damaged(p, "bad magic");
 	}
 	if (st->header.version != STATE_VERSION)
-		return err_set("process %d (%s) holds suture's record version %u; this suture reads version %d: "
+		return st->other_version = true, err_set("process %d (%s) holds suture's record version %u; this suture reads version %d: "
 			       "use the suture that patched it", p->pid, p->comm, st->header.version, STATE_VERSION);
 	if (st->header.active > 1)
 		return damaged(p, "no current image");
@@ -137,11 +137,15 @@ static int read_at(struct proc *p, struct state *st, uint64_t base, uint64_t siz
 		int rc = size < STATE_SIZE ? damaged(p, "its mapping is too small") : read_once(p, st);
 		if (rc == 1 && (rc = state_threads_read(p, st)) == 0)
 			return 0;
+		bool other = st->other_version;
 		state_free(st);
 		st->base = base;
 		st->size = size;
 		if (rc < 0) {
+			st->base = base;
+			st->size = size;
 			st->damaged = rc == DAMAGED;
+			st->other_version = other;
 			return -1;
 		}
 		/* 0: raced a writer; read again */

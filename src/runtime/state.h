@@ -140,6 +140,7 @@ struct state {
 	size_t n;
 	struct state_threads threads;
 	bool damaged;           /* state_read failed: the record fails its checks */
+	bool other_version;     /* state_read failed: another suture's record */
 };
 
 /* Reads the state of P (no stop needed); base 0 when it has none.  A
