@@ -1,0 +1,92 @@
+/* Running a just-exec'd process to its entry point: an int3 there.
+ *
+ * The breakpoint is the only byte watch ever writes on its own; it is in
+ * the program's private copy of the page (copy-on-write) and removed
+ * before the program runs its first instruction.  A hardware breakpoint
+ * would write nothing, but debug registers do not work in every virtual
+ * machine.  Should watch be killed in between, the program would die of
+ * the SIGTRAP before running any code of its own. */
+#include "watch/entry_break.h"
+#include "common/error.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static uint64_t auxv_entry(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/auxv", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_auxv_t av[64];
+	ssize_t len = read(fd, av, sizeof av);
+	close(fd);
+	for (ssize_t i = 0; len > 0 && i < len / (ssize_t)sizeof av[0]; i++)
+		if (av[i].a_type == AT_ENTRY)
+			return av[i].a_un.a_val;
+	return 0;
+}
+
+static int poke_byte(int mem, uint64_t addr, uint8_t byte)
+{
+	return pwrite(mem, &byte, 1, (off_t)addr) == 1 ? 0 : -1;
+}
+
+/* Continues PID until it stops at ENTRY + 1 (after the int3); signals on
+ * the way are passed on. */
+static int wait_for_trap(pid_t pid, uint64_t entry)
+{
+	int sig = 0;
+	for (;;) {
+		int status;
+		if (ptrace(PTRACE_CONT, pid, 0, sig) < 0)
+			return -1;
+		sig = 0;
+		if (waitpid(pid, &status, __WALL) < 0) {
+			if (errno == EINTR && ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0)
+				waitpid(pid, &status, __WALL);
+			return -1;
+		}
+		if (!WIFSTOPPED(status))
+			return -1;
+		struct user_regs_struct regs;
+		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0 &&
+		    ptrace(PTRACE_GETREGS, pid, 0, &regs) == 0 && regs.rip == entry + 1) {
+			regs.rip = entry;
+			return (int)ptrace(PTRACE_SETREGS, pid, 0, &regs);
+		}
+		if ((status >> 16) == 0)
+			sig = WSTOPSIG(status);
+	}
+}
+
+int run_to_entry(pid_t pid)
+{
+	uint64_t entry = auxv_entry(pid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	int mem = open(path, O_RDWR | O_CLOEXEC);
+	uint8_t orig;
+	if (!entry || mem < 0 || pread(mem, &orig, 1, (off_t)entry) != 1 || poke_byte(mem, entry, 0xcc) < 0) {
+		if (mem >= 0)
+			close(mem);
+		return err_set_errno("process %d: cannot stop it at its entry point", pid);
+	}
+	int rc = wait_for_trap(pid, entry);
+	/* Stopped (at the trap, or interrupted): the byte goes back. */
+	if (poke_byte(mem, entry, orig) < 0 && rc == 0)
+		rc = -1;
+	close(mem);
+	if (rc < 0)
+		return err_set("process %d: did not reach its entry point", pid);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* Which process opened (and closed) a target library: fanotify marks on
+ * the library files, so a library mapped at start or dlopen'ed later is
+ * seen without polling.  The dynamic loader opens the file, maps it and
+ * closes it: the close is the event (FAN_CLOSE_NOWRITE), with the thread
+ * that did it (FAN_REPORT_TID).  Needs CAP_SYS_ADMIN. */
+#ifndef SUTURE_WATCH_MAP_EVENTS_H
+#define SUTURE_WATCH_MAP_EVENTS_H
+
+#include <sys/types.h>
+
+/* A new fanotify group; -1 with err_set(). */
+int map_events_open(void);
+/* Watches PATH (one file); 0, or -1 with err_set(). */
+int map_events_mark(int fd, const char *path);
+/* Forgets every mark. */
+void map_events_clear(int fd);
+/* The threads of one read (blocks until one arrives), at most MAX;
+ * their number, or -1 with err_set(). */
+int map_events_read(int fd, pid_t *tids, int max);
+
+#endif

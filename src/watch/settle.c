@@ -1,0 +1,111 @@
+/* Waiting until a process's dynamic loader is consistent.  A process that
+ * has just exec'd runs to its entry point (watch/entry_break.h).  Else
+ * (a dlopen) the loader's thread is stopped at each of its system calls
+ * (PTRACE_SYSCALL), and r_debug read there.  The loader makes system calls while it works
+ * (open, mmap, mprotect, close), and so does the program soon after, so
+ * the first stop after the state turns RT_CONSISTENT comes early.
+ * (A hardware watchpoint on r_state would stop exactly at the change, but
+ * debug registers do not work in every virtual machine: they do not on
+ * the Firecracker VMs this was developed on.) */
+#include "watch/entry_break.h"
+#include "watch/settle.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* Arms the timeout that interrupts waitpid() (no SA_RESTART). */
+static void arm_timeout(int timeout_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm_timeout(void)
+{
+	struct itimerval off = { 0 };
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+/* Stops TID (seized) and waits for the stop. */
+static int interrupt_and_wait(pid_t tid)
+{
+	int status;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+		return -1;
+	while (waitpid(tid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFSTOPPED(status) ? 0 : -1;
+}
+
+/* Lets the stopped TID run to its next system call (entry or exit), or
+ * the timeout; a signal that stops it on the way is passed on to it.
+ * 0 stopped, -1 gone or timed out (stopped again if it still exists). */
+static int run_to_next_syscall(pid_t tid, int *pass_sig)
+{
+	for (;;) {
+		int status;
+		if (ptrace(PTRACE_SYSCALL, tid, 0, *pass_sig) < 0)
+			return -1;
+		*pass_sig = 0;
+		if (waitpid(tid, &status, __WALL) < 0) {
+			if (errno == EINTR)
+				interrupt_and_wait(tid);
+			return -1;
+		}
+		if (!WIFSTOPPED(status))
+			return -1;
+		int sig = WSTOPSIG(status), event = status >> 16;
+		if (sig == (SIGTRAP | 0x80))
+			return 0;
+		if (event == 0)
+			*pass_sig = sig;       /* a real signal: the program gets it */
+	}
+}
+
+/* Does the loader say it is done?  FRESH: only after an RT_ADD was seen
+ * (its first, initial RT_CONSISTENT is not the end of its work). */
+static int done(const struct loader *ld, bool *seen_add, bool fresh)
+{
+	struct loader_now now;
+	if (loader_read(ld, &now) < 0)
+		return -1;
+	if (now.started && !now.consistent)
+		*seen_add = true;
+	return now.started && now.consistent && (!fresh || *seen_add);
+}
+
+int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms)
+{
+	struct loader_now now;
+	if (!ld->r_debug)
+		return 0;
+	if (loader_read(ld, &now) < 0)
+		return -1;
+	if (now.started && now.consistent)
+		return 0;
+	bool fresh = !now.started, seen_add = false;
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		return err_set_errno("thread %d: cannot trace it to wait for its dynamic loader", tid);
+	int pass_sig = 0, d = -1;
+	arm_timeout(timeout_ms);
+	if (interrupt_and_wait(tid) == 0 && fresh)
+		d = run_to_entry(tid) == 0 ? 1 : -1;
+	else
+		while ((d = done(ld, &seen_add, fresh)) == 0)
+			if (run_to_next_syscall(tid, &pass_sig) < 0)
+				break;
+	disarm_timeout();
+	ptrace(PTRACE_DETACH, tid, 0, pass_sig);
+	if (d == 1)
+		return 0;
+	return err_set("thread %d: its dynamic loader did not finish within %d ms", tid, timeout_ms);
+}
