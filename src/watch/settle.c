@@ -10,6 +10,7 @@
 #include "watch/entry_break.h"
 #include "watch/settle.h"
 #include "common/error.h"
+#include "runtime/runtime.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -71,41 +72,57 @@ static int run_to_next_syscall(pid_t tid, int *pass_sig)
 	}
 }
 
-/* Does the loader say it is done?  FRESH: only after an RT_ADD was seen
- * (its first, initial RT_CONSISTENT is not the end of its work). */
-static int done(const struct loader *ld, bool *seen_add, bool fresh)
+/* Is the loader done, and does READY hold? */
+static int done(const struct loader *ld, settle_ready ready, void *ctx)
 {
 	struct loader_now now;
 	if (loader_read(ld, &now) < 0)
 		return -1;
-	if (now.started && !now.consistent)
-		*seen_add = true;
-	return now.started && now.consistent && (!fresh || *seen_add);
+	return now.started && now.consistent && ready(ld->pid, ctx);
 }
 
-int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms)
+/* Follows TID from system call to system call until done. */
+static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready ready, void *ctx)
 {
-	struct loader_now now;
-	if (!ld->r_debug)
-		return 0;
-	if (loader_read(ld, &now) < 0)
-		return -1;
-	if (now.started && now.consistent)
-		return 0;
-	bool fresh = !now.started, seen_add = false;
-	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
-		return err_set_errno("thread %d: cannot trace it to wait for its dynamic loader", tid);
-	int pass_sig = 0, d = -1;
-	arm_timeout(timeout_ms);
-	if (interrupt_and_wait(tid) == 0 && fresh)
-		d = run_to_entry(tid) == 0 ? 1 : -1;
-	else
-		while ((d = done(ld, &seen_add, fresh)) == 0)
-			if (run_to_next_syscall(tid, &pass_sig) < 0)
-				break;
-	disarm_timeout();
+	int pass_sig = 0, d, n = 0;
+	while ((d = done(ld, ready, ctx)) == 0) {
+		if (!ready(ld->pid, ctx) && ++n > SETTLE_MAX_SYSCALLS)
+			break;
+		if (run_to_next_syscall(tid, &pass_sig) < 0)
+			break;
+	}
 	ptrace(PTRACE_DETACH, tid, 0, pass_sig);
 	if (d == 1)
 		return 0;
-	return err_set("thread %d: its dynamic loader did not finish within %d ms", tid, timeout_ms);
+	if (n > SETTLE_MAX_SYSCALLS || !runtime_pid_usable(ld->pid))
+		return SETTLE_NOT_MAPPED;
+	return err_set("thread %d: its dynamic loader did not finish in time", tid);
+}
+
+int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx)
+{
+	struct loader_now now;
+	if (!ld->r_debug)
+		return ready(ld->pid, ctx) ? 0 : SETTLE_NOT_MAPPED;
+	if (loader_read(ld, &now) < 0)
+		return -1;
+	if (now.started && now.consistent && ready(ld->pid, ctx))
+		return 0;
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		return err_set_errno("thread %d: cannot trace it to wait for its dynamic loader", tid);
+	arm_timeout(timeout_ms);
+	int rc;
+	if (interrupt_and_wait(tid) < 0) {
+		rc = err_set("thread %d: cannot stop it", tid);
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+	} else if (!now.started) {
+		rc = run_to_entry(tid);
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		if (rc == 0 && !ready(ld->pid, ctx))
+			rc = SETTLE_NOT_MAPPED;
+	} else {
+		rc = follow_syscalls(tid, ld, ready, ctx);
+	}
+	disarm_timeout();
+	return rc;
 }

@@ -14,11 +14,18 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* Returns at once when the loader is consistent.  A process that has just
- * exec'd (r_debug not initialized yet) is followed until the RT_CONSISTENT
- * that comes after its first RT_ADD, not the initial one.  Gives up after
- * TIMEOUT_MS (the thread then runs on, untouched).  0 settled, -1 with
- * err_set(). */
-int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms);
+/* What must be true besides a consistent loader (the target is mapped
+ * whole: watch/patch_process.c). */
+typedef bool (*settle_ready)(pid_t pid, void *ctx);
+
+/* Returns at once when the loader is consistent and READY holds.  A process that has just exec'd (r_debug not initialized
+ * yet) runs to its entry point.  Else the thread is followed from system
+ * call to system call, and let go after SETTLE_MAX_SYSCALLS without READY
+ * (it opened the file to read it, not to map it).  Gives up after
+ * TIMEOUT_MS.  The thread runs on in every case.  0 settled,
+ * SETTLE_NOT_MAPPED (it did not map it, or exited), -1 with err_set(). */
+#define SETTLE_MAX_SYSCALLS 64
+#define SETTLE_NOT_MAPPED 1
+int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx);
 
 #endif

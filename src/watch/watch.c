@@ -93,7 +93,7 @@ static void on_exec_events(struct watch *w)
 		if (ev[i].pid == getpid())
 			continue;
 		exec_times_note(&w->execs, ev[i].pid, ev[i].when_ns);
-		patch_new_process(w, ev[i].pid, ev[i].pid, ev[i].when_ns, true);
+		patch_exec(w, ev[i].pid, ev[i].when_ns);
 	}
 }
 
@@ -115,12 +115,12 @@ static pid_t tgid_of(pid_t tid)
 static void on_map_events(struct watch *w)
 {
 	uint64_t seen = now_ns();
-	pid_t tids[64];
-	int n = map_events_read(w->map_fd, tids, 64);
+	struct map_event ev[16];
+	int n = map_events_read(w->map_fd, ev, 16);
 	for (int i = 0; i < n; i++) {
-		pid_t pid = tgid_of(tids[i]);
+		pid_t pid = tgid_of(ev[i].tid);
 		if (pid && pid != getpid())
-			patch_new_process(w, pid, tids[i], seen, false);
+			patch_mapping(w, pid, ev[i].tid, ev[i].path, seen);
 	}
 }
 

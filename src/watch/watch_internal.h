@@ -21,10 +21,12 @@ struct watch {
 void watch_say(struct watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t now_ns(void);
 
-/* PID (thread TID doing the work) exec'd or mapped a watched file, at
- * SINCE_NS (CLOCK_MONOTONIC): apply every patch whose exact target build it
- * runs.  AFTER says what SINCE_NS was ("exec", "it mapped ..."). */
-void patch_new_process(struct watch *w, pid_t pid, pid_t tid, uint64_t since_ns, bool fresh_exec);
+/* PID exec'd at WHEN_NS (CLOCK_MONOTONIC): the patches of a program it
+ * runs the exact build of are applied. */
+void patch_exec(struct watch *w, pid_t pid, uint64_t when_ns);
+/* Thread TID of PID opened the watched file PATH (seen at SEEN_NS): the
+ * patches of that file are applied once it is mapped. */
+void patch_mapping(struct watch *w, pid_t pid, pid_t tid, const char *path, uint64_t seen_ns);
 
 /* (Re)reads the store and marks the target files of its patches. */
 int watch_reload(struct watch *w);
