@@ -8,7 +8,8 @@ libelf-dev libdw-dev libcapstone-dev
 python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
 cmake clang tcl
-csmith python3-pyelftools"
+csmith python3-pyelftools
+debhelper"
 
 missing=""
 for pkg in $PACKAGES; do
