@@ -1,7 +1,8 @@
 /* A tiny service for the patch store tests: answers each request on a
  * UNIX socket with answer(N).  answer() lives in the program, or in
  * libanswer.so when built with -DANSWER_IN_LIBRARY; with -DLATE the
- * library is dlopen'ed at the first request "load". */
+ * library is dlopen'ed at the first request "load".  -DOTHER_BUILD makes
+ * another build of the same program (same code, another build-id). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,18 @@ __attribute__((noinline)) int answer(int x)
 }
 #endif
 
+#ifdef OTHER_BUILD
+__attribute__((used)) static const char build_tag[] = "another build";
+#endif
+
 static void reply(int conn)
 {
-	char req[64] = "";
+	char req[512] = "";
 	ssize_t len = read(conn, req, sizeof req - 1);
 	if (len <= 0)
 		return;
 	req[len] = '\0';
-	char out[128];
+	char out[640];
 #ifdef LATE
 	if (strncmp(req, "load ", 5) == 0) {
 		/* The time of the dlopen, for bench/watch.py. */
