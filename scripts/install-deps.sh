@@ -9,7 +9,7 @@ python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
 cmake clang tcl
 csmith python3-pyelftools
-debhelper"
+debhelper python3-jsonschema"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -16,10 +16,11 @@ from diffutil import SUTURE_CC
 PROGS = ROOT / "tests" / "store-progs"
 
 
-def build_programs(suture, out):
-    """Builds every variant into OUT and the two patches; returns their paths."""
+def build_programs(suture, out, suture_cc=None):
+    """Builds every variant into OUT (with SUTURE_CC, default the build
+    tree's) and the two patches; returns OUT."""
     out = pathlib.Path(out)
-    cc = [*SUTURE_CC, "-O2", "-g"]
+    cc = [suture_cc, "-fease-live-patching", "-O2", "-g"] if suture_cc else [*SUTURE_CC, "-O2", "-g"]
     service_c = (PROGS / "service.c").read_text()
     answer_c = (PROGS / "answer.c").read_text()
     (out / "service-fixed.c").write_text(service_c.replace("return x + 1;", "return x + 100;"))
@@ -121,3 +122,27 @@ class Watch:
         rc = self.proc.wait(timeout=10)
         self.reader.join(timeout=5)
         return rc
+
+
+def check_start_restart_other(watch, progs, tmp_path, n):
+    """The claim of suture watch, as a user checks it: the service started
+    after install, and the same service restarted, answer answer(N) with
+    the fix; another build of it answers without.  Services are stopped
+    on return; the exec-to-patched times are printed."""
+    started = []
+    try:
+        for round in ("started after install", "restarted"):
+            svc = Service(progs / "service", tmp_path / "svc.sock")
+            started.append(svc)
+            ms = watch.patched(svc.pid, "fix-answer")
+            print(f"service {round}: process {svc.pid} patched {ms:.2f} ms after exec")
+            assert svc.answer(n) == str(n + 100)
+            svc.stop()
+        other = Service(progs / "other" / "service", tmp_path / "other.sock")
+        started.append(other)
+        watch.wait_for(rf"^left process {other.pid} \(service\) alone: it runs another build")
+        assert other.answer(n) == str(n + 1)
+        assert not any(re.match(rf"patched process {other.pid} ", line) for line in watch.lines)
+    finally:
+        for svc in started:
+            svc.stop()

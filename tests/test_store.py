@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from conftest import ROOT, run
-from storeutil import Service, Watch, build_programs
+from storeutil import Service, Watch, build_programs, check_start_restart_other
 
 
 @pytest.fixture(scope="module")
@@ -97,23 +97,9 @@ def test_remove_of_what_is_not_installed(suture, env):
 def test_watch_patches_started_and_restarted_services_not_another_build(suture, progs, env, tmp_path):
     run([suture, "install", "--target", progs / "service", progs / "fix-answer"], env=env)
     watch = Watch(suture, env)
-    started = []
     try:
-        for round in ("started after install", "restarted"):
-            svc = Service(progs / "service", tmp_path / "a.sock")
-            started.append(svc)
-            ms = watch.patched(svc.pid, "fix-answer")
-            print(f"{round}: process {svc.pid} patched {ms:.2f} ms after exec")
-            assert svc.answer(7) == "107"
-            svc.stop()
-        other = Service(progs / "other" / "service", tmp_path / "b.sock")
-        started.append(other)
-        watch.wait_for(rf"^left process {other.pid} \(service\) alone: it runs another build")
-        assert other.answer(7) == "8"
-        assert not any(re.match(rf"patched process {other.pid} ", line) for line in watch.lines)
+        check_start_restart_other(watch, progs, tmp_path, 7)
     finally:
-        for svc in started:
-            svc.stop()
         assert watch.stop() == 0
 
 

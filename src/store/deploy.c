@@ -19,19 +19,6 @@ static struct deployed *add(struct deployment *d, pid_t pid, const char *comm, b
 	return x;
 }
 
-static void read_comm(pid_t pid, char *comm, size_t size)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", pid);
-	size_t len;
-	char *text = read_whole_file(path, &len);
-	if (text)
-		text[strcspn(text, "\n")] = '\0';
-	snprintf(comm, size, "%s", text ? text : "?");
-	free(text);
-	err_clear();
-}
-
 /* Undoes the successful applies of D, newest first. */
 static void undo_applied(struct deployment *d, const char *name, double timeout)
 {

@@ -3,6 +3,7 @@
 #include "common/util.h"
 #include "runtime/runtime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,18 @@ static const struct state_entry *find_live(const struct proc_status *s, const ch
 			return e;
 	}
 	return NULL;
+}
+
+void read_comm(pid_t pid, char *comm, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", pid);
+	FILE *f = fopen(path, "re");
+	if (!f || !fgets(comm, (int)size, f))
+		snprintf(comm, size, "?");
+	comm[strcspn(comm, "\n")] = '\0';
+	if (f)
+		fclose(f);
 }
 
 bool runs_patch(pid_t pid, const char *name)

@@ -13,6 +13,8 @@ struct running {
 	const char *state;      /* "applied", or an interrupted "applying"... */
 };
 
+/* /proc/PID/comm into COMM ("?" when it is gone). */
+void read_comm(pid_t pid, char *comm, size_t size);
 /* Does PID run patch NAME (applied, or in a transition)? */
 bool runs_patch(pid_t pid, const char *name);
 /* Every process that runs NAME, by PID; *out is an array of *n. */

@@ -7,6 +7,7 @@
  * machine.  Should watch be killed in between, the program would die of
  * the SIGTRAP before running any code of its own. */
 #include "watch/entry_break.h"
+#include "watch/loader_state.h"
 #include "common/error.h"
 
 #include <elf.h>
@@ -19,22 +20,6 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static uint64_t auxv_entry(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/auxv", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	Elf64_auxv_t av[64];
-	ssize_t len = read(fd, av, sizeof av);
-	close(fd);
-	for (ssize_t i = 0; len > 0 && i < len / (ssize_t)sizeof av[0]; i++)
-		if (av[i].a_type == AT_ENTRY)
-			return av[i].a_un.a_val;
-	return 0;
-}
 
 static int poke_byte(int mem, uint64_t addr, uint8_t byte)
 {
@@ -71,7 +56,7 @@ static int wait_for_trap(pid_t pid, uint64_t entry)
 
 int run_to_entry(pid_t pid)
 {
-	uint64_t entry = auxv_entry(pid);
+	uint64_t entry = auxv_value(pid, AT_ENTRY);
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/mem", pid);
 	int mem = open(path, O_RDWR | O_CLOEXEC);

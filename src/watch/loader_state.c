@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint64_t auxv_base(pid_t pid)
+uint64_t auxv_value(pid_t pid, uint64_t type)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/auxv", pid);
@@ -23,7 +23,7 @@ static uint64_t auxv_base(pid_t pid)
 	ssize_t len = read(fd, av, sizeof av);
 	close(fd);
 	for (ssize_t i = 0; len > 0 && i < len / (ssize_t)sizeof av[0]; i++)
-		if (av[i].a_type == AT_BASE)
+		if (av[i].a_type == type)
 			return av[i].a_un.a_val;
 	return 0;
 }
@@ -54,7 +54,7 @@ static uint64_t dynsym_value(int fd, const char *name)
 int loader_find(pid_t pid, struct loader *ld)
 {
 	*ld = (struct loader){ .pid = pid };
-	uint64_t base = auxv_base(pid);
+	uint64_t base = auxv_value(pid, AT_BASE);
 	if (!base)
 		return 0;               /* statically linked: no loader to wait for */
 	struct maps m;

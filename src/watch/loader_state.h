@@ -14,6 +14,9 @@ struct loader {
 	uint64_t r_debug;       /* address of ld.so's _r_debug; 0: no loader (static) */
 };
 
+/* Entry TYPE (AT_BASE, AT_ENTRY) of PID's auxiliary vector, or 0. */
+uint64_t auxv_value(pid_t pid, uint64_t type);
+
 /* Finds PID's r_debug (AT_BASE from /proc/PID/auxv, `_r_debug` of the
  * mapped ld.so's dynamic symbols).  0, or -1 with err_set(). */
 int loader_find(pid_t pid, struct loader *ld);

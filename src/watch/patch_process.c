@@ -15,18 +15,6 @@
 #include <unistd.h>
 #include <string.h>
 
-static void read_comm(pid_t pid, char *comm, size_t size)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", pid);
-	FILE *f = fopen(path, "re");
-	if (!f || !fgets(comm, (int)size, f))
-		snprintf(comm, size, "?");
-	comm[strcspn(comm, "\n")] = '\0';
-	if (f)
-		fclose(f);
-}
-
 /* What happened to a process, and when. */
 struct event {
 	pid_t pid, tid;
