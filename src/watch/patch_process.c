@@ -21,10 +21,13 @@ struct event {
 	char comm[32];
 	uint64_t since_ns;      /* the exec, or the open of the target file */
 	uint64_t exec_ns;       /* the exec, when known, else 0 */
+	uint64_t seen_ns;       /* watch started on it */
+	uint64_t settled_ns;    /* its loader was done */
 };
 
 static void apply_one(struct watch *w, const struct event *ev, const struct store_entry *e)
 {
+	uint64_t start = now_ns();
 	struct apply_opts ao = { .model = STORE_MODEL, .timeout = w->o->timeout, .quiet_not_target = true };
 	int rc = runtime_apply(ev->pid, e->pf, &ao);
 	if (rc == RT_NOT_TARGET || (rc < 0 && !runtime_pid_usable(ev->pid)))
@@ -38,9 +41,14 @@ static void apply_one(struct watch *w, const struct event *ev, const struct stor
 	char after_exec[64] = "";
 	if (ev->exec_ns && ev->exec_ns != ev->since_ns)
 		snprintf(after_exec, sizeof after_exec, ", %.2f ms after exec", (done - ev->exec_ns) / 1e6);
-	watch_say(w, "patched process %d (%s) with '%s' %.2f ms after %s%s [monotonic %.6f]",
+	/* Where the time went: until watch looked at it (the event's way
+	 * through the kernel and watch's queue), its loader, the apply. */
+	watch_say(w, "patched process %d (%s) with '%s' %.2f ms after %s%s "
+		  "(seen %.2f, loader %.2f, apply %.2f ms) [monotonic %.6f]",
 		  ev->pid, ev->comm, e->name, (done - ev->since_ns) / 1e6,
-		  ev->exec_ns == ev->since_ns ? "exec" : "it opened the target", after_exec, done / 1e9);
+		  ev->exec_ns == ev->since_ns ? "exec" : "it opened the target", after_exec,
+		  (ev->seen_ns - ev->since_ns) / 1e6, (ev->settled_ns - ev->seen_ns) / 1e6,
+		  (done - start) / 1e6, done / 1e9);
 }
 
 /* Does PID hold the file PATH open?  The loader maps an object's
@@ -75,12 +83,13 @@ static bool target_mapped(pid_t pid, void *entry)
 }
 
 /* Waits for PID's loader (thread TID), for the first patch of WANT. */
-static bool settle(struct watch *w, const struct event *ev, struct store_entry *first)
+static bool settle(struct watch *w, struct event *ev, struct store_entry *first)
 {
 	struct loader ld;
 	int rc = loader_find(ev->pid, &ld);
 	if (rc == 0)
 		rc = settle_loader(ev->tid, &ld, w->o->settle_ms, target_mapped, first);
+	ev->settled_ns = now_ns();
 	if (rc < 0)
 		watch_say(w, "could not patch process %d (%s) with '%s': %s", ev->pid, ev->comm,
 			  first->name, err_msg());
@@ -103,14 +112,16 @@ static void apply_wanted(struct watch *w, struct event *ev, struct store_entry *
 
 void patch_exec(struct watch *w, pid_t pid, uint64_t when_ns)
 {
-	struct event ev = { .pid = pid, .tid = pid, .since_ns = when_ns, .exec_ns = when_ns };
+	struct event ev = { .pid = pid, .tid = pid, .since_ns = when_ns, .exec_ns = when_ns,
+			    .seen_ns = now_ns() };
 	struct store_entry *want[w->n_patches + 1];
 	size_t n = 0;
 	/* A program that is a target: its file is mapped from the exec on.
 	 * Another build is left alone before anything else is done. */
 	for (size_t i = 0; i < w->n_patches; i++)
 		if (runtime_maps_target(pid, w->patches[i].pf) &&
-		    build_match(pid, w->patches[i].pf) != BUILD_ABSENT)
+		    build_match(pid, w->patches[i].pf) != BUILD_ABSENT &&
+		    !runs_patch(pid, w->patches[i].name))
 			want[n++] = &w->patches[i];
 	if (n == 0)
 		return;
@@ -128,7 +139,7 @@ void patch_exec(struct watch *w, pid_t pid, uint64_t when_ns)
 
 void patch_mapping(struct watch *w, pid_t pid, pid_t tid, const char *path, uint64_t seen_ns)
 {
-	struct event ev = { .pid = pid, .tid = tid, .since_ns = seen_ns,
+	struct event ev = { .pid = pid, .tid = tid, .since_ns = seen_ns, .seen_ns = seen_ns,
 			    .exec_ns = exec_times_find(&w->execs, pid) };
 	struct store_entry *want[w->n_patches + 1];
 	size_t n = 0;

@@ -3,6 +3,7 @@
 #include "watch/map_events.h"
 #include "watch/watch_internal.h"
 #include "common/error.h"
+#include "elf/elffile.h"
 #include "store/deploy.h"
 
 #include <errno.h>
@@ -34,6 +35,25 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A shared library (no PT_INTERP)?  Programs are seen by their exec;
+ * marking them too would report the exec's own open of the file. */
+static bool is_library(const char *path)
+{
+	struct elf_file *ef = elf_file_open(path);
+	bool lib = ef && ef->ehdr.e_type == ET_DYN;
+	size_t n = 0;
+	if (lib && elf_getphdrnum(ef->elf, &n) == 0)
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(ef->elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+				lib = false;
+		}
+	if (ef)
+		elf_file_close(ef);
+	err_clear();
+	return lib;
+}
+
 int watch_reload(struct watch *w)
 {
 	store_entries_free(w->patches, w->n_patches);
@@ -45,7 +65,8 @@ int watch_reload(struct watch *w)
 	free(warn);
 	map_events_clear(w->map_fd);
 	for (size_t i = 0; i < w->n_patches; i++)
-		if (w->patches[i].target && map_events_mark(w->map_fd, w->patches[i].target) < 0)
+		if (w->patches[i].target && is_library(w->patches[i].target) &&
+		    map_events_mark(w->map_fd, w->patches[i].target) < 0)
 			watch_say(w, "patch '%s': %s", w->patches[i].name, err_msg());
 	return 0;
 }
