@@ -37,12 +37,19 @@ def figures(values):
     return (f"{statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f}")
 
 
-def bench_start(watch, program, name, tmp, runs):
+PATCHED = (r"^patched process {pid} .* ([0-9.]+) ms after .*"
+           r"\(seen ([0-9.]+), loader ([0-9.]+), apply ([0-9.]+) ms\)")
+
+
+def bench_start(watch, program, tmp, runs, parts):
+    """Total times; PARTS gets the seen/loader/apply parts of each."""
     times = []
     for i in range(runs):
         svc = Service(program, tmp / f"s{i}.sock")
         try:
-            times.append(watch.patched(svc.pid, name))
+            m = watch.wait_for(PATCHED.format(pid=svc.pid))
+            times.append(float(m.group(1)))
+            parts.append([float(m.group(k)) for k in (2, 3, 4)])
         finally:
             svc.stop()
     return times
@@ -87,15 +94,20 @@ def main():
         run([SUTURE, "install", "--target", progs / "service", progs / "fix-answer"], env=env)
         run([SUTURE, "install", "--target", progs / "libanswer.so", progs / "fix-libanswer"], env=env)
         watch = Watch(SUTURE, env)
+        exe_parts, lib_parts = [], []
         try:
             rows = [
-                ("program is the target", bench_start(watch, progs / "service", "fix-answer", tmp, args.runs)),
-                ("library linked at start", bench_start(watch, progs / "service-lib", "fix-libanswer", tmp,
-                                                        args.runs)),
-                ("library dlopen'ed later (from the dlopen call)", bench_dlopen(watch, progs, tmp, args.runs)),
+                ("program is the target: from exec", bench_start(watch, progs / "service", tmp, args.runs,
+                                                                 exe_parts)),
+                ("library linked at start: from its open", bench_start(watch, progs / "service-lib", tmp,
+                                                                       args.runs, lib_parts)),
+                ("library dlopen'ed later: from the dlopen call", bench_dlopen(watch, progs, tmp, args.runs)),
             ]
         finally:
             watch.stop()
+        for label, parts in (("program", exe_parts), ("library at start", lib_parts)):
+            for k, part in enumerate(("until watch looks", "loader (and build check)", "apply")):
+                rows.append((f"{label}: {part}", [p[k] for p in parts]))
         rows.append(("`suture apply` alone, same patch, running program (wall)", bench_apply(progs, tmp, args.runs)))
     print(f"| case ({args.runs} runs) | median (ms) | min (ms) | max (ms) |")
     print("|---|---|---|---|")
