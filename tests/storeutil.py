@@ -60,7 +60,10 @@ class Service:
         self.sock = pathlib.Path(sock)
         if self.sock.exists():
             self.sock.unlink()
-        self.proc = subprocess.Popen([str(program), str(self.sock)], stdout=subprocess.DEVNULL)
+        # A session of its own, no controlling terminal: a service, as
+        # systemd starts it (suture watch holds only those while it patches).
+        self.proc = subprocess.Popen([str(program), str(self.sock)], stdout=subprocess.DEVNULL,
+                                     start_new_session=True)
         self.pid = self.proc.pid
         deadline = time.monotonic() + 10
         while not self._listening():
@@ -115,6 +118,7 @@ class Watch:
         """Waits for the log line of PID patched with NAME; returns the
         milliseconds it gives from exec (or from the open of the target)."""
         m = self.wait_for(rf"^patched process {pid} \(\S+\) with '{re.escape(name)}' ([0-9.]+) ms after")
+        print(m.string)
         return float(m.group(1))
 
     def stop(self):
@@ -127,8 +131,9 @@ class Watch:
 def check_start_restart_other(watch, progs, tmp_path, n):
     """The claim of suture watch, as a user checks it: the service started
     after install, and the same service restarted, answer answer(N) with
-    the fix; another build of it answers without.  Services are stopped
-    on return; the exec-to-patched times are printed."""
+    the fix once watch says it patched them; another build of it answers
+    without.  Services are stopped on return; the exec-to-patched times
+    are printed."""
     started = []
     try:
         for round in ("started after install", "restarted"):

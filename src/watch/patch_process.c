@@ -2,6 +2,7 @@
  * every installed patch whose exact target build it runs is applied to it,
  * once its dynamic loader is done; the time from its exec is logged. */
 #include "watch/build_match.h"
+#include "watch/hold.h"
 #include "watch/loader_state.h"
 #include "watch/settle.h"
 #include "watch/watch_internal.h"
@@ -23,6 +24,7 @@ struct event {
 	uint64_t exec_ns;       /* the exec, when known, else 0 */
 	uint64_t seen_ns;       /* watch started on it */
 	uint64_t settled_ns;    /* its loader was done */
+	bool held;              /* stopped until its patches are applied (watch/hold.h) */
 };
 
 static void apply_one(struct watch *w, const struct event *ev, const struct store_entry *e)
@@ -44,11 +46,11 @@ static void apply_one(struct watch *w, const struct event *ev, const struct stor
 	/* Where the time went: until watch looked at it (the event's way
 	 * through the kernel and watch's queue), its loader, the apply. */
 	watch_say(w, "patched process %d (%s) with '%s' %.2f ms after %s%s "
-		  "(seen %.2f, loader %.2f, apply %.2f ms) [monotonic %.6f]",
+		  "(seen %.2f, loader %.2f, apply %.2f ms%s) [monotonic %.6f]",
 		  ev->pid, ev->comm, e->name, (done - ev->since_ns) / 1e6,
 		  ev->exec_ns == ev->since_ns ? "exec" : "it opened the target", after_exec,
 		  (ev->seen_ns - ev->since_ns) / 1e6, (ev->settled_ns - ev->seen_ns) / 1e6,
-		  (done - start) / 1e6, done / 1e9);
+		  (done - start) / 1e6, ev->held ? "; held from its entry point" : "", done / 1e9);
 }
 
 /* Does PID hold the file PATH open?  The loader maps an object's
@@ -88,7 +90,8 @@ static bool settle(struct watch *w, struct event *ev, struct store_entry *first)
 	struct loader ld;
 	int rc = loader_find(ev->pid, &ld);
 	if (rc == 0)
-		rc = settle_loader(ev->tid, &ld, w->o->settle_ms, target_mapped, first);
+		rc = settle_loader(ev->tid, &ld, w->o->settle_ms, target_mapped, first,
+				   hold_allowed(ev->pid), &ev->held);
 	ev->settled_ns = now_ns();
 	if (rc < 0)
 		watch_say(w, "could not patch process %d (%s) with '%s': %s", ev->pid, ev->comm,
@@ -135,6 +138,8 @@ void patch_exec(struct watch *w, pid_t pid, uint64_t when_ns)
 				  pid, ev.comm, want[i]->name);
 	if (exact && settle(w, &ev, want[0]))
 		apply_wanted(w, &ev, want, exact);
+	if (ev.held)
+		hold_end(pid);
 }
 
 void patch_mapping(struct watch *w, pid_t pid, pid_t tid, const char *path, uint64_t seen_ns)
@@ -154,4 +159,6 @@ void patch_mapping(struct watch *w, pid_t pid, pid_t tid, const char *path, uint
 	read_comm(pid, ev.comm, sizeof ev.comm);
 	if (settle(w, &ev, want[0]))
 		apply_wanted(w, &ev, want, n);
+	if (ev.held)
+		hold_end(pid);
 }

@@ -8,6 +8,7 @@
  * debug registers do not work in every virtual machine: they do not on
  * the Firecracker VMs this was developed on.) */
 #include "watch/entry_break.h"
+#include "watch/hold.h"
 #include "watch/settle.h"
 #include "common/error.h"
 #include "runtime/runtime.h"
@@ -82,7 +83,17 @@ static int done(const struct loader *ld, settle_ready ready, void *ctx)
 }
 
 /* Follows TID from system call to system call until done. */
-static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready ready, void *ctx)
+/* Lets TID go; HOLD: after a SIGSTOP to its process, which stops it (and
+ * its other threads) as soon as it runs.  *HELD says whether it did. */
+static void let_go(pid_t tid, pid_t pid, int pass_sig, bool hold, bool *held)
+{
+	*held = hold && pass_sig == 0 && hold_begin(pid) == 0;
+	err_clear();
+	ptrace(PTRACE_DETACH, tid, 0, pass_sig);
+}
+
+static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready ready, void *ctx,
+			   bool hold, bool *held)
 {
 	int pass_sig = 0, d, n = 0;
 	while ((d = done(ld, ready, ctx)) == 0) {
@@ -91,7 +102,7 @@ static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready read
 		if (run_to_next_syscall(tid, &pass_sig) < 0)
 			break;
 	}
-	ptrace(PTRACE_DETACH, tid, 0, pass_sig);
+	let_go(tid, ld->pid, pass_sig, hold && d == 1, held);
 	if (d == 1)
 		return 0;
 	if (n > SETTLE_MAX_SYSCALLS || !runtime_pid_usable(ld->pid))
@@ -99,9 +110,11 @@ static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready read
 	return err_set("thread %d: its dynamic loader did not finish in time", tid);
 }
 
-int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx)
+int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx,
+		  bool hold, bool *held)
 {
 	struct loader_now now;
+	*held = false;
 	if (!ld->r_debug)
 		return ready(ld->pid, ctx) ? 0 : SETTLE_NOT_MAPPED;
 	if (loader_read(ld, &now) < 0)
@@ -117,11 +130,14 @@ int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_rea
 		ptrace(PTRACE_DETACH, tid, 0, 0);
 	} else if (!now.started) {
 		rc = run_to_entry(tid);
-		ptrace(PTRACE_DETACH, tid, 0, 0);
 		if (rc == 0 && !ready(ld->pid, ctx))
 			rc = SETTLE_NOT_MAPPED;
+		let_go(tid, ld->pid, 0, hold && rc == 0, held);
 	} else {
-		rc = follow_syscalls(tid, ld, ready, ctx);
+		/* Not held: a thread stopped at a system call of ld.so's
+		 * start-up cannot be unwound (no CFI to the stack's start), so
+		 * the stop model would refuse the switch. */
+		rc = follow_syscalls(tid, ld, ready, ctx, false, held);
 	}
 	disarm_timeout();
 	return rc;

@@ -22,10 +22,13 @@ typedef bool (*settle_ready)(pid_t pid, void *ctx);
  * yet) runs to its entry point.  Else the thread is followed from system
  * call to system call, and let go after SETTLE_MAX_SYSCALLS without READY
  * (it opened the file to read it, not to map it).  Gives up after
- * TIMEOUT_MS.  The thread runs on in every case.  0 settled,
- * SETTLE_NOT_MAPPED (it did not map it, or exited), -1 with err_set(). */
+ * TIMEOUT_MS.  The thread runs on in every case, except that with HOLD a
+ * process stopped at its entry point is left held (watch/hold.h: *HELD;
+ * the caller releases it).  0 settled, SETTLE_NOT_MAPPED (it did not map it, or exited), -1
+ * with err_set(). */
 #define SETTLE_MAX_SYSCALLS 64
 #define SETTLE_NOT_MAPPED 1
-int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx);
+int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx,
+		  bool hold, bool *held);
 
 #endif

@@ -1,5 +1,6 @@
 /* `suture watch`: the event loop. */
 #include "watch/exec_events.h"
+#include "watch/hold.h"
 #include "watch/map_events.h"
 #include "watch/watch_internal.h"
 #include "common/error.h"
@@ -182,6 +183,7 @@ int watch_run(const struct watch_opts *o)
 			rc = err_set_errno("cannot wait for events");
 	}
 	if (rc == 0) {
+		hold_release_leftovers();
 		catch_up(&w);
 		watch_say(&w, "watching %zu installed patch%s (store %s)", w.n_patches,
 			  w.n_patches == 1 ? "" : "es", store_dir());
