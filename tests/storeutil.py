@@ -39,6 +39,9 @@ def build_programs(suture, out, suture_cc=None):
     run([*cc, "-DANSWER_IN_LIBRARY", PROGS / "service.c", "-o", out / "service-lib",
          f"-L{out}", "-lanswer", f"-Wl,-rpath,{out}"])
     run([*cc, "-DLATE", PROGS / "service.c", "-o", out / "service-late", "-ldl"])
+    run([*cc, "-fPIC", "-shared", PROGS / "slowstart.c", "-o", out / "libslowstart.so"])
+    run([*cc, PROGS / "service.c", "-o", out / "service-slow", f"-L{out}", "-Wl,--no-as-needed",
+         "-lslowstart", f"-Wl,-rpath,{out}"])
     for f in ("fix-answer", "fix-libanswer"):
         (out / f).chmod(0o644)
     return out

@@ -103,6 +103,24 @@ def test_watch_patches_started_and_restarted_services_not_another_build(suture, 
         assert watch.stop() == 0
 
 
+def test_watch_holds_a_starting_service_until_it_is_patched(suture, progs, env, tmp_path):
+    # A second in its libraries' constructors, before its entry point:
+    # watch sees the exec long before, however busy the machine.
+    run([suture, "install", "--target", progs / "service-slow", progs / "fix-answer"], env=env)
+    watch = Watch(suture, env)
+    svc = None
+    try:
+        svc = Service(progs / "service-slow", tmp_path / "a.sock")
+        assert svc.answer(3) == "103", "the first request was served by the old code:\n" + "\n".join(watch.lines)
+        m = watch.wait_for(rf"^patched process {svc.pid} .*held from its entry point")
+        print(m.string)
+    finally:
+        if svc:
+            svc.stop()
+        assert watch.stop() == 0
+        assert not list((tmp_path / "store" / ".held").iterdir()), "a hold marker was left"
+
+
 def test_watch_patches_a_library_mapped_at_start_and_one_dlopened_later(suture, progs, env, tmp_path):
     run([suture, "install", "--target", progs / "libanswer.so", progs / "fix-libanswer"], env=env)
     watch = Watch(suture, env)

@@ -9,6 +9,8 @@
 #include "watch/entry_break.h"
 #include "watch/loader_state.h"
 #include "common/error.h"
+#include "common/util.h"
+#include "runtime/maps.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -16,6 +18,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -52,6 +56,46 @@ static int wait_for_trap(pid_t pid, uint64_t entry)
 		if ((status >> 16) == 0)
 			sig = WSTOPSIG(status);
 	}
+}
+
+/* Field 28 of /proc/PID/stat (after the command name, which may hold
+ * spaces), or 0. */
+static uint64_t start_stack(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	size_t len;
+	char *text = read_whole_file(path, &len);
+	char *p = text ? strrchr(text, ')') : NULL;
+	unsigned long long v = 0;
+	for (int field = 2; p && field < 28; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	free(text);
+	err_clear();
+	return v;
+}
+
+bool before_entry(pid_t pid)
+{
+	uint64_t sp = start_stack(pid), base = auxv_value(pid, AT_BASE), word = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	int mem = sp && base ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (mem < 0 || pread(mem, &word, sizeof word, (off_t)(sp - 8)) != sizeof word)
+		word = 0;
+	if (mem >= 0)
+		close(mem);
+	struct maps m;
+	if (!word || maps_read(pid, &m) < 0) {
+		err_clear();
+		return false;
+	}
+	const struct map *ldso = maps_find(&m, base), *at = maps_find(&m, word);
+	bool in_ldso_code = ldso && at && strcmp(at->path, ldso->path) == 0 && at->perms[2] == 'x';
+	maps_free(&m);
+	return in_ldso_code;
 }
 
 int run_to_entry(pid_t pid)

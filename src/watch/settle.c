@@ -117,26 +117,23 @@ int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_rea
 	*held = false;
 	if (!ld->r_debug)
 		return ready(ld->pid, ctx) ? 0 : SETTLE_NOT_MAPPED;
-	if (loader_read(ld, &now) < 0)
-		return -1;
-	if (now.started && now.consistent && ready(ld->pid, ctx))
-		return 0;
 	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
 		return err_set_errno("thread %d: cannot trace it to wait for its dynamic loader", tid);
 	arm_timeout(timeout_ms);
 	int rc;
-	if (interrupt_and_wait(tid) < 0) {
+	if (interrupt_and_wait(tid) < 0 || loader_read(ld, &now) < 0) {
 		rc = err_set("thread %d: cannot stop it", tid);
 		ptrace(PTRACE_DETACH, tid, 0, 0);
-	} else if (!now.started) {
+	} else if (tid == ld->pid && (!now.started || before_entry(ld->pid))) {
+		/* Starting: everything is there at the entry point, and a
+		 * process held there has run none of its own code. */
 		rc = run_to_entry(tid);
 		if (rc == 0 && !ready(ld->pid, ctx))
 			rc = SETTLE_NOT_MAPPED;
 		let_go(tid, ld->pid, 0, hold && rc == 0, held);
 	} else {
-		/* Not held: a thread stopped at a system call of ld.so's
-		 * start-up cannot be unwound (no CFI to the stack's start), so
-		 * the stop model would refuse the switch. */
+		/* Not held: it is somewhere in its own code, or in a dlopen
+		 * in any thread. */
 		rc = follow_syscalls(tid, ld, ready, ctx, false, held);
 	}
 	disarm_timeout();

@@ -18,14 +18,15 @@
  * whole: watch/patch_process.c). */
 typedef bool (*settle_ready)(pid_t pid, void *ctx);
 
-/* Returns at once when the loader is consistent and READY holds.  A process that has just exec'd (r_debug not initialized
- * yet) runs to its entry point.  Else the thread is followed from system
- * call to system call, and let go after SETTLE_MAX_SYSCALLS without READY
- * (it opened the file to read it, not to map it).  Gives up after
- * TIMEOUT_MS.  The thread runs on in every case, except that with HOLD a
- * process stopped at its entry point is left held (watch/hold.h: *HELD;
- * the caller releases it).  0 settled, SETTLE_NOT_MAPPED (it did not map it, or exited), -1
- * with err_set(). */
+/* Thread TID is caught.  A process that has not reached its entry point
+ * (just exec'd, or still in ld.so's start-up, constructors included) runs
+ * to it: everything is mapped, relocated and initialized there; with HOLD
+ * it is left held there (watch/hold.h: *HELD; the caller releases it).
+ * Else (a dlopen, in any thread) the thread is followed from system call
+ * to system call until the loader is consistent and READY holds, and let
+ * go after SETTLE_MAX_SYSCALLS without READY (it opened the file to read
+ * it, not to map it).  Gives up after TIMEOUT_MS.  0 settled,
+ * SETTLE_NOT_MAPPED (it did not map it, or exited), -1 with err_set(). */
 #define SETTLE_MAX_SYSCALLS 64
 #define SETTLE_NOT_MAPPED 1
 int settle_loader(pid_t tid, const struct loader *ld, int timeout_ms, settle_ready ready, void *ctx,
