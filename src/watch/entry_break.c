@@ -8,6 +8,7 @@
  * the SIGTRAP before running any code of its own. */
 #include "watch/entry_break.h"
 #include "watch/loader_state.h"
+#include "watch/proc_stat.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "runtime/maps.h"
@@ -58,23 +59,10 @@ static int wait_for_trap(pid_t pid, uint64_t entry)
 	}
 }
 
-/* Field 28 of /proc/PID/stat (after the command name, which may hold
- * spaces), or 0. */
 static uint64_t start_stack(pid_t pid)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	size_t len;
-	char *text = read_whole_file(path, &len);
-	char *p = text ? strrchr(text, ')') : NULL;
-	unsigned long long v = 0;
-	for (int field = 2; p && field < 28; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		v = strtoull(p + 1, NULL, 10);
-	free(text);
-	err_clear();
-	return v;
+	unsigned long long sp;
+	return proc_stat_field(pid, 28, &sp) ? sp : 0;
 }
 
 bool before_entry(pid_t pid)

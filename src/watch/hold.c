@@ -1,5 +1,6 @@
 /* Holding a starting process stopped while its patch is applied. */
 #include "watch/hold.h"
+#include "watch/proc_stat.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "store/store.h"
@@ -13,20 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Fields 7 (tty_nr) and 22 (starttime) of /proc/PID/stat; false if gone. */
+/* Fields 7 (tty_nr) and 22 (starttime); false if gone. */
 static bool read_stat(pid_t pid, long *tty, unsigned long long *start)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	size_t len;
-	char *text = read_whole_file(path, &len);
-	err_clear();
-	/* After the command name, which may hold spaces: ") S ppid pgrp ..." */
-	char *p = text ? strrchr(text, ')') : NULL;
-	bool ok = p && sscanf(p + 2, "%*c %*d %*d %*d %ld %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			      "%*d %*d %llu", tty, start) == 2;
-	free(text);
-	return ok;
+	unsigned long long tty_nr;
+	if (!proc_stat_field(pid, 7, &tty_nr) || !proc_stat_field(pid, 22, start))
+		return false;
+	*tty = (long)tty_nr;
+	return true;
 }
 
 static char *marker(pid_t pid)
