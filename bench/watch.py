@@ -38,7 +38,7 @@ def figures(values):
 
 
 PATCHED = (r"^patched process {pid} .* ([0-9.]+) ms after .*"
-           r"\(seen ([0-9.]+), loader ([0-9.]+), apply ([0-9.]+) ms\)")
+           r"\(seen ([0-9.]+), loader ([0-9.]+), apply ([0-9.]+) ms[;)]")
 
 
 def bench_start(watch, program, tmp, runs, parts):
