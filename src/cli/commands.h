@@ -21,10 +21,15 @@ int cmd_revert(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 extern const char usage_impact[], usage_audit[], usage_diff[], usage_build[],
 	usage_info[], usage_apply[], usage_revert[], usage_status[];
 extern const char usage_sign[], usage_keygen[];
+extern const char usage_install[], usage_list[], usage_remove[], usage_watch[];
 
 /* For commands: print "usage: ..." of NAME to stderr and return EXIT_USAGE. */
 int usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -19,6 +19,10 @@ static const struct command commands[] = {
 	{ "apply",  cmd_apply,  "apply a patch to running processes", usage_apply },
 	{ "revert", cmd_revert, "revert an applied patch", usage_revert },
 	{ "status", cmd_status, "which patches a process runs", usage_status },
+	{ "install", cmd_install, "keep a patch in the patch store and apply it", usage_install },
+	{ "list",   cmd_list,   "the installed patches and the processes that run them", usage_list },
+	{ "remove", cmd_remove, "revert an installed patch everywhere and forget it", usage_remove },
+	{ "watch",  cmd_watch,  "apply installed patches to processes as they start", usage_watch },
 	{ "sign",   cmd_sign,   "sign patches with a secret key", usage_sign },
 	{ "keygen", cmd_keygen, "make a key pair for signing patches", usage_keygen },
 };
