@@ -9,8 +9,7 @@ report=$(mktemp /tmp/suture-tests.XXXXXX.xml)
 status=0
 # Debian's python3 carries pytest; a python3 earlier on PATH (pyenv) may not.
 /usr/bin/python3 -m pytest tests -n 2 -q -rfE --junitxml="$report" "$@" || status=$?
-/usr/bin/python3 scripts/summarize-junit.py "$report" || status=1
-rm -f "$report"
+reports="$report"
 
 # The same suture built with ASan and UBSan, through the tests of every
 # reader and of the runtime's refusals (the whole suite twice would not fit
@@ -19,6 +18,7 @@ rm -f "$report"
 if [ -z "${SUTURE_NO_SANITIZED:-}" ]; then
 	scripts/build-sanitized.sh
 	report=$(mktemp /tmp/suture-tests.XXXXXX.xml)
+	reports="$reports $report"
 	echo "suture built with ASan+UBSan:"
 	# shellcheck disable=SC2086
 	SUTURE_BUILD=$PWD/build-asan ASAN_OPTIONS=detect_leaks=0:exitcode=86 \
@@ -28,7 +28,10 @@ if [ -z "${SUTURE_NO_SANITIZED:-}" ]; then
 		tests/test_runtime_errors.py tests/test_runtime.py tests/test_diff_objects.py \
 		tests/test_audit.py tests/test_impact.py tests/test_cli.py} \
 		-n 2 -q -rfE --junitxml="$report" "$@" || status=$?
-	/usr/bin/python3 scripts/summarize-junit.py "$report" || status=1
-	rm -f "$report"
 fi
+# One closing line for both passes.
+# shellcheck disable=SC2086
+/usr/bin/python3 scripts/summarize-junit.py $reports || status=1
+# shellcheck disable=SC2086
+rm -f $reports
 exit "$status"
