@@ -9,6 +9,7 @@ from conftest import run
 from diffutil import SUTURE_CC, compile_pair, sections
 from sealing import reseal, seal
 from schemacheck import run_json
+from roomutil import ROOM, Entries
 
 ORIG = r"""
 #include <stdio.h>
@@ -245,6 +246,25 @@ def test_old_bytes_mask_the_legacy_nop(tmp_path, suture):
     assert mask[at + 5] == 0xff
 
 
+def test_new_functions_keep_their_room(tmp_path, suture):
+    """Every function in a patch, the replacements and the brand-new ones,
+    has its 16-byte room before it and a first instruction of 2 bytes or
+    more: a later patch can redirect it in turn (patches stack)."""
+    case = pathlib.Path(__file__).parent / "diff-corpus" / "new_callee"
+    orig, patched = compile_pair(tmp_path, (case / "orig.c").read_text(),
+                                 (case / "patched.c").read_text())
+    out = tmp_path / "p.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(out)])
+    info = json.loads(run([suture, "info", "--json", str(out)]).stdout)
+    assert info["new_functions"] and all(f["new_room"] for f in info["functions"])
+    entries = Entries(out)
+    names = {f["new_symbol"] for f in info["functions"]} | set(info["new_functions"])
+    assert names <= set(entries.funcs)
+    for name in names:
+        assert entries.room(name) == " ".join(["cc"] * ROOM), name
+        assert len(entries.first_after_endbr(name)[0].split()) >= 2, name
+
+
 def test_patch_carries_unwind_information(tmp_path, suture):
     """Each function in the patch has its FDE (and the CIE it uses) so that
     stacks running patch code can be unwound; none for anything else."""
@@ -258,6 +278,5 @@ def test_patch_carries_unwind_information(tmp_path, suture):
     assert frames.stdout.count(" FDE ") == 2          # work and work.cold
     relocs = run(["readelf", "-rW", str(out)]).stdout
     section = relocs[relocs.index("'.rela.eh_frame'"):]
-    # work starts after its 16-byte room (so its FDE names work itself, not
-    # its section's start); its cold part has no room
-    assert " work + 0\n" in section and ".text.unlikely.work + 0" in section
+    # work starts after its 16-byte room, copied with it; its cold part has none
+    assert ".text.work + 10" in section and ".text.unlikely.work + 0" in section

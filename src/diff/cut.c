@@ -37,16 +37,33 @@ static uint64_t copied_flags(uint64_t flags)
 	return flags & ~(uint64_t)(SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK);
 }
 
+/* The bytes of S's section its copy holds, from *start on: its own, and
+ * the prefix room before a function that has one, so that the copy can be
+ * redirected in turn (patches stack; docs/entry-padding.md). */
+static void copied_range(const struct dobj *p, const struct dobj_symbol *s, uint64_t *start,
+			 uint64_t *size)
+{
+	struct padding pad;
+	*start = s->sym.st_value;
+	*size = s->sym.st_size;
+	if (s->kind == DSYM_FUNC && dobj_symbol_padding(p, s, &pad) == PADDING_ROOM) {
+		*start -= PADDING_ROOM_SIZE;
+		*size += PADDING_ROOM_SIZE;
+	}
+}
+
 /* Does symbol S have its section to itself (-ffunction-sections), aliases
  * of it (same address and size) aside? */
 static bool owns_section(const struct dobj *p, const struct dobj_symbol *s)
 {
 	const struct dobj_section *sec = &p->secs[s->sym.st_shndx];
-	if (s->sym.st_value != 0 || s->sym.st_size != sec->sh.sh_size)
+	uint64_t start, size;
+	copied_range(p, s, &start, &size);
+	if (start != 0 || size != sec->sh.sh_size)
 		return false;
 	for (size_t i = 0; i < sec->nsyms; i++) {
 		const GElf_Sym *other = &p->syms[sec->syms[i]].sym;
-		if (other->st_value != 0 || other->st_size != s->sym.st_size)
+		if (other->st_value != s->sym.st_value || other->st_size != s->sym.st_size)
 			return false;
 	}
 	return true;
@@ -88,20 +105,23 @@ static int copy_symbol(struct cut *c, size_t index)
 		return c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec, 0,
 							 s->sym.st_size);
 	}
+	uint64_t start, size;
+	copied_range(c->p, s, &start, &size);
 	int alias = copied_alias(c, index);
 	if (alias >= 0)
 		return c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind,
-							 pw_symbol_section(c->pw, alias), 0,
-							 s->sym.st_size);
+							 pw_symbol_section(c->pw, alias),
+							 s->sym.st_value - start, s->sym.st_size);
 	const struct dobj_section *src = &c->p->secs[s->sym.st_shndx];
 	char *name = copy_name(c->p, s);
 	int sec = pw_add_section(c->pw, name, src->sh.sh_type, copied_flags(src->sh.sh_flags),
 				 src->sh.sh_addralign, src->sh.sh_entsize,
-				 src->data ? src->data + s->sym.st_value : NULL, s->sym.st_size);
+				 src->data ? src->data + start : NULL, size);
 	if (strcmp(name, src->name) == 0)   /* the whole section: labels in it map 1:1 */
 		c->sec_map[s->sym.st_shndx] = sec;
 	free(name);
-	c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec, 0, s->sym.st_size);
+	c->sym_map[index] = pw_add_symbol(c->pw, s->name, s->type, s->bind, sec,
+					  s->sym.st_value - start, s->sym.st_size);
 	c->queue = xrealloc(c->queue, (c->nqueue + 1) * sizeof *c->queue);
 	c->queue[c->nqueue++] = (int)index;
 	return c->sym_map[index];
@@ -209,9 +229,10 @@ static void copy_relocations(struct cut *c, int item)
 	int into;
 	if (item >= 0) {
 		const struct dobj_symbol *s = &c->p->syms[item];
+		uint64_t size;
 		sec = s->sym.st_shndx;
-		start = s->sym.st_value;
-		first = dobj_relas_in(c->p, sec, start, start + s->sym.st_size, &n);
+		copied_range(c->p, s, &start, &size);
+		first = dobj_relas_in(c->p, sec, start, start + size, &n);
 		into = -1;
 	} else {
 		sec = (size_t)(-item - 1);
