@@ -46,26 +46,6 @@ def suture_cc():
     return _program("suture-cc")
 
 
-# The runtime's side of the prefix room (docs/entry-padding.md: redirecting
-# through the room) is another branch's work (issue 12, `thread`).  Until it
-# is merged, the tests that apply patches to what suture-cc builds ask
-# suture-cc for the legacy 5-byte NOP, the form this runtime redirects.
-# Set to True when the runtime reads the room.
-RUNTIME_READS_PREFIX_ROOM = False
-APPLYING_MODULES = {"test_runtime", "test_runtime_errors", "test_diff_apply", "test_realworld",
-                    "test_cc_demo", "test_demo", "test_patchfile_merge", "test_cli"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def legacy_entry_until_the_runtime_reads_the_room(request):
-    if RUNTIME_READS_PREFIX_ROOM or request.module.__name__ not in APPLYING_MODULES:
-        yield
-        return
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SUTURE_CC_ENTRY", "nop")
-        yield
-
-
 def run(cmd, check=True, **kw):
     """Runs cmd (a list), capturing text output; fails the test on a
     non-zero exit unless check=False."""

@@ -28,7 +28,7 @@ def functions(path):
     for line in out.splitlines():
         f = line.split()
         if len(f) >= 8 and f[3] == "FUNC" and f[6].isdigit() and int(f[2]) > 0:
-            if ".cold" not in f[7] and ".part" not in f[7]:
+            if ".cold" not in f[7]:
                 funcs[f[7].split("@")[0]] = (names[int(f[6])], int(f[1], 16))
     return funcs
 
