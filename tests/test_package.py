@@ -13,8 +13,17 @@ import pytest
 from conftest import ROOT, run
 from storeutil import Watch, build_programs, check_start_restart_other
 
-COPY_IGNORE = shutil.ignore_patterns("build", ".git", "obj-*", "__pycache__", ".pytest_cache",
-                                     "*.deb", "debian/.debhelper", "debian/suture")
+_IGNORE_ANYWHERE = shutil.ignore_patterns(".git", "obj-*", "__pycache__", ".pytest_cache",
+                                         "*.deb", "debian/.debhelper", "debian/suture")
+
+
+def COPY_IGNORE(directory, names):
+    """What the package is not built from: the checkout's build trees (only
+    at its top: src/build/ is source) and what git and pytest leave."""
+    ignored = set(_IGNORE_ANYWHERE(directory, names))
+    if pathlib.Path(directory) == ROOT:
+        ignored |= {n for n in names if n == "build" or n.startswith("build-")}
+    return ignored
 
 
 def installed_version():

@@ -10,16 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool ar_is_archive(const char *path)
 {
+	/* non-blocking, and only a regular file: a FIFO or a device is not
+	 * waited on here but refused by the reader that opens it next */
 	char magic[SARMAG];
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	bool is_ar = fread(magic, 1, SARMAG, f) == SARMAG && memcmp(magic, ARMAG, SARMAG) == 0;
-	fclose(f);
+	struct stat st;
+	bool is_ar = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		     read(fd, magic, SARMAG) == SARMAG && memcmp(magic, ARMAG, SARMAG) == 0;
+	close(fd);
 	return is_ar;
 }
 
@@ -58,14 +63,17 @@ int ar_read_members(const char *path, struct ar_member **members, size_t *count)
 	*count = 0;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return err_set("libelf is too old for this program");
+	/* ELF_C_READ: libelf reads the archive into its memory with read(),
+	 * no mapping that a truncation could turn into SIGBUS (a FIFO never
+	 * gets here: ar_is_archive() said no) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set_errno("cannot open %s", path);
-	Elf *ar = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *ar = elf_begin(fd, ELF_C_READ, NULL);
 	int ret = 0;
 	if (!ar || elf_kind(ar) != ELF_K_AR)
 		ret = err_set("%s is not a static archive (%s)", path, elf_errmsg(-1));
-	Elf_Cmd cmd = ELF_C_READ_MMAP;
+	Elf_Cmd cmd = ELF_C_READ;
 	Elf *m;
 	while (ret == 0 && (m = elf_begin(fd, cmd, ar))) {
 		ret = copy_member(path, m, members, count);

@@ -36,7 +36,7 @@ ms() { date +%s%3N; }
 sleep "$settle"
 mark start
 t0=$(ms)
-"$suture" apply --consistency stop --timeout 60 --all "$patch" > apply.txt 2>&1
+"$suture" apply --consistency stop --timeout 60 --target "$libdir/libexpat.so.1" --all "$patch" > apply.txt 2>&1
 echo "apply $? $(($(ms) - t0))" >> rc.txt
 mark applied
 sleep "$settle"
