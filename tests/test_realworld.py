@@ -135,7 +135,7 @@ def test_lua_interpreter_loop_cannot_switch_under_stop(lua, suture, suture_cc, t
                  str(proc.pid), str(tmp_path / "vm.o")], check=False)
         assert r.returncode == 4, r.stderr
         assert r.stderr.strip() == (
-            f"suture apply: the switch could not happen within 1 s: process {proc.pid} (lua): "
+            f"suture apply: process {proc.pid} (lua): the switch could not happen within 1 s: "
             f"thread {proc.pid} (lua) "
             "is in luaV_execute; nothing was changed (retry with a longer --timeout, "
             "or when the process is idle)")

@@ -222,9 +222,9 @@ int transition_run(struct transition *t)
 		if (!busy)
 			break;
 		if (now() >= deadline) {
-			err_set("the switch could not happen within %g s: process %d (%s): %s; nothing was changed "
-				"(retry with a longer --timeout, or when the process is idle)", t->timeout, t->p->pid,
-				t->p->comm, busy);
+			err_set("process %d (%s): the switch could not happen within %g s: %s; nothing was changed "
+				"(retry with a longer --timeout, or when the process is idle)", t->p->pid, t->p->comm,
+				t->timeout, busy);
 			free(busy);
 			return TRANSITION_TIMEOUT;
 		}

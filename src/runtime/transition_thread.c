@@ -286,16 +286,16 @@ static int reverse(struct thread_transition *x)
 		rc = finish(x, x->target, x->target ? PS_APPLIED : PS_LOADED);
 	if (rc == 0) {
 		t->reversed = true;
-		err_set("the transition could not finish within %g s: process %d (%s): %s; it was reversed, nothing "
+		err_set("process %d (%s): the transition could not finish within %g s: %s; it was reversed, nothing "
 			"changed (retry with a longer --timeout, when the process is idle, or with --force)",
-			t->timeout, t->p->pid, t->p->comm, why);
+			t->p->pid, t->p->comm, t->timeout, why);
 		free(why);
 		return TRANSITION_TIMEOUT;
 	}
 	if (rc == TRANSITION_TIMEOUT)
-		err_set("the transition could not finish within %g s: process %d (%s): %s; reversing it did not "
+		err_set("process %d (%s): the transition could not finish within %g s: %s; reversing it did not "
 			"finish either: %s; the process stays in transition, every thread in one universe "
-			"('suture status %d'; 'suture revert %d %s' reverses it)", t->timeout, t->p->pid, t->p->comm,
+			"('suture status %d'; 'suture revert %d %s' reverses it)", t->p->pid, t->p->comm, t->timeout,
 			why, x->held.data ? x->held.data : "?", t->p->pid, t->p->pid, t->entry->patch.name);
 	free(why);
 	return -1;
