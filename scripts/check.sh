@@ -8,7 +8,7 @@ scripts/build.sh
 report=$(mktemp /tmp/suture-tests.XXXXXX.xml)
 status=0
 # Debian's python3 carries pytest; a python3 earlier on PATH (pyenv) may not.
-/usr/bin/python3 -m pytest tests -n 2 -q -rfE --junitxml="$report" "$@" || status=$?
+/usr/bin/python3 -m pytest tests -n 2 --dist loadgroup -q -rfE --junitxml="$report" "$@" || status=$?
 reports="$report"
 
 # The same suture built with ASan and UBSan, through the tests of every
@@ -27,7 +27,7 @@ if [ -z "${SUTURE_NO_SANITIZED:-}" ]; then
 		tests/test_patchfile.py tests/test_trust.py tests/test_fuzz.py tests/test_extern_data.py \
 		tests/test_runtime_errors.py tests/test_runtime.py tests/test_diff_objects.py \
 		tests/test_audit.py tests/test_impact.py tests/test_cli.py} \
-		-n 2 -q -rfE --junitxml="$report" "$@" || status=$?
+		-n 2 --dist loadgroup -q -rfE --junitxml="$report" "$@" || status=$?
 fi
 # One closing line for both passes.
 # shellcheck disable=SC2086

@@ -17,6 +17,10 @@ import pytest
 from conftest import run
 from schemacheck import run_json, validated
 
+# --all sees every process on the machine: the tests that use it run one
+# after another on one xdist worker (scripts/check.sh: --dist loadgroup).
+ALL_PROCESSES = pytest.mark.xdist_group("all-processes")
+
 PROGS = pathlib.Path(__file__).resolve().parent / "runtime-progs"
 CFLAGS = ["-O2", "-g", "-ffunction-sections", "-fdata-sections",
           "-flive-patching=inline-clone", "-fpatchable-function-entry=5"]
@@ -384,6 +388,7 @@ def test_process_exits_midway(suture, ticker, start):
     assert f"process {t.pid} (prog) exited" in r.stderr
 
 
+@ALL_PROCESSES
 def test_all_processes(suture, start, tmp_path):
     # a program of its own (answer() adds 3), so that the patch, bound by
     # answer()'s bytes, matches no process of another test
@@ -503,6 +508,7 @@ def test_killed_suture_never_half_patched(suture, ticker, start):
     assert "EINTR" not in t.text()
 
 
+@ALL_PROCESSES
 def test_all_undone_when_one_fails(suture, start, tmp_path):
     """--all where one process cannot switch in time: the processes already
     patched are reverted, so no process is changed (exit 4)."""
