@@ -16,8 +16,11 @@ from test_runtime import build, start  # noqa: F401
 
 PLAYBOOK = ROOT / "ansible" / "rollout.yml"
 
-pytestmark = pytest.mark.skipif(not shutil.which("ansible-playbook"),
-                                reason="ansible-core is not installed (scripts/install-deps.sh)")
+# Both tests run programs named fleetprog and find them by that name: one
+# after another on one xdist worker (scripts/check.sh: --dist loadgroup)
+pytestmark = [pytest.mark.skipif(not shutil.which("ansible-playbook"),
+                                 reason="ansible-core is not installed (scripts/install-deps.sh)"),
+              pytest.mark.xdist_group("fleetprog")]
 
 
 def playbook(tmp_path, *args, inventory="localhost,", check=True, env=None):
