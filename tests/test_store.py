@@ -114,6 +114,9 @@ def test_watch_holds_a_starting_service_until_it_is_patched(suture, progs, env, 
         assert svc.answer(3) == "103", "the first request was served by the old code:\n" + "\n".join(watch.lines)
         m = watch.wait_for(rf"^patched process {svc.pid} .*held from its entry point")
         print(m.string)
+        # the spec's default model, as `suture apply` without --consistency
+        st = json.loads(run([suture, "status", "--json", str(svc.pid)]).stdout)
+        assert [(p["name"], p["consistency"]) for p in st["processes"][0]["patches"]] == [("fix-answer", "thread")]
     finally:
         if svc:
             svc.stop()

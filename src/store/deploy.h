@@ -8,9 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The consistency model of install, remove and watch (stop: `thread` is
- * not on main yet; see docs/operations.md) and how long a switch may wait. */
-#define STORE_MODEL CM_STOP
+/* The consistency model of install, remove and watch: the spec's default,
+ * `thread`.  A process watch holds at its entry point has one thread, so
+ * its one check is the whole transition (docs/operations.md). */
+#define STORE_MODEL CM_THREAD
 
 struct deployed {
 	pid_t pid;
