@@ -558,8 +558,13 @@ void thread_resume(struct thread *t)
 
 int proc_resume_all(struct proc *p)
 {
+	/* as in proc_release: a thread let go would otherwise preempt this
+	 * loop, and the threads after it wait a scheduling slice stopped */
+	if (proc_holds_any(p))
+		raise_priority(p);
 	for (size_t i = 0; i < p->nthreads; i++)
 		thread_resume(p->threads[i]);
+	restore_priority(p);
 	return 0;
 }
 

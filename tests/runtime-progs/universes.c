@@ -7,7 +7,9 @@
  *
  *   calls=N new=N mismatch=N fork_gap_us=N forks=N signals=N
  *
- * (fork_gap_us: the forking thread's longest gap since the last line)
+ * (fork_gap_us: the forking thread's longest gap since the last line;
+ * fork_rt=1 when that thread runs SCHED_FIFO, so that its gaps are the
+ * times it was stopped, not the times it waited for a CPU)
  *
  *   universes [-w N] [-b] [-c] [-s] [-f]
  *     -w N  N worker threads calling caller() in a loop (default 2)
@@ -17,9 +19,11 @@
  *     -s    one thread that gets SIGUSR2 every millisecond; its handler
  *           calls caller()
  *     -f    one thread that forks a child every 100 ms and reaps it; it
- *           keeps the longest gap between two of its clock reads */
+ *           keeps the longest gap between two of its clock reads, taken
+ *           every GAP_SLEEP_US */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@
 
 static volatile long calls, new_calls, mismatch, forks, signals;
 static volatile long fork_gap_ns;
+static volatile int fork_rt;
 static volatile sig_atomic_t released;
 
 __attribute__((noipa)) static int compute(int x, int tag
@@ -160,12 +165,26 @@ static void *signalled(void *arg)
 	return NULL;
 }
 
+/* How the forking thread measures its gaps: a clock read, then a sleep
+ * of GAP_SLEEP_US, again and again, at real-time priority (when allowed,
+ * as root): its gaps are then GAP_SLEEP_US plus the time it could not run
+ * for another reason than other programs wanting the CPU, i.e. the time
+ * suture held it stopped (a stop that begins during the sleep shows whole
+ * in the gap).  Sleeping, it leaves the CPU to others; spinning at normal
+ * priority, every gap would also hold the waits for a CPU of a loaded
+ * machine (tens of ms on 2 cores). */
+#define GAP_SLEEP_US 200
+
 static void *forker(void *arg)
 {
 	block(SIGUSR1);
 	block(SIGUSR2);
+	struct sched_param rt = { .sched_priority = 1 };
+	fork_rt = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt) == 0;
 	long last = now_ns(), next_fork = last;
 	for (;;) {
+		struct timespec pause = { 0, GAP_SLEEP_US * 1000 };
+		nanosleep(&pause, NULL);
 		long t = now_ns();
 		if (t - last > fork_gap_ns)
 			fork_gap_ns = t - last;
@@ -229,8 +248,8 @@ int main(int argc, char **argv)
 		if (want_signals)
 			pthread_kill(sig_thread, SIGUSR2);
 		if (tick % 20 == 0) {
-			printf("calls=%ld new=%ld mismatch=%ld fork_gap_us=%ld forks=%ld signals=%ld\n", calls,
-			       new_calls, mismatch, fork_gap_ns / 1000, forks, signals);
+			printf("calls=%ld new=%ld mismatch=%ld fork_gap_us=%ld fork_rt=%d forks=%ld signals=%ld\n",
+			       calls, new_calls, mismatch, fork_gap_ns / 1000, fork_rt, forks, signals);
 			fork_gap_ns = 0;
 			fflush(stdout);
 		}
