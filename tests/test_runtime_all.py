@@ -161,6 +161,14 @@ def on_terminal(cmd):
     return p.returncode, p.stdout, b"".join(chunks).decode(errors="replace")
 
 
+def running_many_work(suture, group):
+    """The processes of GROUP (a process group) that run patch many_work."""
+    doc = run_json([suture, "status", "--json"])
+    return {p["pid"] for p in doc["processes"]
+            if any(x["name"] == "many_work" and x["state"] == "applied" for x in p["patches"])
+            and os.getpgid(p["pid"]) == group}
+
+
 def test_all_over_1000_processes(suture, tmp_path):
     t = build(suture, tmp_path, src_name="many.c", variants=["WORK"], prefix="many_")
     group = subprocess.Popen([str(t["prog"]), "1000"], stdout=subprocess.PIPE, text=True,
@@ -173,11 +181,14 @@ def test_all_over_1000_processes(suture, tmp_path):
         assert out == "applied 'many_work' to 1000 processes\n"
         assert "\rsuture apply: 1000/1000 processes looked at, 1000 patched" in term
         assert term.endswith("\r\033[K")    # the line is erased at the end
+        # what the summary says, each process's own record says too
+        assert len(running_many_work(suture, group.pid)) == 1000
         rc, out, term = on_terminal([suture, "revert", "--all", "many_work"])
         # exit 1 only for processes of another suture version on a shared machine
         assert rc == 0 or ("cannot tell whether" in term and "still run" not in term), term
         assert out == "reverted 'many_work' in 1000 processes\n"
         assert re.search(r"\rsuture revert: \d+/\d+ processes looked at, 1000 reverted", term)
+        assert running_many_work(suture, group.pid) == set()
     finally:
         os.killpg(group.pid, signal.SIGKILL)
         group.wait()

@@ -199,6 +199,7 @@ int apply_many(struct patch_file *pf, struct apply_opts *o, const struct runtime
 	int status = EXIT_DONE;
 	for (size_t i = 0; i < n && status == EXIT_DONE; i++) {
 		status = apply_one(pids[i], pf, o, ra, &w, &oc);
+		runtime_print_process_timing(pids[i]);
 		progress_show(&pr, i + 1, outcomes_count(&oc, OC_APPLIED) + outcomes_count(&oc, OC_WOULD_APPLY));
 	}
 	progress_clear(&pr);

@@ -92,8 +92,10 @@ int revert_many(const char *name, const struct runtime_args *ra)
 	struct progress pr;
 	progress_start(&pr, "suture revert", ra->dry_run ? "to revert" : "reverted", n);
 	for (size_t i = 0; i < n; i++) {
-		if (!ra->all || (pids[i] != getpid() && runtime_has_state(pids[i])))
+		if (!ra->all || (pids[i] != getpid() && runtime_has_state(pids[i]))) {
 			revert_one(pids[i], name, ra, &oc);
+			runtime_print_process_timing(pids[i]);
+		}
 		progress_show(&pr, i + 1, outcomes_count(&oc, OC_REVERTED) + outcomes_count(&oc, OC_WOULD_REVERT));
 	}
 	progress_clear(&pr);

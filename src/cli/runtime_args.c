@@ -145,6 +145,14 @@ void runtime_args_free(struct runtime_args *ra)
 	ra->pids = NULL;
 }
 
+/* The longest stops of the processes done before the current one. */
+static uint64_t earlier_longest_ns, earlier_bound_ns;
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 /* SUTURE_TIMING=1 (for bench/): how long threads were stopped. */
 void runtime_print_timing(void)
 {
@@ -153,6 +161,19 @@ void runtime_print_timing(void)
 	char steps[512];
 	stop_marks_format(steps, sizeof steps);
 	fprintf(stderr, "suture-timing: longest-stop-us=%.1f since-interrupt-us=%.1f stops=%llu "
-		"last-switch: %s\n", runtime_stats.longest_stop_ns / 1000.0,
-		runtime_stats.longest_bound_ns / 1000.0, (unsigned long long)runtime_stats.stops, steps);
+		"last-switch: %s\n", max_u64(earlier_longest_ns, runtime_stats.longest_stop_ns) / 1000.0,
+		max_u64(earlier_bound_ns, runtime_stats.longest_bound_ns) / 1000.0,
+		(unsigned long long)runtime_stats.stops, steps);
+}
+
+void runtime_print_process_timing(pid_t pid)
+{
+	if (!getenv("SUTURE_TIMING"))
+		return;
+	if (runtime_stats.longest_stop_ns)
+		fprintf(stderr, "suture-timing: process %d stop-max-us=%.1f\n", pid,
+			runtime_stats.longest_stop_ns / 1000.0);
+	earlier_longest_ns = max_u64(earlier_longest_ns, runtime_stats.longest_stop_ns);
+	earlier_bound_ns = max_u64(earlier_bound_ns, runtime_stats.longest_bound_ns);
+	runtime_stats.longest_stop_ns = runtime_stats.longest_bound_ns = 0;
 }

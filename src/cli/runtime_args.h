@@ -28,5 +28,10 @@ void runtime_args_free(struct runtime_args *ra);
 /* At exit of apply and revert: with SUTURE_TIMING=1 (bench/), print how
  * long threads were stopped to stderr. */
 void runtime_print_timing(void);
+/* After each process of apply or revert: with SUTURE_TIMING=1, print the
+ * longest stop of a thread of PID (bench/: the longest stop per process
+ * of an --all), and start counting afresh for the next process (the line
+ * at exit still gives the longest of all). */
+void runtime_print_process_timing(pid_t pid);
 
 #endif
