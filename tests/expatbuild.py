@@ -69,14 +69,14 @@ def build(work, suture_cc, suture):
             "report": json.loads(report)}
 
 
-def rollout(suture, built, outdir, processes, settle_seconds, env=None, timeout=300):
+def rollout(suture, built, outdir, processes, settle_seconds, env=None, timeout=300, model="stop"):
     """Runs tests/expat/rollout.sh in a PID namespace of its own, so that
-    `--all` means the processes it starts; returns {"apply": (rc, ms),
-    "revert": (rc, ms)}."""
+    `--all` means the processes it starts (apply with --consistency
+    MODEL); returns {"apply": (rc, ms), "revert": (rc, ms)}."""
     subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "sh",
                     str(HERE / "rollout.sh"), str(suture), str(built["patch"]),
                     str(built["lib"]), str(built["program"]), str(outdir), str(processes),
-                    str(settle_seconds)], check=True, timeout=timeout, env=env)
+                    str(settle_seconds), model], check=True, timeout=timeout, env=env)
     result = {}
     for line in (pathlib.Path(outdir) / "rc.txt").read_text().splitlines():
         step, rc, ms = line.split()
