@@ -5,7 +5,7 @@
  * thread that ever reached a new callee from an old caller, or the
  * reverse, is counted in `mismatch`.  Every 20 ms the main thread prints
  *
- *   calls=N new=N mismatch=N fork_gap_us=N forks=N signals=N
+ *   calls=N new=N mismatch=N fork_gap_us=N fork_rt=N forks=N signals=N
  *
  * (fork_gap_us: the forking thread's longest gap since the last line;
  * fork_rt=1 when that thread runs SCHED_FIFO, so that its gaps are the
