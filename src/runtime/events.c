@@ -105,6 +105,12 @@ int thread_hold(struct proc *p, struct thread *t)
 {
 	if (t->stopped)
 		return 0;
+	/* the signals it stopped for since it was let go are delivered
+	 * first: held, they would come back at every system call made
+	 * through it */
+	proc_serve_events(p, mono_now(), NULL);
+	if (t->stopped)
+		return 0;   /* (a stop suture asked for, kept for it) */
 	int rc = thread_stop_alone(p, t, 5.0);
 	if (rc == 1)
 		return 0;

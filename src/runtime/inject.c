@@ -24,6 +24,9 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+/* the longest a system call or call made through a thread may take */
+#define CALL_LIMIT 30.0
+
 /* The first address in an executable mapping holding the bytes NEEDLE. */
 static uint64_t find_code_bytes(struct proc *p, const char *needle, size_t len)
 {
@@ -153,7 +156,9 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_regs_struct *regs)
 {
 	int seen = 0;   /* stops at the trampoline's syscall: entry, then exit */
-	for (int tries = 0; tries < 1000; tries++) {
+	/* signals may keep coming: a time limit, not a number of stops */
+	double deadline = mono_now() + CALL_LIMIT;
+	while (mono_now() < deadline) {
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) != 0)
 			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
 		int status;
@@ -180,7 +185,8 @@ static int give_back(struct proc *p, struct thread *t, const struct user_regs_st
 		return -1;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
 		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
-	for (int tries = 0; tries < 1000; tries++) {
+	double deadline = mono_now() + CALL_LIMIT;
+	while (mono_now() < deadline) {
 		int status;
 		if (thread_wait(p, t, &status, false) < 0)
 			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
