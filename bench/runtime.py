@@ -258,6 +258,7 @@ GAPS = r"""
 F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9)
 static int (*const table[])(int) = { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 };
 static long gap_ns;   /* the largest gap any thread saw since the last query */
+static long sleep_ns = 1000 * 1000;   /* each worker's pause between rounds */
 static long now(void)
 {
 	struct timespec ts;
@@ -271,9 +272,9 @@ static void *worker(void *arg)
 	for (;;) {
 		for (unsigned k = 0; k < 10; k++)
 			s += table[k]((int)s);
-		struct timespec ts = { 0, 1000 * 1000 };
+		struct timespec ts = { sleep_ns / 1000000000L, sleep_ns % 1000000000L };
 		nanosleep(&ts, NULL);
-		long t = now(), g = t - last - 1000 * 1000;
+		long t = now(), g = t - last - sleep_ns;
 		last = t;
 		long seen = __atomic_load_n(&gap_ns, __ATOMIC_RELAXED);
 		while (g > seen && !__atomic_compare_exchange_n(&gap_ns, &seen, g, 0, __ATOMIC_RELAXED,
@@ -318,6 +319,8 @@ static double call_ns(void)
 int main(int argc, char **argv)
 {
 	int threads = atoi(argv[1]);
+	if (argc > 2)
+		sleep_ns = atol(argv[2]) * 1000;
 	pthread_t t;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i < threads; i++)
@@ -359,15 +362,18 @@ class Target:
 def bench_models(work, runs, counts=(1, 10, 100, 1000)):
     prog, patches = build_pair(work, "gaps", GAPS, {"gapfix": "#define ADD 2\n" + GAPS})
     env = dict(os.environ, SUTURE_TIMING="1")
-    print("| threads | model | longest stop, suture's clock (ms) | longest gap inside the target (ms) "
-          "| same window without suture (ms) | apply wall time: the whole transition (ms) |")
-    print("|---|---|---|---|---|---|")
+    print("| threads | model | longest stop, suture's clock: apply (ms) | revert (ms) "
+          "| longest gap inside the target (ms) | same window without suture (ms) "
+          "| apply wall time: the whole transition (ms) |")
+    print("|---|---|---|---|---|---|---|")
     for threads in counts:
-        t = Target(prog, threads)
+        # 1000 threads waking every millisecond would keep both CPUs busy
+        # on their own: they pause 10 ms
+        t = Target(prog, threads, 1000 if threads <= 100 else 10000)
         time.sleep(0.5 + threads / 500)
         try:
             for model in ("thread", "stop"):
-                stops, gaps, quiet, walls = [], [], [], []
+                stops, rstops, gaps, quiet, walls = [], [], [], [], []
                 for _ in range(runs):
                     t.ask("gap")
                     t0 = time.monotonic()
@@ -376,11 +382,13 @@ def bench_models(work, runs, counts=(1, 10, 100, 1000)):
                     walls.append((time.monotonic() - t0) * 1000)
                     gaps.append(t.ask("gap") / 1000)
                     stops.append(timing(r.stderr) / 1000)
-                    sh([SUTURE, "revert", str(t.p.pid), "gapfix"])
+                    r = sh([SUTURE, "revert", str(t.p.pid), "gapfix"], env=env)
+                    rstops.append(timing(r.stderr) / 1000)
                     t.ask("gap")
                     time.sleep(walls[-1] / 1000)
                     quiet.append(t.ask("gap") / 1000)
-                print(f"| {threads} | {model} | {statistics.median(stops):.2f} | {statistics.median(gaps):.2f} "
+                print(f"| {threads} | {model} | {statistics.median(stops):.2f} | {statistics.median(rstops):.2f} "
+                      f"| {statistics.median(gaps):.2f} "
                       f"| {statistics.median(quiet):.2f} | {statistics.median(walls):.1f} |")
         finally:
             t.close()

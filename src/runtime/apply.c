@@ -471,14 +471,20 @@ static struct busy_range *new_ranges(struct apply *a, size_t *n)
 
 static int apply_loaded(struct apply *a)
 {
-	/* the unwinder reads the objects' files: before anything is stopped */
+	/* the unwinder reads the objects' files and their unwind tables:
+	 * before anything is stopped */
 	struct unwinder *u = a->o->model != CM_NONE ? unwinder_new(a->p) : NULL;
+	if (u)
+		unwinder_warm(u);
 	patch_unwind_report(u, a->p, &a->st);
 	struct thread *t;
 	if (proc_seize_one(a->p, &t) < 0) {
 		unwinder_free(u);
 		return -1;
 	}
+	/* the loading thread runs but for each system call made through it
+	 * (inject.h): held by ptrace, the process is ours alone */
+	proc_resume_all(a->p);
 	/* re-read under ptrace: another suture may have changed it meanwhile */
 	if (state_reread(a->p, &a->st) < 0)
 		goto undo;
@@ -489,19 +495,20 @@ static int apply_loaded(struct apply *a)
 	}
 	shadow_bind_root(&a->im, a->st.base);
 	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
-	    image_relocate(&a->im, a->mem) < 0)
-		goto undo;
-	if (place_funcs(a) < 0)
-		goto undo;
-	if (mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
+	    image_relocate(&a->im, a->mem) < 0 || place_funcs(a) < 0 ||
+	    mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
 		goto undo;
 	if (a->im.has_data &&
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
 		goto undo;
-	if (patch_unwind_register(a->p, t, &a->im) < 0 ||
-	    callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
+	if (patch_unwind_register(a->p, t, &a->im) < 0)
 		goto undo;
+	/* a callback's thread is created by a stopped one (thread_call.h) */
+	if (callback_addr(&a->im, SUTURE_CB_PRE_PATCH) &&
+	    (thread_hold(a->p, t) < 0 || callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0))
+		goto undo;
+	proc_resume_all(a->p);
 
 	struct state_entry e;
 	struct redirect *rd;
@@ -514,8 +521,6 @@ static int apply_loaded(struct apply *a)
 		goto undo;
 	}
 	fault_point("loaded");
-	if (u)
-		unwinder_warm(u, t->tid);
 	/* the loading thread runs again until the switch stops everything */
 	proc_resume_all(a->p);
 	struct busy_range *busy = busy_ranges(a, &nbusy);

@@ -9,6 +9,7 @@
  * switched.  fork() and vfork() children are never traced (no
  * PTRACE_O_TRACEFORK): they run as they would without suture. */
 #include "runtime/proc.h"
+#include "common/error.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -44,8 +45,13 @@ static void serve_one(struct proc *p, pid_t tid, int status)
 		thread_resume(t);
 		return;
 	}
-	if (!t->want_stop)
+	if (!t->want_stop) {
+		if (t->defer_signals && t->held_sig > 0 && t->held_sig <= 64) {
+			t->deferred[t->held_sig]++;
+			t->held_sig = 0;
+		}
 		thread_resume(t);
+	}
 	else if (p->on_wanted_stop)
 		p->on_wanted_stop(p, t, p->on_new_arg);
 	/* else the checker takes it */
@@ -93,4 +99,22 @@ int thread_stop_alone(struct proc *p, struct thread *t, double max_wait)
 	if (t->gone)
 		return -1;
 	return t->stopped ? 1 : 0;
+}
+
+int thread_hold(struct proc *p, struct thread *t)
+{
+	if (t->stopped)
+		return 0;
+	/* the signals it stopped for since it was let go are delivered
+	 * first: held, they would come back at every system call made
+	 * through it */
+	proc_serve_events(p, mono_now(), NULL);
+	if (t->stopped)
+		return 0;   /* (a stop suture asked for, kept for it) */
+	int rc = thread_stop_alone(p, t, 5.0);
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
+		return err_set("thread %d of process %d exited while suture was working in it", t->tid, p->pid);
+	return err_set("thread %d of process %d does not stop (is it traced or frozen?)", t->tid, p->pid);
 }

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/util.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,7 +21,11 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+
+/* the longest a system call or call made through a thread may take */
+#define CALL_LIMIT 30.0
 
 /* The first address in an executable mapping holding the bytes NEEDLE. */
 static uint64_t find_code_bytes(struct proc *p, const char *needle, size_t len)
@@ -151,7 +156,9 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_regs_struct *regs)
 {
 	int seen = 0;   /* stops at the trampoline's syscall: entry, then exit */
-	for (int tries = 0; tries < 1000; tries++) {
+	/* signals may keep coming: a time limit, not a number of stops */
+	double deadline = mono_now() + CALL_LIMIT;
+	while (mono_now() < deadline) {
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) != 0)
 			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
 		int status;
@@ -178,7 +185,8 @@ static int give_back(struct proc *p, struct thread *t, const struct user_regs_st
 		return -1;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
 		return err_set_errno("cannot stop thread %d of process %d", t->tid, p->pid);
-	for (int tries = 0; tries < 1000; tries++) {
+	double deadline = mono_now() + CALL_LIMIT;
+	while (mono_now() < deadline) {
 		int status;
 		if (thread_wait(p, t, &status, false) < 0)
 			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
@@ -191,7 +199,7 @@ static int give_back(struct proc *p, struct thread *t, const struct user_regs_st
 	return err_set("thread %d of process %d does not stop", t->tid, p->pid);
 }
 
-int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+static int syscall_in(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
 {
 	if (tramp_install(p) < 0)
 		return -1;
@@ -216,13 +224,46 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 	return give_back(p, t, &saved);
 }
 
-int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
+
+/* The thread's FPU/SSE/AVX state: a function called in it may use any
+ * of it (glibc's string functions use AVX), and the thread was stopped
+ * anywhere. */
+struct fpu_state {
+	uint8_t bytes[16384] __attribute__((aligned(64)));
+	struct iovec iov;
+};
+
+static int fpu_save(struct thread *t, struct fpu_state *f)
 {
-	static const uint64_t none[2];
-	return remote_call_args(p, t, fn, none, ret);
+	f->iov = (struct iovec){ f->bytes, sizeof f->bytes };
+	if (ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &f->iov) == 0)
+		return 0;
+	f->iov.iov_len = 0;   /* no xsave: the legacy area */
+	return ptrace(PTRACE_GETFPREGS, t->tid, 0, f->bytes) == 0 ? 0 : -1;
 }
 
-int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
+static void fpu_restore(struct thread *t, struct fpu_state *f)
+{
+	if (f->iov.iov_len)
+		ptrace(PTRACE_SETREGSET, t->tid, NT_X86_XSTATE, &f->iov);
+	else
+		ptrace(PTRACE_SETFPREGS, t->tid, 0, f->bytes);
+}
+
+static int call_with_regs(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret);
+
+static int call_in(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
+{
+	static struct fpu_state fpu;
+	if (fpu_save(t, &fpu) < 0)
+		return err_set_errno("cannot read the FPU state of thread %d of process %d", t->tid, p->pid);
+	int rc = call_with_regs(p, t, fn, args, ret);
+	if (!t->gone)
+		fpu_restore(t, &fpu);
+	return rc;
+}
+
+static int call_with_regs(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
 {
 	if (tramp_install(p) < 0)
 		return -1;
@@ -246,6 +287,36 @@ int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64
 		return -1;
 	*ret = regs.rdi;
 	return give_back(p, t, &saved);
+}
+
+/* A thread suture lets run between its calls is stopped for one and let
+ * go after it: no stop lasts longer than one call. */
+int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+{
+	bool borrowed = !t->stopped;
+	if (borrowed && thread_hold(p, t) < 0)
+		return -1;
+	int rc = syscall_in(p, t, nr, args, ret);
+	if (borrowed)
+		thread_resume(t);
+	return rc;
+}
+
+int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
+{
+	bool borrowed = !t->stopped;
+	if (borrowed && thread_hold(p, t) < 0)
+		return -1;
+	int rc = call_in(p, t, fn, args, ret);
+	if (borrowed)
+		thread_resume(t);
+	return rc;
+}
+
+int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
+{
+	static const uint64_t none[2];
+	return remote_call_args(p, t, fn, none, ret);
 }
 
 int remote_mmap(struct proc *p, struct thread *t, uint64_t addr, uint64_t len, int prot,

@@ -1,17 +1,22 @@
-/* System calls made by a stopped thread of the target on our behalf. */
+/* System calls made by a thread of the target on our behalf.
+ *
+ * The thread is seized.  If it is stopped, it stays stopped; if suture
+ * let it run (thread_resume), it is stopped for the call alone and let go
+ * after it, so that borrowing a thread for a series of calls never holds
+ * it longer than one of them. */
 #ifndef SUTURE_RUNTIME_INJECT_H
 #define SUTURE_RUNTIME_INJECT_H
 
 #include "runtime/proc.h"
 
-/* Runs syscall NR with up to six arguments in thread T (stopped), and
+/* Runs syscall NR with up to six arguments in thread T , and
  * restores every register afterwards, orig_rax included, so that a system
  * call T was blocked in restarts as if nothing happened.  The thread's
  * stack is not touched (no red zone issue).  *ret gets the raw result
  * (-errno on failure). */
 int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret);
 
-/* Calls FN() in thread T (stopped) on a scratch frame below its red zone,
+/* Calls FN() in thread T  on a scratch frame below its red zone,
  * and gives T all its registers back; *ret gets what FN returned. */
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);
 /* Same, FN(ARGS[0], ARGS[1]). */

@@ -1,5 +1,6 @@
 /* Making the patch's code unwind (see patch_unwind.h). */
 #include "runtime/patch_unwind.h"
+#include "runtime/async_call.h"
 #include "runtime/inject.h"
 #include "runtime/symbols.h"
 #include "common/error.h"
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #define LIBGCC "libgcc_s.so.1"
+/* dlopen() reads the library from disk */
+#define CALL_TIMEOUT 10.0
 
 struct libgcc {
 	uint64_t register_frame, deregister_frame;
@@ -30,15 +33,15 @@ static bool find_in(struct proc *p, const struct image *im, struct libgcc *g)
 	return true;
 }
 
-/* FN(A0, A1), made by the borrowed thread T itself, as IFUNC resolvers
- * are: these calls are short, and a thread of their own would leave its
- * stack in glibc's cache (the maps of a refused apply would change).
- * The price: T must not hold the lock they take (libgcc's, the dynamic
- * linker's); see docs/runtime.md, "Known limits". */
+/* FN(A0, A1), made by the borrowed thread T itself, held only to send it
+ * (async_call.h): a thread of their own would leave its stack in glibc's
+ * cache (the maps of a refused apply would change).  The price: T must
+ * not hold the lock they take (libgcc's, the dynamic linker's); see
+ * docs/runtime.md, "Known limits". */
 static int call(struct proc *p, struct thread *t, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t *ret)
 {
 	uint64_t args[2] = { a0, a1 }, ignored;
-	return remote_call_args(p, t, fn, args, ret ? ret : &ignored);
+	return async_call(p, t, fn, NULL, 0, args, CALL_TIMEOUT, ret ? ret : &ignored);
 }
 
 static int global(struct proc *p, const struct image *im, const char *name, uint64_t *addr)

@@ -21,6 +21,11 @@ struct thread {
 	bool stopped;
 	bool gone;              /* exited while we held it */
 	int held_sig;           /* signal it was stopped for: delivered on release */
+	bool at_signal_stop;    /* its current stop is a signal-delivery stop */
+	/* in a call suture sent it to (async_call.h): signals wait for its
+	 * end (events.c), counted here by number (real-time ones queue) */
+	bool defer_signals;
+	uint16_t deferred[65];
 	bool group_stop;        /* stopped by SIGSTOP & co.: must stay stopped */
 	uint64_t stopped_at;    /* CLOCK_MONOTONIC ns when its current stop began */
 	uint64_t asked_at;      /* when it was sent PTRACE_INTERRUPT, 0 if not */
@@ -51,6 +56,7 @@ struct proc {
 	uint64_t syscall_insn;  /* address of a `syscall` instruction in the process */
 	uint64_t int3_insn;     /* address of an int3 byte in the process */
 	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
+	uint64_t tramp_room;    /* where it goes, once found */
 	bool tramp_absent;      /* looked for room, found none */
 	/* suture's own scheduling before proc_stop_all raised it, while
 	 * every thread is held (-1: not raised) */
@@ -137,6 +143,9 @@ void proc_serve_events(struct proc *p, double deadline, struct thread *until);
  * MAX_WAIT seconds: 1 stopped, 0 not yet (its stop will come and be kept
  * for the checker), -1 gone. */
 int thread_stop_alone(struct proc *p, struct thread *t, double max_wait);
+/* Stops seized thread T again (alone) if it runs: suture lets the thread
+ * it borrows run between its system calls, so that no stop is long. */
+int thread_hold(struct proc *p, struct thread *t);
 double mono_now(void);
 /* True when the process (its leader) still exists. */
 /* Is PID a process that has not exited (not a zombie)? */

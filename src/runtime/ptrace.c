@@ -272,6 +272,7 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
 	t->stopped = true;
 	int event = status >> 16;
 	int sig = WSTOPSIG(status);
+	t->at_signal_stop = false;
 	if (event == PTRACE_EVENT_STOP)
 		t->group_stop = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 	if (event == PTRACE_EVENT_CLONE) {
@@ -290,11 +291,15 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
 		/* our own single-step or breakpoint: not the program's signal */
 	} else if (event == 0) {
 		/* A signal-delivery stop: the signal was dequeued; keep it for
-		 * release.  A second one while we hold the first is sent again. */
+		 * release.  More while we hold the first are counted and sent
+		 * again when the thread is let go (sent again now, each would
+		 * stop it again at once, and a system call made through it
+		 * would never run). */
 		if (t->held_sig == 0)
 			t->held_sig = sig;
-		else
-			syscall(SYS_tgkill, p->pid, t->tid, sig);
+		else if (sig > 0 && sig <= 64)
+			t->deferred[sig]++;
+		t->at_signal_stop = true;
 	}
 }
 
@@ -370,6 +375,9 @@ static int seize_new_tasks(struct proc *p, bool stop)
 
 int proc_seize_one(struct proc *p, struct thread **out)
 {
+	/* found while the threads run: looking reads every object's file */
+	if (tramp_install(p) < 0)
+		return -1;
 	struct thread *t = proc_thread(p, p->pid);
 	if (!t)
 		t = proc_add_thread(p, p->pid);
@@ -540,6 +548,29 @@ int proc_stop_all(struct proc *p, stopped_fn stopped, void *arg)
 	return err_set("process %d exited; nothing was changed", p->pid);
 }
 
+/* The signal T was stopped for, given back: injected when T is at a
+ * signal-delivery stop now (its siginfo intact); at any other stop the
+ * kernel would ignore it, so it is sent again (tkill).  Returns the signal
+ * to inject. */
+static int give_held_signal(struct thread *t)
+{
+	int sig = t->held_sig;
+	if (!sig || t->at_signal_stop)
+		return sig;
+	if (sig > 0 && sig <= 64)
+		t->deferred[sig]++;
+	return 0;
+}
+
+/* The signals counted while T was held, sent to it again (each stops it
+ * once more, and is delivered then). */
+static void send_deferred(struct thread *t)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		for (; t->deferred[sig]; t->deferred[sig]--)
+			syscall(SYS_tkill, t->tid, sig);
+}
+
 void thread_resume(struct thread *t)
 {
 	if (!t->seized || !t->stopped || t->gone)
@@ -548,12 +579,15 @@ void thread_resume(struct thread *t)
 	t->fresh = false;
 	t->want_stop = false;
 	/* a process stopped by SIGSTOP stays stopped: listen, not run */
-	if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0,
-		   t->group_stop ? 0 : t->held_sig) != 0 && errno == ESRCH)
+	int sig = t->group_stop ? 0 : give_held_signal(t);
+	if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0, sig) != 0 && errno == ESRCH)
 		t->gone = true;
 	t->stopped = false;   /* (listening counts as running: interrupt it to use it) */
 	if (!t->group_stop)
 		t->held_sig = 0;   /* else its held signal waits for the release */
+	/* in a call suture sent it to, its signals wait for the end */
+	if (!t->group_stop && !t->defer_signals && !t->gone)
+		send_deferred(t);
 }
 
 int proc_resume_all(struct proc *p)
@@ -601,7 +635,8 @@ void proc_release(struct proc *p)
 		struct thread *t = p->threads[i];
 		if (t->seized && !t->gone) {
 			note_resumed(t);
-			ptrace(PTRACE_DETACH, t->tid, 0, t->held_sig);
+			ptrace(PTRACE_DETACH, t->tid, 0, give_held_signal(t));
+			send_deferred(t);   /* pending now, delivered by the kernel */
 		}
 		t->seized = false;
 		t->stopped = false;

@@ -2,6 +2,7 @@
 #include "runtime/redirect.h"
 #include "runtime/loader.h"
 #include "runtime/universe.h"
+#include "common/util.h"
 #include "common/error.h"
 
 #include <signal.h>
@@ -68,36 +69,50 @@ uint64_t redirect_original(const struct redirect *r)
 }
 
 /* The room form: the room's first bytes jump to TARGET and the entry's
- * first 2 bytes to the room; or both get their original bytes back. */
-static int room_point(struct proc *p, const struct redirect *r, uint64_t target)
+ * first 2 bytes to the room (room first: the entry reaches it ready); or
+ * both get their original bytes back (entry first: no thread is sent to a
+ * room that is being emptied). */
+static size_t room_writes(const struct redirect *r, uint64_t target, struct poke out[2])
 {
-	uint8_t room[ROOM_JUMP], entry[2];
+	struct poke room = { .addr = r->room, .len = ROOM_JUMP }, entry = { .addr = r->pad, .len = 2 };
 	if (target == r->stub) {
-		memcpy(room, r->orig_room, ROOM_JUMP);
-		memcpy(entry, r->orig_pad, 2);
-	} else {
-		room[0] = 0xe9;
-		put_rel32(room + 1, r->room + ROOM_JUMP, target);
-		entry[0] = 0xeb;   /* jmp rel8: back to the room */
-		entry[1] = (uint8_t)(int8_t)(int64_t)(r->room - (r->pad + 2));
+		memcpy(room.bytes, r->orig_room, ROOM_JUMP);
+		memcpy(entry.bytes, r->orig_pad, 2);
+		out[0] = entry;
+		out[1] = room;
+		return 2;
 	}
-	if (mem_write(p, r->room, room, ROOM_JUMP) < 0)
-		return -1;
-	return mem_write(p, r->pad, entry, 2);
+	room.bytes[0] = 0xe9;
+	put_rel32(room.bytes + 1, r->room + ROOM_JUMP, target);
+	entry.bytes[0] = 0xeb;   /* jmp rel8: back to the room */
+	entry.bytes[1] = (uint8_t)(int8_t)(int64_t)(r->room - (r->pad + 2));
+	out[0] = room;
+	out[1] = entry;
+	return 2;
+}
+
+size_t padding_writes(const struct redirect *r, uint64_t target, struct poke out[2])
+{
+	if (r->room)
+		return room_writes(r, target, out);
+	out[0] = (struct poke){ .addr = r->pad, .len = PAD_LEN };
+	if (target == r->pad + PAD_LEN) {
+		memcpy(out[0].bytes, r->orig_pad, PAD_LEN);
+	} else {
+		out[0].bytes[0] = 0xe9;
+		put_rel32(out[0].bytes + 1, r->pad + PAD_LEN, target);
+	}
+	return 1;
 }
 
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target)
 {
-	if (r->room)
-		return room_point(p, r, target);
-	uint8_t code[PAD_LEN];
-	if (target == r->pad + PAD_LEN) {
-		memcpy(code, r->orig_pad, PAD_LEN);
-	} else {
-		code[0] = 0xe9;
-		put_rel32(code + 1, r->pad + PAD_LEN, target);
-	}
-	return mem_write(p, r->pad, code, PAD_LEN);
+	struct poke w[2];
+	size_t n = padding_writes(r, target, w);
+	for (size_t i = 0; i < n; i++)
+		if (mem_write(p, w[i].addr, w[i].bytes, w[i].len) < 0)
+			return -1;
+	return 0;
 }
 
 int gate_write(struct proc *p, uint64_t gate, uint8_t value)
@@ -138,4 +153,17 @@ int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t
 		return -1;
 	fault_point("gate");
 	return redirect_direct(p, r, n, gate_to);
+}
+
+/* The writes of every padding of R pointed at the slots (TO_SLOTS) or
+ * straight at the code of universe TO_NEW; *N of them. */
+struct poke *redirect_writes(const struct redirect *r, size_t n, bool to_slots, bool to_new, size_t *nw)
+{
+	struct poke *w = xcalloc(2 * n + 1, sizeof *w);
+	*nw = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t target = to_slots ? r[i].slot : to_new ? r[i].to : r[i].from;
+		*nw += padding_writes(&r[i], target, w + *nw);
+	}
+	return w;
 }

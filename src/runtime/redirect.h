@@ -11,7 +11,8 @@
  *           jmp  TO                  ;   (universe.h) decides
  *
  * and the switch is three phases, every code write with all threads
- * stopped:
+ * stopped (`stop`, `none`), or made by a thread of the process while the
+ * others run (`thread`, poke.h):
  *   1. F's padding := jmp slot   (means FROM while gate is 0: no change)
  *   2. gate := 1                 (one byte: every function switches at once)
  *      or gate := 2, then each thread's byte := 1 as it is found clean
@@ -26,6 +27,7 @@
 #define SUTURE_RUNTIME_REDIRECT_H
 
 #include "runtime/proc.h"
+#include "runtime/poke.h"
 #include "runtime/room.h"
 
 #include <stdbool.h>
@@ -64,6 +66,9 @@ void slot_encode(uint8_t *out, uint64_t slot, uint64_t gate, uint64_t from, uint
 /* Points the padding at TARGET (the original bytes when TARGET is the
  * original code: redirect_original). */
 int padding_point(struct proc *p, const struct redirect *r, uint64_t target);
+/* The code writes padding_point makes, in the order it makes them (at
+ * most 2, into OUT); their number. */
+size_t padding_writes(const struct redirect *r, uint64_t target, struct poke out[2]);
 int gate_write(struct proc *p, uint64_t gate, uint8_t value);
 
 /* For tests: suture kills itself (SIGKILL) here when SUTURE_FAULT names
@@ -76,5 +81,8 @@ int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t
  * TO when TO_NEW, else FROM), for the `thread` model. */
 int redirect_to_slots(struct proc *p, const struct redirect *r, size_t n);
 int redirect_direct(struct proc *p, const struct redirect *r, size_t n, bool to_new);
+/* The writes of phase 1 (TO_SLOTS) or phase 3 over N redirects, for
+ * poke_run (the `thread` model); *NW of them, to free. */
+struct poke *redirect_writes(const struct redirect *r, size_t n, bool to_slots, bool to_new, size_t *nw);
 
 #endif

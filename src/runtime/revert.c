@@ -91,18 +91,40 @@ static int slot_update(struct proc *p, const struct state_entry *e, const struct
 	return mem_write(p, r->slot, want, ROOM_STUB_OFF);
 }
 
+static void nothing_to_check(struct thread *t, void *arg)
+{
+	(void)t, (void)arg;
+}
+
+/* After a `none` switch (made under running threads): is a thread still
+ * in the patch's code?  They are all stopped to look; NULL when none is. */
+static char *none_in_use(struct proc *p, struct unwinder *u, const struct busy_range *busy,
+			 const struct busy_range *opaque, size_t nopaque)
+{
+	if (!u)
+		return xstrdup("cannot unwind");
+	if (proc_stop_all(p, nothing_to_check, NULL) < 0)
+		return xstrdup(err_msg());
+	return threads_in(p, u, busy, 1, opaque, nopaque);
+}
+
 static int revert_entry(struct proc *p, struct state *st, struct state_entry *e, double timeout, bool force)
 {
 	if (refuse_stacked_above(p, st, e) < 0)
 		return -1;
-	/* the unwinder reads the objects' files: before anything is stopped */
+	/* the unwinder reads the objects' files and their unwind tables:
+	 * before anything is stopped */
 	struct unwinder *u = unwinder_new(p);
+	if (u)
+		unwinder_warm(u);
 	patch_unwind_report(u, p, st);
 	struct thread *t;
 	if (proc_seize_one(p, &t) < 0) {
 		unwinder_free(u);
 		return -1;
 	}
+	/* it runs but for each system call made through it (inject.h) */
+	proc_resume_all(p);
 	struct redirect *rd = xcalloc(e->patch.n_funcs + 1, sizeof *rd);
 	size_t nrd = 0;
 	for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
@@ -137,11 +159,9 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 			ranges[nranges++] = (struct busy_range){ e->funcs[k].new_addr,
 				e->funcs[k].new_addr + e->funcs[k].new_size, e->funcs[k].name };
 	ranges[nranges++] = busy;
-	if (u)
-		unwinder_warm(u, t->tid);
 	if (e->patch.pre_unpatch && (e->patch.state == PS_APPLIED || e->patch.state == PS_REVERTING)) {
 		bool running;
-		if (callback_run_addr(p, &t, e->patch.pre_unpatch, e->patch.name, "pre-unpatch", timeout,
+		if (thread_hold(p, t) < 0 || callback_run_addr(p, &t, e->patch.pre_unpatch, e->patch.name, "pre-unpatch", timeout,
 				      &running) < 0) {
 			unwinder_free(u);
 			free(ranges);
@@ -172,9 +192,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		/* stop: no thread was in the patch's code before the switch, and
 		 * none can enter it after; thread: every thread left it before
 		 * it switched (or was forced); none: look */
-		char *in_use = tr.model != CM_NONE ? NULL
-			: tr.unwinder ? threads_in(p, tr.unwinder, &busy, 1, opaque, nopaque)
-			: xstrdup("cannot unwind");
+		char *in_use = tr.model != CM_NONE ? NULL : none_in_use(p, tr.unwinder, &busy, opaque, nopaque);
 		free_memory = !in_use;
 		free(in_use);
 	}
@@ -191,7 +209,8 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		}
 		proc_finish(p);
 	}
-	if (free_memory && proc_seize_one(p, &t) == 0 &&
+	/* the thread runs between the two calls (inject.h) */
+	if (free_memory && proc_seize_one(p, &t) == 0 && proc_resume_all(p) == 0 &&
 	    patch_unwind_deregister(p, t, mem) == 0)
 		remote_munmap(p, t, mem, mem_size);
 	proc_finish(p);

@@ -28,6 +28,19 @@ static size_t emit_load(uint8_t *code, size_t at, int reg, size_t target)
 	return at + 7;
 }
 
+size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save)
+{
+	for (int reg = 0; reg < 16; reg++)
+		if (reg != 4)
+			at = emit_load(code, at, reg, save + 8 * (size_t)reg);
+	at = emit_load(code, at, 4, save + 8 * 4);   /* rsp last */
+	code[at] = 0xff;                          /* jmp *SAVE_RIP(%rip) */
+	code[at + 1] = 0x25;
+	int32_t disp = (int32_t)(save + 8 * SAVE_RIP - (at + 6));
+	memcpy(code + at + 2, &disp, 4);
+	return at + 6;
+}
+
 static void build_code(uint8_t *code)
 {
 	memset(code, 0xcc, SAVE_OFF);
@@ -42,15 +55,8 @@ static void build_code(uint8_t *code)
 	at += 4;
 	code[at++] = 0x0f;                        /* syscall */
 	code[at++] = 0x05;
-	for (int reg = 0; reg < 16; reg++)
-		if (reg != 4)
-			at = emit_load(code, at, reg, SAVE_OFF + 8 * (size_t)reg);
-	at = emit_load(code, at, 4, SAVE_OFF + 8 * 4);   /* rsp last */
-	code[at] = 0xff;                          /* jmp *SAVE_RIP(%rip) */
-	code[at + 1] = 0x25;
-	int32_t disp = (int32_t)(SAVE_OFF + 8 * SAVE_RIP - (at + 6));
-	memcpy(code + at + 2, &disp, 4);
-	assert(at + 6 <= SAVE_OFF);
+	at = tramp_emit_restore(code, at, SAVE_OFF);
+	assert(at <= SAVE_OFF);
 }
 
 /* The unused tail of an executable PT_LOAD of an object: its last page is
@@ -99,7 +105,10 @@ int tramp_install(struct proc *p)
 {
 	if (p->tramp || p->tramp_absent)
 		return 0;
-	uint64_t at = find_room(p);
+	/* looked for once: it reads every object's file */
+	if (!p->tramp_room)
+		p->tramp_room = find_room(p);
+	uint64_t at = p->tramp_room;
 	if (!at) {
 		p->tramp_absent = true;
 		return 0;
@@ -113,6 +122,13 @@ int tramp_install(struct proc *p)
 }
 
 int tramp_save(struct proc *p, const struct user_regs_struct *r)
+{
+	uint64_t save[17];
+	tramp_values(r, save);
+	return mem_write(p, p->tramp + SAVE_OFF, save, sizeof save);
+}
+
+void tramp_values(const struct user_regs_struct *r, uint64_t out[17])
 {
 	uint64_t save[17] = {
 		r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
@@ -130,7 +146,7 @@ int tramp_save(struct proc *p, const struct user_regs_struct *r)
 			save[SAVE_RIP] -= 2;
 		}
 	}
-	return mem_write(p, p->tramp + SAVE_OFF, save, sizeof save);
+	memcpy(out, save, sizeof save);
 }
 
 void tramp_remove(struct proc *p)

@@ -33,6 +33,14 @@
 int tramp_install(struct proc *p);
 /* Writes the registers the thread must get back if suture dies. */
 int tramp_save(struct proc *p, const struct user_regs_struct *regs);
+/* The 17 values the restore code loads (rax..r15 by number, then rip),
+ * a system call the thread was interrupted in set to be entered again. */
+void tramp_values(const struct user_regs_struct *regs, uint64_t out[17]);
+/* Writes at CODE + AT the code that loads every register from the 17
+ * values at CODE + SAVE and jumps to the saved rip (so a piece of code
+ * suture sends a thread to can give it back its state itself); returns
+ * where that code ends. */
+size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save);
 /* Zeroes the trampoline (no thread may be in it). */
 void tramp_remove(struct proc *p);
 

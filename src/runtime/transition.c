@@ -1,5 +1,7 @@
 /* The stop and none consistency models. */
 #include "runtime/transition.h"
+#include "runtime/poke.h"
+#include "runtime/redirect.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -191,10 +193,53 @@ static void check_stopped(struct thread *th, void *arg)
 		walk_queued(sc);
 }
 
+/* Phase 1 or 3 by a thread of the process while the others run
+ * (poke.h): 0, POKE_CANNOT (nothing changed), or -1. */
+int transition_poke(struct transition *t, bool to_slots, bool to_new)
+{
+	size_t n;
+	struct poke *w = redirect_writes(t->r, t->n, to_slots, to_new, &n);
+	int rc = poke_safe(t->p, w, n) ? poke_run(t->p, w, n) : POKE_CANNOT;
+	free(w);
+	return rc;
+}
+
+/* `none` checks no stack, so it stops no thread: the three phases made
+ * under running threads.  POKE_CANNOT when the entries must be written
+ * with every thread stopped (nothing changed). */
+static int switch_running(struct transition *t)
+{
+	stop_mark("start");
+	if (proc_seize_running(t->p) < 0)
+		return -1;
+	if (!proc_alive(t->p))
+		return err_set("process %d exited during the switch; nothing to do", t->p->pid);
+	if (state_set(t->p, t->st, t->entry, t->during) < 0)
+		return -1;
+	int rc = transition_poke(t, true, false);
+	if (rc != 0)
+		return rc;
+	fault_point("phase1");
+	if (gate_write(t->p, t->gate, t->gate_to) < 0)
+		return -1;
+	fault_point("gate");
+	if (transition_poke(t, false, t->gate_to != 0) != 0)
+		return -1;
+	fault_point("phase3");
+	rc = state_set(t->p, t->st, t->entry, t->after);
+	stop_mark("switch");
+	return rc;
+}
+
 int transition_run(struct transition *t)
 {
 	if (t->model == CM_THREAD)
 		return transition_thread_run(t);
+	if (t->model == CM_NONE) {
+		int rc = switch_running(t);
+		if (rc != POKE_CANNOT)
+			return rc;
+	}
 	double deadline = now() + t->timeout;
 	char *busy = NULL;
 	for (;;) {

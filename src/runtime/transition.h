@@ -57,6 +57,11 @@ struct transition {
 struct busy_range *patch_code_ranges(const struct state *st, size_t *n);
 void ranges_free(struct busy_range *r, size_t n);
 
+/* Phase 1 (TO_SLOTS) or 3 (the entries straight to TO or FROM) made by a
+ * thread of the process while the others run (poke.h): 0, POKE_CANNOT
+ * (nothing changed: write them with every thread stopped), or -1. */
+int transition_poke(struct transition *t, bool to_slots, bool to_new);
+
 /* 0 switched; TRANSITION_TIMEOUT (error set, naming the threads); -1 error.
  * The threads stay stopped on return. */
 int transition_run(struct transition *t);

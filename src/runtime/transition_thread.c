@@ -1,11 +1,11 @@
 /* The `thread` consistency model (kGraft, the kernel's livepatch): a
  * transition made thread by thread.
  *
- *   B. all threads stopped a moment (no walks): every thread's universe
- *      byte := where it comes from (universe.h; one process_vm_writev),
- *      the state record says the transition is on, the paddings jump to
- *      the slots, gate := 2 ("by thread": redirect.h); nothing changes
- *      for any thread;
+ *   B. each thread stopped alone a moment: its universe byte := where it
+ *      comes from (universe.h); then the state record says the transition
+ *      is on, the paddings jump to the slots (written by a thread of the
+ *      process itself while the others run: poke.h), gate := 2 ("by
+ *      thread": redirect.h); nothing changes for any thread;
  *   C. each thread not switched yet is stopped alone, its stack walked
  *      (libdw, its current position included), and switched (byte := the
  *      target) when none of the code being replaced is on it; stragglers
@@ -14,8 +14,13 @@
  *      meanwhile starts in the target universe, its byte written before it
  *      first runs; a signal handler runs in its thread's universe;
  *   D. gate := the target for everyone (no change: every thread is there),
- *      then all threads stopped a moment: the paddings jump straight to
- *      the code of the target universe; the transition is over.
+ *      then the paddings jump straight to the code of the target universe
+ *      (poke.h again); the transition is over.
+ *
+ * Where the entries cannot be changed under running threads (an entry
+ * whose first instruction is shorter than the jump, a process that may
+ * not make its code writable), B and D are done with every thread
+ * stopped a moment instead.
  *
  * At the timeout the transition is reversed the same way (C with the
  * target and the code flipped, then D), or with --force finished
@@ -24,6 +29,8 @@
  * reverses what is left from the record and the gate. */
 #include "runtime/transition.h"
 #include "runtime/universe.h"
+#include "runtime/poke.h"
+#include "runtime/redirect.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -46,6 +53,7 @@ struct thread_transition {
 	struct buf held;        /* who held it back in the last round */
 	uint8_t goal;           /* the universe of this round of stops */
 	bool set_from;          /* B also writes every thread's byte := FROM */
+	bool unchecked;         /* a round that sets the byte without a walk */
 	uint8_t from;
 	int failed;             /* an error that stops the transition */
 };
@@ -111,6 +119,31 @@ static int with_all_stopped(struct thread_transition *x, int (*write)(struct thr
 	}
 }
 
+static int rounds(struct thread_transition *x, double deadline);
+
+/* B with no thread held but for a moment: POKE_CANNOT when the paddings
+ * must be written with every thread stopped (the bytes are set). */
+static int begin_running(struct thread_transition *x, double deadline)
+{
+	struct transition *t = x->t;
+	x->goal = x->from;
+	x->unchecked = true;
+	int rc = rounds(x, deadline);
+	x->unchecked = false;
+	if (rc != 0)
+		return rc;
+	if (state_set(t->p, t->st, t->entry, t->during) < 0)
+		return -1;
+	rc = transition_poke(x->t, true, false);
+	if (rc != 0)
+		return rc;
+	fault_point("phase1");
+	if (gate_write(t->p, t->gate, 2) < 0)
+		return -1;
+	fault_point("gate");
+	return 0;
+}
+
 /* B: the transition begins. */
 static int begin_write(struct thread_transition *x, bool unused)
 {
@@ -154,7 +187,7 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 		return 1;
 	}
 	/* a thread not run yet has nothing of the program on its stack */
-	if (!th->fresh) {
+	if (!th->fresh && !x->unchecked) {
 		char *busy = thread_busy(t->p, t->unwinder, th, &regs, x->busy, x->nbusy, t->opaque, t->nopaque);
 		if (busy) {
 			buf_printf(&x->held, "%s%s", x->held.len ? "; " : "", busy);
@@ -258,8 +291,12 @@ static int finish(struct thread_transition *x, uint8_t universe, enum patch_stat
 	struct transition *t = x->t;
 	if (gate_write(t->p, t->gate, universe) < 0)
 		return -1;
-	/* the paddings are rewritten with everyone stopped, however long it takes */
-	int rc = with_all_stopped(x, end_write, universe != 0, mono_now() + 3600);
+	int rc = transition_poke(x->t, false, universe != 0);
+	if (rc == 0)
+		fault_point("phase3");
+	/* else with everyone stopped, however long it takes */
+	if (rc == POKE_CANNOT)
+		rc = with_all_stopped(x, end_write, universe != 0, mono_now() + 3600);
 	if (rc < 0)
 		return -1;
 	if (state_set(t->p, t->st, t->entry, after) < 0)
@@ -315,14 +352,17 @@ static int run(struct thread_transition *x)
 	if (gate == x->target)   /* nothing runs the other side (an apply interrupted early) */
 		return finish(x, x->target, t->after);
 	if (gate != 2) {
-		/* A and B in one: the bytes are written while everyone is
-		 * stopped for the code writes anyway (one process_vm_writev) */
 		x->birth = x->from = from;
-		x->set_from = true;
 		if (fill_table(x, from) < 0)
 			return -1;
-		int rc = with_all_stopped(x, begin_write, false, deadline);
-		x->set_from = false;
+		int rc = begin_running(x, deadline);
+		if (rc == POKE_CANNOT) {
+			/* A and B in one: the bytes are written again while
+			 * everyone is stopped for the code writes anyway */
+			x->set_from = true;
+			rc = with_all_stopped(x, begin_write, false, deadline);
+			x->set_from = false;
+		}
 		if (rc != 0)
 			return rc;
 	} else {

@@ -188,17 +188,23 @@ static int attach(struct unwinder *u)
 	return 0;
 }
 
-static bool ignore_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
+/* Loads one object and its unwind tables, as a walk would. */
+static int load_tables(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
-	return false;
+	Dwarf_Addr bias;
+	(void)userdata, (void)name, (void)start, (void)arg;
+	dwfl_module_eh_cfi(mod, &bias);
+	dwfl_module_dwarf_cfi(mod, &bias);
+	return DWARF_CB_OK;
 }
 
-void unwinder_warm(struct unwinder *u, pid_t tid)
+void unwinder_warm(struct unwinder *u)
 {
+	/* attached first: an object whose file is gone is read from the
+	 * process's memory then */
 	if (attach(u) < 0)
 		return;
-	struct walk w = { .fn = ignore_frame, .tid = tid };
-	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &w);
+	dwfl_getmodules(u->dwfl, load_tables, NULL, 0);
 }
 
 int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg)

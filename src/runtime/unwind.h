@@ -22,9 +22,10 @@ struct unwinder;
 
 /* Reports the modules of P (done before the threads stop: it reads files). */
 struct unwinder *unwinder_new(struct proc *p);
-/* Walks the stack of one stopped thread and forgets it: loads the
- * unwind tables of the objects it runs in before the other threads stop. */
-void unwinder_warm(struct unwinder *u, pid_t tid);
+/* Loads the unwind tables of every object of the process, so that no
+ * thread waits for them while it is stopped for its walk (no thread need
+ * be stopped for this). */
+void unwinder_warm(struct unwinder *u);
 /* Walks every thread's stack (all threads must be stopped). */
 int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
 /* Walks the stack of one stopped thread T whose registers are REGS;
