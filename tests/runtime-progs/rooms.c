@@ -1,15 +1,19 @@
 /* A test target for the entry forms (docs/entry-padding.md): functions
  * whose first instruction is RIP-relative, a push, a function of one or
  * two instructions, one entered by a tail call, one by a function
- * pointer; a hammer thread calls the smallest one in a tight loop, so
- * suture stops it at every byte of its start sooner or later.  Every
- * result is checked against the versions that exist (V: 1 as built, 1000
- * with PATCH_V2, 2000 with PATCH_V3); each status line says
+ * pointer, a loop whose head is the entry (a waiter thread spins in it
+ * until main sets a flag); a hammer thread calls the smallest one in a
+ * tight loop, so suture stops it at every byte of its start sooner or
+ * later (tests/test_room_steps.py stops it, and the main thread in the
+ * push one, at each on purpose).  Every result is checked against the
+ * versions that exist (V: 1 as built, 1000 with PATCH_V2, 2000 with
+ * PATCH_V3); each status line says
  *
- *   calls=N bad=N rip=V push=V tiny=V tail=V ptr=V
+ *   calls=N bad=N rip=V push=V tiny=V tail=V ptr=V loop=V waits=N
  *
  * with V the version each path returned last (0: a value no version
  * gives, also counted in bad). */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -58,6 +62,21 @@ __attribute__((noipa)) int tail(int x)
 
 int (*volatile pointer)(int) = tiny;
 
+/* The loop's head is the entry: mov (%rdi),%eax; test; je <entry> (a
+ * build without suture-cc's room jumps back to the very bytes the
+ * runtime replaces). */
+__attribute__((noipa)) int wait_flag(volatile int *p)
+{
+	int v;
+	while (!(v = *p))
+		;
+	return v + V;
+}
+
+static volatile int flag;
+static volatile int loop_version = 1;
+static volatile long waits;   /* waits ended: loop_version is the last one's */
+
 /* Which version gave R for an input X: 1, 1000, 2000, or 0 (none). */
 static int version(int r, int x)
 {
@@ -77,11 +96,28 @@ static void *hammer(void *arg)
 	return NULL;
 }
 
+/* Waits in wait_flag until main sets the flag (about half of each 10 ms
+ * tick), so a transition finds it inside the loop and outside. */
+static void *waiter(void *arg)
+{
+	for (;;) {
+		loop_version = version(wait_flag(&flag), 5);
+		waits++;
+		flag = 0;
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	pthread_t t;
+	pthread_t t, w;
 	pthread_create(&t, NULL, hammer, NULL);
+	pthread_create(&w, NULL, waiter, NULL);
+	pthread_setname_np(t, "hammer");
+	pthread_setname_np(w, "waiter");
 	printf("ready\n");
 	for (;;) {
 		int rip = version(rip_first(), base);
@@ -89,8 +125,9 @@ int main(void)
 		int tn = version(tiny(3), 3);
 		int tl = version(tail(3), 4);
 		int ptr = version(pointer(9), 9);
-		printf("calls=%ld bad=%ld rip=%d push=%d tiny=%d tail=%d ptr=%d\n", calls, bad, rip, push, tn, tl,
-		       ptr);
+		flag = 5;
+		printf("calls=%ld bad=%ld rip=%d push=%d tiny=%d tail=%d ptr=%d loop=%d waits=%ld\n", calls, bad,
+		       rip, push, tn, tl, ptr, loop_version, waits);
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
