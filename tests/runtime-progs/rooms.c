@@ -25,6 +25,18 @@
 #else
 #define V 1
 #endif
+/* PATCH_TINY, PATCH_PUSH: tiny alone, push_first alone, as in PATCH_V2
+ * (tests/test_room_steps.py: no other thread is in what they replace) */
+#ifdef PATCH_TINY
+#define V_TINY 1000
+#else
+#define V_TINY V
+#endif
+#ifdef PATCH_PUSH
+#define V_PUSH 1000
+#else
+#define V_PUSH V
+#endif
 
 static volatile int base = 7;
 static volatile long calls, bad;
@@ -45,13 +57,13 @@ __attribute__((noipa)) int push_first(int x)
 {
 	int a = twice(x);
 	int b = twice(a);
-	return a + b - 5 * x + V;
+	return a + b - 5 * x + V_PUSH;
 }
 
 /* lea V(%rdi), %eax ; ret */
 __attribute__((noipa)) int tiny(int x)
 {
-	return x + V;
+	return x + V_TINY;
 }
 
 /* jmp tiny: tiny entered by a tail call */
