@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import run
-from test_runtime import build, snapshot, starting
+from test_runtime import PROGS, build, snapshot, starting
 from test_thread_model import Prog
 
 FORMS = {
@@ -34,7 +34,8 @@ PATHS = ["rip", "push", "tiny", "tail", "ptr", "loop"]
 def rooms(request, suture, suture_cc, tmp_path_factory):
     form = FORMS[request.param]
     b = build(suture, tmp_path_factory.mktemp(request.param.replace(",", "_")), "rooms.c",
-              extra=form["extra"], variants=["V2", "V3"], cc=suture_cc if form["cc"] else None)
+              extra=[*form["extra"], f"-I{PROGS}"], variants=["V2", "V3"],
+              cc=suture_cc if form["cc"] else None)
     b["form"] = request.param
     return b
 

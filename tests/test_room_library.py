@@ -1,8 +1,9 @@
 """A function of a shared library built with suture-cc (the prefix room),
 called from the program through the PLT (issue 12): patched, a second
 patch stacked on it, reverted newest first, under each consistency model,
-while a thread calls it in a tight loop and checks every answer
-(tests/runtime-progs/roomlib.c, roomlibuse.c)."""
+while a thread calls it in bursts and checks every answer
+(tests/runtime-progs/roomlib.c, roomlibuse.c).  A thread standing at each
+byte of a function's start is tests/test_room_steps.py's part."""
 import pathlib
 
 import pytest
@@ -16,7 +17,7 @@ from test_thread_model import Prog
 @pytest.fixture(scope="module")
 def lib(suture, suture_cc, tmp_path_factory):
     root = tmp_path_factory.mktemp("roomlib")
-    b = build(suture, root / "lib", "roomlib.c", extra=["-fPIC"], variants=["V2", "V3"],
+    b = build(suture, root / "lib", "roomlib.c", extra=["-fPIC", f"-I{PROGS}"], variants=["V2", "V3"],
               program=False, cc=suture_cc)
     b["so"] = root / "libroomlib.so"
     run(["gcc", "-shared", str(b["orig.o"]), "-o", str(b["so"])])

@@ -36,7 +36,7 @@ import pytest
 from conftest import run
 from roomutil import Entries, ROOM
 from test_room import FORMS
-from test_runtime import build, starting
+from test_runtime import PROGS, build, starting
 from test_thread_model import Prog
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -69,7 +69,7 @@ def position_params():
 def rooms(request, suture, suture_cc, tmp_path_factory):
     form = FORMS[request.param]
     b = build(suture, tmp_path_factory.mktemp(request.param.replace(",", "_")), "rooms.c",
-              extra=form["extra"], variants=list(PATCHES.values()),
+              extra=[*form["extra"], f"-I{PROGS}"], variants=list(PATCHES.values()),
               cc=suture_cc if form["cc"] else None)
     b["form"] = request.param
     b["entries"] = Entries(b["prog"])

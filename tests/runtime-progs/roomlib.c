@@ -2,13 +2,8 @@
  * the program calls through its PLT (tests/test_room_library.py):
  * lib_add(x) is x + V, V being 1 as built, 1000 with PATCH_V2, 2000 with
  * PATCH_V3. */
-#if defined(PATCH_V2)
-#define V 1000
-#elif defined(PATCH_V3)
-#define V 2000
-#else
-#define V 1
-#endif
+#define VERSIONS_V_ONLY
+#include "versions.h"
 
 static volatile int zero;   /* a RIP-relative load in the library's code */
 

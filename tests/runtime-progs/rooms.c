@@ -18,13 +18,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#if defined(PATCH_V2)
-#define V 1000
-#elif defined(PATCH_V3)
-#define V 2000
-#else
-#define V 1
-#endif
+#include "versions.h"
+
 /* PATCH_TINY, PATCH_PUSH: tiny alone, push_first alone, as in PATCH_V2
  * (tests/test_room_steps.py: no other thread is in what they replace) */
 #ifdef PATCH_TINY
@@ -39,7 +34,7 @@
 #endif
 
 static volatile int base = 7;
-static volatile long calls, bad;
+static volatile long calls;
 
 /* starts with mov base(%rip), %eax */
 __attribute__((noipa)) int rip_first(void)
@@ -88,16 +83,6 @@ __attribute__((noipa)) int wait_flag(volatile int *p)
 static volatile int flag;
 static volatile int loop_version = 1;
 static volatile long waits;   /* waits ended: loop_version is the last one's */
-
-/* Which version gave R for an input X: 1, 1000, 2000, or 0 (none). */
-static int version(int r, int x)
-{
-	for (int v = 1; v <= 2000; v = v == 1 ? 1000 : v + 1000)
-		if (r == x + v)
-			return v;
-	__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
-	return 0;
-}
 
 static void *hammer(void *arg)
 {
