@@ -5,7 +5,8 @@
  *   one():   a single 1-byte `ret`, shorter than the 2-byte jump;
  *   into():  a loop back to its second instruction, which the redirection
  *            displaces together with the first (`push %rbx` is 1 byte);
- *   called(): a `call` first, which cannot be moved to a stub.
+ *   called(): a `call` first, which cannot be moved to a stub;
+ *   pushes(): a 1-byte push first, as GCC writes it: patchable.
  *
  * Each variant PATCH_ONE, PATCH_INTO, PATCH_CALL changes one of them.  The
  * program prints the three answers once per tick. */
@@ -41,6 +42,14 @@ __attribute__((naked, noipa)) int into(int x)
 __attribute__((noipa)) int seven(void)
 {
 	return 7;
+}
+
+/* not refused: a 1-byte push first, displaced with the next instruction
+ * (what suture audit must count as patchable) */
+__attribute__((noipa)) int pushes(int x)
+{
+	int a = seven();
+	return a * x + seven();
 }
 
 __attribute__((naked, noipa)) int called(void)
