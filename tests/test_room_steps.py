@@ -1,7 +1,8 @@
 """A thread stopped at each instruction of a function's start, and in its
 room while the room is in use, at the moment suture writes the entry
 (issue 12), under each consistency model, in both room forms (suture-cc's
-and GCC's own -fpatchable-function-entry=16,16).
+and GCC's own -fpatchable-function-entry=16,16); and while a second patch
+is stacked on the first and reverted.
 
 tests/stepto.c single-steps one thread of tests/runtime-progs/rooms.c to
 the wanted instruction and leaves the whole process stopped there (a group
@@ -52,7 +53,7 @@ POSITIONS = [("apply", "tiny", "insn 0"), ("apply", "tiny", "insn 1"),
              ("apply", "push_first", "insn 2"), ("apply", "push_first", "insn 3"),
              ("revert", "tiny", "entry"), ("revert", "tiny", "room"), ("revert", "tiny", "new"),
              ("revert", "push_first", "entry"), ("revert", "push_first", "room")]
-PATCHES = {"tiny": "TINY", "push_first": "PUSH"}
+PATCHES = {"tiny": "TINY", "push_first": "PUSH"}   # and TINY2, stacked on TINY
 # GCC's room is NOPs: a thread standing there when they are written back
 # runs them into the function, as it should
 ROOM_BUG = pytest.mark.xfail(
@@ -69,7 +70,7 @@ def position_params():
 def rooms(request, suture, suture_cc, tmp_path_factory):
     form = FORMS[request.param]
     b = build(suture, tmp_path_factory.mktemp(request.param.replace(",", "_")), "rooms.c",
-              extra=[*form["extra"], f"-I{PROGS}"], variants=list(PATCHES.values()),
+              extra=[*form["extra"], f"-I{PROGS}"], variants=[*PATCHES.values(), "TINY2"],
               cc=suture_cc if form["cc"] else None)
     b["form"] = request.param
     b["entries"] = Entries(b["prog"])
@@ -105,9 +106,9 @@ def instruction_starts(entries, func, bias, count=4):
     return starts
 
 
-def new_address(suture, pid, func):
+def new_address(suture, pid, func, patch_name):
     st = run([suture, "status", "--json", str(pid)]).stdout
-    (patch,) = json.loads(st)["processes"][0]["patches"]
+    patch = next(p for p in json.loads(st)["processes"][0]["patches"] if p["name"] == patch_name)
     return next(int(f["new_address"], 16) for f in patch["functions"] if f["name"] == func)
 
 
@@ -162,6 +163,23 @@ def while_stopped(cmd, pid, addrs, hope):
     return seen, proc.returncode, err
 
 
+def with_thread_at(stepto, t, tid, at, cmd, expect, watched):
+    """Stops thread TID of T at AT, the process stopped with it; runs
+    suture's CMD; continues the process.  What suture did meanwhile must
+    be one of EXPECT, and it must succeed."""
+    r = run([str(stepto), str(t.pid), str(tid), hex(at)])
+    assert r.stdout.strip() == f"rip={at:#x}", r.stdout   # the kernel says it stands there
+    seen, rc, err = while_stopped(cmd, t.pid, watched, "waits" if "waits" in expect else "finishes")
+    assert rc == 0, err
+    assert seen in expect, (seen, err)
+
+
+def answers(t):
+    """A status line whose answers were all computed from now on."""
+    t.counters()
+    return t.counters()
+
+
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("op,func,where", list(position_params()))
 def test_thread_stopped_at_each_instruction_of_the_start(request, suture, rooms, stepto, start, model, op,
@@ -176,28 +194,53 @@ def test_thread_stopped_at_each_instruction_of_the_start(request, suture, rooms,
     displaced = 2 if rooms["form"] == "room" else 3   # GCC's form: push %rbp (1) + mov (2)
     if op == "revert":
         run([suture, "apply", "--consistency", model, "--timeout", "20", str(t.pid), str(patch)])
-        at = {"entry": entry, "room": entry - ROOM, "new": new_address(suture, t.pid, func)}[where]
+        at = {"entry": entry, "room": entry - ROOM, "new": new_address(suture, t.pid, func, patch.stem)}[where]
         inside, mid = where == "new", False
     else:
         at = funcs[func][int(where.split()[1])]
         inside, mid = True, entry < at < entry + displaced
     tid = thread_named(t.pid, "hammer") if func == "tiny" else t.pid
-
-    r = run([str(stepto), str(t.pid), str(tid), hex(at)])
-    assert r.stdout.strip() == f"rip={at:#x}", r.stdout   # the kernel says it stands there
-
     cmd = [suture, op, *(["--consistency", model] if op == "apply" else []), "--timeout", "20",
            str(t.pid), str(patch) if op == "apply" else patch.stem]
     expect = {expectation(model, inside, mid)}
     if where == "room":
         expect.add(expectation(model, True, False))
-    seen, rc, err = while_stopped(cmd, t.pid, [funcs["tiny"][0], funcs["push_first"][0]],
-                                  "waits" if "waits" in expect else "finishes")
-    assert rc == 0, err
-    assert seen in expect, (seen, err)
+    with_thread_at(stepto, t, tid, at, cmd, expect, [funcs["tiny"][0], funcs["push_first"][0]])
     # going on from there: every answer of one version, the version asked for
-    t.counters()
-    c = t.counters()
+    c = answers(t)
     want = 1000 if op == "apply" else 1
     path = {"tiny": "tiny", "push_first": "push"}[func]
     assert t.alive() and c["bad"] == 0 and c[path] == want, c
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("op", ["stack", "unstack"])
+@pytest.mark.parametrize("where", ["entry", "room", "new"])
+def test_thread_stopped_while_a_second_patch_comes_and_goes(suture, rooms, stepto, start, model, op, where):
+    """tiny patched (TINY), then a second patch on it (TINY2) applied, or
+    reverted, while the hammer stands at the entry's jump, the room's jump,
+    or the version on top (TINY's when stacking, TINY2's when unstacking).
+    Nothing is written back to what it was built as, so the room keeps a
+    jump either way.  suture-cc's room only: GCC's differs in nothing
+    stacking touches."""
+    if rooms["form"] != "room":
+        pytest.skip("stacking writes only jumps, the same in both room forms")
+    t = start(rooms["prog"])
+    entry = instruction_starts(rooms["entries"], "tiny", load_bias(t.pid, rooms["prog"]))[0]
+    apply = [suture, "apply", "--consistency", model, "--timeout", "20", str(t.pid)]
+    run([*apply, str(rooms["TINY"])])
+    if op == "unstack":
+        run([*apply, str(rooms["TINY2"])])
+    top = "tiny2" if op == "unstack" else "tiny"
+    at = {"entry": entry, "room": entry - ROOM, "new": new_address(suture, t.pid, "tiny", top)}[where]
+    cmd = [*apply, str(rooms["TINY2"])] if op == "stack" else \
+        [suture, "revert", "--timeout", "20", str(t.pid), "tiny2"]
+    # stacking replaces the function and the version below: the entry is
+    # inside the one, "new" the other; unstacking replaces the top's code
+    inside = where == "new" or (op == "stack" and where == "entry")
+    expect = {expectation(model, inside, False)}
+    if where == "room":
+        expect.add(expectation(model, True, False))
+    with_thread_at(stepto, t, thread_named(t.pid, "hammer"), at, cmd, expect, [entry])
+    c = answers(t)
+    assert t.alive() and c["bad"] == 0 and c["tiny"] == (2000 if op == "stack" else 1000), c

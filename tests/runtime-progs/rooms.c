@@ -21,9 +21,12 @@
 #include "versions.h"
 
 /* PATCH_TINY, PATCH_PUSH: tiny alone, push_first alone, as in PATCH_V2
- * (tests/test_room_steps.py: no other thread is in what they replace) */
-#ifdef PATCH_TINY
+ * (tests/test_room_steps.py: no other thread is in what they replace);
+ * PATCH_TINY2: tiny as in PATCH_V3 */
+#if defined(PATCH_TINY)
 #define V_TINY 1000
+#elif defined(PATCH_TINY2)     /* stacked on PATCH_TINY */
+#define V_TINY 2000
 #else
 #define V_TINY V
 #endif
