@@ -5,10 +5,12 @@ and patching many processes.  Prints Markdown tables (for the README).
     /usr/bin/python3 bench/runtime.py [--runs N] [--only calls,stop,models,all] [--procs 1000]
 
 1. calls: ns per call of a function without padding, with suture-cc's
-   padding (unpatched), and patched (the padding is a jmp to the new
-   code), side by side in one process; best of 7 rounds of 20M calls.
-   Instructions are counted from the code: a patched call runs exactly
-   one more (the jmp, checked by tests/test_runtime.py).
+   padding (unpatched), and patched, side by side in one process; best of
+   7 rounds of 20M calls, the best of --runs such; one process with the prefix room (the default:
+   patched, the entry's `jmp rel8` to the room, the room's `jmp new`), one
+   with the legacy 5-byte NOP (patched, the NOP is `jmp new`).
+   Instructions per call are counted exactly, one call of each function
+   single-stepped with ptrace (bench/stepcount.py).
 2. stop: the longest time any thread is stopped (suture's own clock,
    SUTURE_TIMING=1: from the stop suture sees to the release) while a
    patch of 1, 10, 100 functions is applied to a process of 1, 10, 100
@@ -41,6 +43,8 @@ import sys
 import tempfile
 import time
 
+import stepcount
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUTURE = str(ROOT / "build" / "suture")
 SUTURE_CC = str(ROOT / "build" / "suture-cc")
@@ -54,20 +58,20 @@ def sh(cmd, **kw):
     return r
 
 
-def build_pair(work, name, orig_src, variants, link=("-pthread",)):
+def build_pair(work, name, orig_src, variants, link=("-pthread",), cc_extra=()):
     """orig program + one patch per variant {tag: source}; one source file
-    name for all, as a rebuilt tree has."""
+    name for all, as a rebuilt tree has.  CC_EXTRA: more suture-cc options."""
     d = work / name
     (d / "orig").mkdir(parents=True, exist_ok=True)
     (d / "orig" / f"{name}.c").write_text(orig_src)
-    sh([*CC, "-c", str(d / "orig" / f"{name}.c"), "-o", str(d / "orig" / "u.o")])
+    sh([*CC, *cc_extra, "-c", str(d / "orig" / f"{name}.c"), "-o", str(d / "orig" / "u.o")])
     prog = d / name
     sh(["gcc", *link, str(d / "orig" / "u.o"), "-o", str(prog)])
     patches = {}
     for tag, src in variants.items():
         (d / tag).mkdir(exist_ok=True)
         (d / tag / f"{name}.c").write_text(src)
-        sh([*CC, "-c", str(d / tag / f"{name}.c"), "-o", str(d / tag / "u.o")])
+        sh([*CC, *cc_extra, "-c", str(d / tag / f"{name}.c"), "-o", str(d / tag / "u.o")])
         patches[tag] = d / f"{tag}.o"
         sh([SUTURE, "diff", str(d / "orig" / "u.o"), str(d / tag / "u.o"), "-o", str(patches[tag])])
     return prog, patches
@@ -106,6 +110,11 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
 	while (fgets(line, sizeof line, stdin)) {
+		if (line[0] == '1') {   /* one call each, for bench/stepcount.py */
+			volatile unsigned s = loop_plain(1) + loop_padded(1) + loop_patched(1);
+			printf("%u\n", s);
+			continue;
+		}
 		int n = 20000000;
 		printf("%.3f %.3f %.3f\n", ns(loop_plain, n), ns(loop_padded, n), ns(loop_patched, n));
 	}
@@ -114,29 +123,63 @@ int main(void)
 """
 
 
-def bench_calls(work):
-    prog, patches = build_pair(work, "callcost", CALLCOST, {"p": "#define ADD 2\n" + CALLCOST})
+# entry form -> (suture-cc options, what a patched call runs beyond the body)
+CALL_FORMS = {
+    "room": ([], "`jmp rel8` to the room, `jmp new`"),
+    "nop": (["-fease-live-patching-entry=nop"], "the NOP, now `jmp new`"),
+}
+
+
+def call_costs(work, form, runs):
+    """ns per call of plain, padded and patched, before and after the
+    patch, in one process built with FORM: the best of RUNS measurements
+    (each the best of 7 rounds), against the other jobs of a shared
+    machine; and, patched, the instructions one call of each executes."""
+    opts = CALL_FORMS[form][0]
+    prog, patches = build_pair(work, f"callcost-{form}", CALLCOST, {"p": "#define ADD 2\n" + CALLCOST},
+                               cc_extra=opts)
     p = subprocess.Popen([str(prog)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         p.stdout.readline()
 
         def measure():
-            p.stdin.write("go\n")
+            best = None
+            for _ in range(runs):
+                p.stdin.write("go\n")
+                p.stdin.flush()
+                got = [float(x) for x in p.stdout.readline().split()]
+                best = got if best is None else [min(a, b) for a, b in zip(best, got)]
+            return best
+
+        def one_call_each():
+            p.stdin.write("1\n")
             p.stdin.flush()
-            return [float(x) for x in p.stdout.readline().split()]
         before = measure()
         sh([SUTURE, "apply", "--consistency", "stop", str(p.pid), str(patches["p"])])
         after = measure()
+        counts = stepcount.instructions_per_call(p.pid, prog, ["plain", "padded", "patched"], one_call_each)
+        p.stdout.readline()
+        return before, after, counts
     finally:
         p.kill()
         p.wait()
-    print("| function | ns per call (best of 7 x 20M) | instructions beyond call + body + ret |")
-    print("|---|---|---|")
-    print(f"| no padding | {after[0]:.3f} | 0 |")
-    print(f"| padding, not patched (one 5-byte NOP) | {after[1]:.3f} | 1 (the NOP) |")
-    print(f"| patched (the padding is `jmp new`) | {after[2]:.3f} | 1 (the jmp; the new version's own padding is jumped over) |")
-    print(f"\nbefore the patch, same process: {before[0]:.3f} / {before[1]:.3f} / {before[2]:.3f} ns;"
-          f" patched minus unpatched padding: {after[2] - after[1]:+.3f} ns\n")
+
+
+def bench_calls(work, runs):
+    costs = {form: call_costs(work, form, runs) for form in CALL_FORMS}
+    (_, room, room_n), (_, nop, nop_n) = costs["room"], costs["nop"]
+    print("| function | room: instructions per call (ptrace) | room: ns per call | legacy NOP: instructions "
+          "per call | legacy NOP: ns per call | what the extra instructions are (room / NOP) |")
+    print("|---|---|---|---|---|---|")
+    print(f"| no padding | {room_n[0]} | {room[0]:.3f} | {nop_n[0]} | {nop[0]:.3f} | - |")
+    print(f"| padded, not patched | {room_n[1]} | {room[1]:.3f} | {nop_n[1]} | {nop[1]:.3f} | "
+          f"none / the NOP |")
+    print(f"| patched | {room_n[2]} | {room[2]:.3f} | {nop_n[2]} | {nop[2]:.3f} | "
+          f"{CALL_FORMS['room'][1]} / {CALL_FORMS['nop'][1]} |")
+    for form, (before, after, _) in costs.items():
+        print(f"\n{form}: before the patch, same process: {before[0]:.3f} / {before[1]:.3f} / "
+              f"{before[2]:.3f} ns; patched minus unpatched padding: {after[2] - after[1]:+.3f} ns")
+    print()
 
 
 def target_source(nfuncs, changed, threads_code=True):
@@ -455,7 +498,7 @@ def main():
         work = pathlib.Path(tmp)
         only = args.only.split(",")
         if "calls" in only:
-            bench_calls(work)
+            bench_calls(work, args.runs)
         if "stop" in only:
             bench_stop(work, args.runs)
         if "models" in only:
