@@ -21,7 +21,7 @@ from test_runtime import Target, build
 
 @pytest.fixture(scope="module")
 def gdbjit(suture, suture_cc, tmp_path_factory):
-    return build(suture, tmp_path_factory.mktemp("gdbjit"), src_name="gdbjit.c", variants=["BLOCK"],
+    return build(suture, tmp_path_factory.mktemp("gdbjit"), src_name="gdbjit.c", variants=["BLOCK", "REWAIT"],
                  cc=suture_cc)
 
 
@@ -93,6 +93,42 @@ def test_gdb_backtraces_through_a_patched_function_and_forgets_it_after_revert(s
         t.kill()
 
 
+def patch_functions(pid):
+    """The patch functions gdb knows in PID: {name: count}."""
+    out = gdb(pid, "info functions ^patched_wait")
+    found = {}
+    for name in re.findall(r"^0x[0-9a-f]+\s+(patched_wait\S*)$", out, re.M):
+        found[name] = found.get(name, 0) + 1
+    return found
+
+
+def test_gdb_follows_stacked_replaced_and_reverted_patches(suture, gdbjit, tmp_path):
+    """Each patch is one entry of gdb's list: a stacked patch adds its own,
+    a --replace patch's apply removes those it superseded (from the middle
+    and the end of the list), a revert its own."""
+    cumulative = tmp_path / "cumulative.o"   # REWAIT again, under another name
+    run([suture, "diff", str(gdbjit["orig.o"]), str(gdbjit["REWAIT"].parent / "rewait" / "unit.o"),
+         "-o", str(cumulative)])
+    t = Target(gdbjit["prog"], (), tmp_path)
+    try:
+        run([suture, "apply", str(t.pid), str(gdbjit["BLOCK"])])
+        os.kill(t.pid, signal.SIGUSR1)
+        run([suture, "apply", str(t.pid), str(gdbjit["REWAIT"])])
+        assert patch_functions(t.pid) == {"patched_wait": 1, "patched_wait_again": 1}
+        run([suture, "revert", str(t.pid), "rewait"])
+        assert patch_functions(t.pid) == {"patched_wait": 1}
+        run([suture, "apply", str(t.pid), str(gdbjit["REWAIT"])])
+        r = run([suture, "apply", "--replace", str(t.pid), str(cumulative)])
+        assert "warning" not in r.stderr, r.stderr
+        assert patch_functions(t.pid) == {"patched_wait_again": 1}
+        run([suture, "revert", str(t.pid), "cumulative"])
+        assert patch_functions(t.pid) == {}
+        assert "libsuture-gdbjit.so" not in open(f"/proc/{t.pid}/maps").read()
+        assert t.alive()
+    finally:
+        t.kill()
+
+
 def test_apply_without_the_library_warns_and_applies(suture, gdbjit, tmp_path):
     """A suture whose library is not installed (a copy of the binary on
     its own): the patch goes in all the same, with one warning."""
@@ -106,6 +142,10 @@ def test_apply_without_the_library_warns_and_applies(suture, gdbjit, tmp_path):
         assert re.match(rf"suture apply: warning: gdb will not know the code of patch 'block' in process "
                         rf"{t.pid}: \S+libsuture-gdbjit\.so is missing \(reinstall suture\)$", warnings[0]), r.stderr
         assert f"applied 'block' to process {t.pid}" in r.stdout
+        time.sleep(0.1)
+        # what gdb showed before this work: the patch's frames unnamed, the walk cut there
+        out = gdb(t.pid, "thread apply all bt")
+        assert "patched_wait" not in out and " in ?? ()" in out, out
         status = run([str(lone), "status", str(t.pid)]).stdout
         assert "block" in status, status
         assert "libsuture-gdbjit.so" not in open(f"/proc/{t.pid}/maps").read()

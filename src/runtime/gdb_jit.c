@@ -174,16 +174,17 @@ static int try_unregister(struct proc *p, struct thread *t, uint64_t mem)
 	struct jit_lib lib;
 	struct entry_head h;
 	uint64_t at = rc == 0 && jit_lib_find(objs, nobjs, &lib) == 1 ? find_entry(p, &lib, mem, &h) : 0;
-	if (at) {
-		uint64_t first = 0;
+	if (at)
 		rc = unlink_entry(p, &lib, at, &h);
-		if (rc == 0)
-			rc = notify(p, t, &lib, JIT_UNREGISTER_FN, at);
+	/* Unlinked, gdb forgets it.  What follows needs T stopped, which
+	 * a --replace under `thread` does not have for the patches it
+	 * retires (their memory stays too): then the entry's page stays. */
+	if (at && rc == 0 && notify(p, t, &lib, JIT_UNREGISTER_FN, at) == 0) {
+		uint64_t first = 0;
 		/* the library goes with the last entry; the path is in this one */
-		if (rc == 0 && mem_read(p, lib.descriptor + JIT_DESC_FIRST, &first, 8) == 0 && !first)
-			rc = jit_lib_unload(p, t, objs, nobjs, at + h.path_off);
-		if (rc == 0)
-			rc = remote_munmap(p, t, at, h.map_size);
+		if (mem_read(p, lib.descriptor + JIT_DESC_FIRST, &first, 8) == 0 && !first)
+			jit_lib_unload(p, t, objs, nobjs, at + h.path_off);
+		remote_munmap(p, t, at, h.map_size);
 	}
 	objects_free(objs, nobjs);
 	maps_free(&maps);

@@ -2,7 +2,9 @@
  * and a worker thread call handle() in a loop, napping between calls.
  * The patched handle() (-DPATCH_BLOCK) waits in a function of its own,
  * patched_wait(), that only the patch has, until SIGUSR1: until then both
- * threads sit in the patch's code, two frames deep. */
+ * threads sit in the patch's code, two frames deep.  -DPATCH_REWAIT: a
+ * patch of handle() with a new function of another name,
+ * patched_wait_again(), that does not wait. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -32,12 +34,21 @@ __attribute__((noinline)) static void patched_wait(int n)
 	served += n & 1;
 }
 #endif
+#ifdef PATCH_REWAIT
+__attribute__((noinline)) static void patched_wait_again(int n)
+{
+	served += n & 3;
+}
+#endif
 
 __attribute__((noinline)) int handle(int n)
 {
 #ifdef PATCH_BLOCK
 	patched_wait(n);
 	return n + 2;
+#elif defined PATCH_REWAIT
+	patched_wait_again(n);
+	return n + 3;
 #else
 	return n + 1;
 #endif
