@@ -16,9 +16,15 @@
 
 /* The process runs this file's code: it must be ours (root's, or the
  * user's running suture) and writable by no one else. */
-static bool trusted(const struct stat *st)
+static int trusted(const char *path, const struct stat *st)
 {
-	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return err_set("%s belongs to user %u: it is not loaded into processes (chown root it)", path,
+			       (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return err_set("%s is writable by others than its owner: it is not loaded into processes "
+			       "(chmod go-w it)", path);
+	return 0;
 }
 
 /* PATH as the process PID sees it (its root may be another): the same file. */
@@ -35,9 +41,8 @@ static int candidate(pid_t pid, const char *file, char path[PATH_MAX])
 	struct stat st;
 	if (!realpath(file, path) || stat(path, &st) < 0)
 		return 0;
-	if (!trusted(&st))
-		return err_set("%s is writable by others than its owner, or not root's: it is not loaded "
-			       "into processes (chmod go-w it)", path);
+	if (trusted(path, &st) < 0)
+		return -1;
 	if (!seen_by(pid, path, &st))
 		return err_set("process %d does not see %s (it runs in another root)", pid, path);
 	return 1;
@@ -98,6 +103,20 @@ static int call_named(struct proc *p, struct thread *t, const struct object *obj
 	return remote_call_args(p, t, r.addr, args, ret ? ret : &ignored);
 }
 
+/* The error of a dlopen() that returned NULL, with dlerror()'s words. */
+static int why_not_loaded(struct proc *p, struct thread *t, const struct object *objs, size_t nobjs,
+			  const char *path)
+{
+	uint64_t msg = 0;
+	char why[256] = "";
+	if (call_named(p, t, objs, nobjs, "dlerror", 0, 0, &msg) == 0 && msg &&
+	    mem_read(p, msg, why, sizeof why - 1) == 0)
+		why[sizeof why - 1] = 0;
+	else
+		why[0] = 0;
+	return err_set("process %d cannot load %s%s%s", p->pid, path, *why ? ": " : "", why);
+}
+
 int jit_lib_load(struct proc *p, struct thread *t, const struct object *objs, size_t nobjs,
 		 uint64_t path_addr, struct jit_lib *lib)
 {
@@ -112,7 +131,7 @@ int jit_lib_load(struct proc *p, struct thread *t, const struct object *objs, si
 	if (call_named(p, t, objs, nobjs, "dlopen", path_addr, RTLD_NOW | RTLD_LOCAL, &lib->opened) < 0)
 		return -1;
 	if (!lib->opened)
-		return err_set("process %d cannot load %s", p->pid, path);
+		return why_not_loaded(p, t, objs, nobjs, path);
 	if (call_named(p, t, objs, nobjs, "dlsym", lib->opened, desc_name, &lib->descriptor) < 0 ||
 	    call_named(p, t, objs, nobjs, "dlsym", lib->opened, reg_name, &lib->register_code) < 0)
 		return -1;
