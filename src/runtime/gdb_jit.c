@@ -89,17 +89,17 @@ static int notify(struct proc *p, struct thread *t, const struct jit_lib *lib, u
 	return remote_call(p, t, lib->register_code, &ignored);
 }
 
-/* ENTRY first in the list.  Writing first_entry is what links it; the
- * old first's back link before it only points at complete memory. */
-static int link_entry(struct proc *p, struct thread *t, const struct jit_lib *lib, uint64_t entry)
+/* ENTRY first in the list.  Writing first_entry is what links it (the
+ * last write: when it fails, ENTRY is not in the list); the old first's
+ * back link before it only points at complete memory. */
+static int link_entry(struct proc *p, const struct jit_lib *lib, uint64_t entry)
 {
 	uint64_t first;
 	if (mem_read(p, lib->descriptor + JIT_DESC_FIRST, &first, 8) < 0 ||
 	    mem_write(p, entry + JIT_ENTRY_NEXT, &first, 8) < 0 ||
-	    (first && mem_write(p, first + JIT_ENTRY_PREV, &entry, 8) < 0) ||
-	    mem_write(p, lib->descriptor + JIT_DESC_FIRST, &entry, 8) < 0)
+	    (first && mem_write(p, first + JIT_ENTRY_PREV, &entry, 8) < 0))
 		return -1;
-	return notify(p, t, lib, JIT_REGISTER_FN, entry);
+	return mem_write(p, lib->descriptor + JIT_DESC_FIRST, &entry, 8);
 }
 
 static int try_register(struct proc *p, struct thread *t, const struct image *im)
@@ -116,10 +116,13 @@ static int try_register(struct proc *p, struct thread *t, const struct image *im
 	free(strings);
 	if (rc < 0)
 		return -1;
-	struct jit_lib lib;
+	struct jit_lib lib = { 0 };
 	uint64_t path_addr = at + sizeof(struct entry_head) + elf_len;
-	if (jit_lib_load(p, t, im->objs, im->nobjs, path_addr, &lib) == 0 && link_entry(p, t, &lib, at) == 0)
+	if (jit_lib_load(p, t, im->objs, im->nobjs, path_addr, &lib) == 0 && link_entry(p, &lib, at) == 0) {
+		/* linked: registered, whether a gdb heard of it or not */
+		notify(p, t, &lib, JIT_REGISTER_FN, at);
 		return 0;
+	}
 	char *saved = xstrdup(err_msg());
 	jit_lib_close(p, t, im->objs, im->nobjs, lib.opened);
 	remote_munmap(p, t, at, PAGE_ROUND(path_addr - at + strings_len));
@@ -136,31 +139,42 @@ void gdb_jit_register(struct proc *p, struct thread *t, const struct image *im)
 	err_clear();
 }
 
-/* Our entry for the patch memory MEM in LIB's list: its head in *H, its
- * address returned (0: none). */
-static uint64_t find_entry(struct proc *p, const struct jit_lib *lib, uint64_t mem, struct entry_head *h)
+/* Where our entry for the patch memory MEM is in LIB's list, as walked
+ * from the front (not by its back link: a suture killed while linking
+ * may have left an entry's back link pointing at an entry never linked). */
+struct found {
+	uint64_t at;            /* the entry, 0: none */
+	uint64_t pred;          /* the entry before it, 0: it is first */
+	struct entry_head h;
+};
+
+static bool find_entry(struct proc *p, const struct jit_lib *lib, uint64_t mem, struct found *f)
 {
 	uint64_t at;
+	f->pred = 0;
 	if (mem_read(p, lib->descriptor + JIT_DESC_FIRST, &at, 8) < 0)
-		return 0;
+		return false;
 	for (unsigned hops = 0; at && hops < 100000; hops++) {
-		if (mem_read(p, at, h, sizeof *h) < 0)
-			return 0;
-		if (h->magic == ENTRY_MAGIC && h->patch_mem == mem)
-			return at;
-		at = h->entry.next_entry;
+		if (mem_read(p, at, &f->h, sizeof f->h) < 0)
+			return false;
+		if (f->h.magic == ENTRY_MAGIC && f->h.patch_mem == mem) {
+			f->at = at;
+			return true;
+		}
+		f->pred = at;
+		at = f->h.entry.next_entry;
 	}
-	return 0;
+	return false;
 }
 
 /* Out of the list: the link that reaches it from the front first. */
-static int unlink_entry(struct proc *p, const struct jit_lib *lib, uint64_t at, const struct entry_head *h)
+static int unlink_entry(struct proc *p, const struct jit_lib *lib, const struct found *f)
 {
-	uint64_t next = h->entry.next_entry, prev = h->entry.prev_entry;
-	uint64_t from = prev ? prev + JIT_ENTRY_NEXT : lib->descriptor + JIT_DESC_FIRST;
+	uint64_t next = f->h.entry.next_entry;
+	uint64_t from = f->pred ? f->pred + JIT_ENTRY_NEXT : lib->descriptor + JIT_DESC_FIRST;
 	if (mem_write(p, from, &next, 8) < 0)
 		return -1;
-	return next ? mem_write(p, next + JIT_ENTRY_PREV, &prev, 8) : 0;
+	return next ? mem_write(p, next + JIT_ENTRY_PREV, &f->pred, 8) : 0;
 }
 
 static int try_unregister(struct proc *p, struct thread *t, uint64_t mem)
@@ -172,19 +186,19 @@ static int try_unregister(struct proc *p, struct thread *t, uint64_t mem)
 		return -1;
 	int rc = objects_read(p->pid, &maps, &objs, &nobjs);
 	struct jit_lib lib;
-	struct entry_head h;
-	uint64_t at = rc == 0 && jit_lib_find(objs, nobjs, &lib) == 1 ? find_entry(p, &lib, mem, &h) : 0;
-	if (at)
-		rc = unlink_entry(p, &lib, at, &h);
+	struct found f = { 0 };
+	bool found = rc == 0 && jit_lib_find(objs, nobjs, &lib) == 1 && find_entry(p, &lib, mem, &f);
+	if (found)
+		rc = unlink_entry(p, &lib, &f);
 	/* Unlinked, gdb forgets it.  What follows needs T stopped, which
 	 * a --replace under `thread` does not have for the patches it
 	 * retires (their memory stays too): then the entry's page stays. */
-	if (at && rc == 0 && notify(p, t, &lib, JIT_UNREGISTER_FN, at) == 0) {
+	if (found && rc == 0 && notify(p, t, &lib, JIT_UNREGISTER_FN, f.at) == 0) {
 		uint64_t first = 0;
 		/* the library goes with the last entry; the path is in this one */
 		if (mem_read(p, lib.descriptor + JIT_DESC_FIRST, &first, 8) == 0 && !first)
-			jit_lib_unload(p, t, objs, nobjs, at + h.path_off);
-		remote_munmap(p, t, at, h.map_size);
+			jit_lib_unload(p, t, objs, nobjs, f.at + f.h.path_off);
+		remote_munmap(p, t, f.at, f.h.map_size);
 	}
 	objects_free(objs, nobjs);
 	maps_free(&maps);
