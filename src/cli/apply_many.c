@@ -106,7 +106,10 @@ static int apply_one(pid_t pid, struct patch_file *pf, struct apply_opts *o, con
 	}
 	if (rc == 0) {
 		rc = runtime_apply(pid, pf, o);
-		warn_print("suture apply");
+		if (rc == 0)
+			warn_print("suture apply");
+		else
+			warn_clear();   /* nothing applied: the error says enough */
 	}
 	if (rc == 0) {
 		outcomes_add(oc, pid, OC_APPLIED, NULL);

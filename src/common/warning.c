@@ -35,3 +35,10 @@ void warn_print(const char *prog)
 	}
 	nwarnings = 0;
 }
+
+void warn_clear(void)
+{
+	for (size_t i = 0; i < nwarnings; i++)
+		free(warnings[i]);
+	nwarnings = 0;
+}

@@ -10,5 +10,7 @@
 void warn_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "PROG: warning: message" for each recorded one, and forgets them. */
 void warn_print(const char *prog);
+/* Forgets them unprinted (the command failed: its error says enough). */
+void warn_clear(void);
 
 #endif

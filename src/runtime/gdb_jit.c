@@ -183,7 +183,7 @@ static int try_unregister(struct proc *p, struct thread *t, uint64_t mem)
 	struct object *objs = NULL;
 	size_t nobjs = 0;
 	if (maps_read(p->pid, &maps) < 0)
-		return -1;
+		return 0;   /* the process is gone, and its list with it */
 	int rc = objects_read(p->pid, &maps, &objs, &nobjs);
 	struct jit_lib lib;
 	struct found f = { 0 };
