@@ -14,6 +14,7 @@
 
 #define PAGE 4096
 #define PAGE_ROUND(x) (((x) + PAGE - 1) / PAGE * PAGE)
+#define STUB_BYTES 8   /* loader.c's STUB_SIZE */
 #define ENTRY_MAGIC 0x314a4755545553ull   /* "SUTUGJ1" */
 
 /* The head of each entry's mapping. */
@@ -25,19 +26,38 @@ struct entry_head {
 	uint64_t path_off;      /* the library's path, then the two symbol names */
 };
 
-/* Every function the patch defines, at its run-time address. */
-static struct jit_func *patch_functions(const struct image *im, size_t *n)
+/* The loader's stub of symbol I (`jmp *GOT(%rip)`, for a call out of
+ * rel32 reach), if it wrote one: named NAME@plt, as gdb users know them
+ * (`call 0x... <nanosleep@plt>`).  NAMES keeps the string. */
+static bool stub_function(const struct image *im, size_t i, const char *name, char **names, struct jit_func *f)
 {
-	struct jit_func *f = xcalloc(im->nsyms + 1, sizeof *f);
+	uint64_t off = im->stubs_off + i * STUB_BYTES;
+	if (off + 2 > im->code_size || im->bytes[off] != 0xff || im->bytes[off + 1] != 0x25)
+		return false;
+	names[i] = xasprintf("%s@plt", name);
+	*f = (struct jit_func){ names[i], im->base + off, STUB_BYTES };
+	return true;
+}
+
+/* Every function the patch defines, at its run-time address, and the
+ * stubs of those it calls; *NAMES: the strings to free (nsyms of them). */
+static struct jit_func *patch_functions(const struct image *im, size_t *n, char ***names)
+{
+	struct jit_func *f = xcalloc(2 * im->nsyms + 1, sizeof *f);
+	*names = xcalloc(im->nsyms + 1, sizeof **names);
 	*n = 0;
 	for (size_t i = 1; i < im->nsyms; i++) {
 		GElf_Sym sym;
-		if (!elf_file_symbol(im->pf->ef, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
+		const char *name = patch_symbol_name(im->pf, (uint32_t)i);
+		if (!*name || !elf_file_symbol(im->pf->ef, i, &sym))
+			continue;
+		if (stub_function(im, i, name, *names, &f[*n]))
+			(*n)++;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+		    sym.st_shndx >= SHN_LORESERVE)
 			continue;
 		uint64_t addr = image_symbol_addr(im, (uint32_t)i);
-		const char *name = patch_symbol_name(im->pf, (uint32_t)i);
-		if (addr && *name)
+		if (addr)
 			f[(*n)++] = (struct jit_func){ name, addr, sym.st_size };
 	}
 	return f;
@@ -46,7 +66,8 @@ static struct jit_func *patch_functions(const struct image *im, size_t *n)
 static int build_symfile(const struct image *im, uint8_t **elf, size_t *len)
 {
 	size_t nfuncs;
-	struct jit_func *funcs = patch_functions(im, &nfuncs);
+	char **names;
+	struct jit_func *funcs = patch_functions(im, &nfuncs, &names);
 	uint64_t code_end = im->eh_frame_size ? im->eh_frame_off : im->code_size;
 	struct jit_symfile sf = {
 		.text_addr = im->base, .text_size = code_end,
@@ -56,6 +77,9 @@ static int build_symfile(const struct image *im, uint8_t **elf, size_t *len)
 		.funcs = funcs, .nfuncs = nfuncs,
 	};
 	int rc = jit_symfile_build(&sf, elf, len);
+	for (size_t i = 0; i < im->nsyms; i++)
+		free(names[i]);
+	free(names);
 	free(funcs);
 	return rc;
 }
