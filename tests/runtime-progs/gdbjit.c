@@ -1,5 +1,5 @@
 /* A test target for gdb backtraces through patch code: the main thread
- * and a worker thread call handle() in a loop, napping between calls.
+ * and a worker thread serve(): call handle() in a loop, napping between calls.
  * The patched handle() (-DPATCH_BLOCK) waits in a function of its own,
  * patched_wait(), that only the patch has, until SIGUSR1: until then both
  * threads sit in the patch's code, two frames deep.  -DPATCH_REWAIT: a
@@ -71,8 +71,5 @@ int main(void)
 	pthread_t worker;
 	pthread_create(&worker, NULL, serve, NULL);
 	printf("ready\n");
-	for (int i = 0;; i++) {
-		nap_ms(5);
-		served += handle(i) & 1;
-	}
+	serve(NULL);
 }
