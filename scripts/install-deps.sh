@@ -9,7 +9,7 @@ python3 python3-pytest python3-pytest-xdist
 dpkg-dev xz-utils patch file procps netcat-openbsd
 cmake clang tcl autoconf automake libtool
 csmith python3-pyelftools
-python3-jsonschema ansible-core debhelper"
+python3-jsonschema ansible-core debhelper gdb"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -56,6 +56,7 @@ def installed(deb):
 def test_package_holds_programs_manuals_header_and_unit(deb, installed):
     files = set(run(["dpkg", "-L", "suture"]).stdout.split())
     for path in ("/usr/bin/suture", "/usr/bin/suture-cc", "/usr/include/suture/patch.h",
+                 "/usr/lib/x86_64-linux-gnu/suture/libsuture-gdbjit.so",
                  "/lib/systemd/system/suture-watch.service",
                  *(f"/usr/share/man/man1/suture-{m}.1.gz" for m in
                    ("apply", "install", "list", "remove", "watch", "cc"))):

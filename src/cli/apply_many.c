@@ -5,6 +5,7 @@
 #include "cli/progress.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "common/warning.h"
 #include "runtime/target.h"
 
 #include <stdio.h>
@@ -103,8 +104,13 @@ static int apply_one(pid_t pid, struct patch_file *pf, struct apply_opts *o, con
 		outcomes_add(oc, pid, OC_WOULD_APPLY, NULL);
 		return 0;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = runtime_apply(pid, pf, o);
+		if (rc == 0)
+			warn_print("suture apply");
+		else
+			warn_clear();   /* nothing applied: the error says enough */
+	}
 	if (rc == 0) {
 		outcomes_add(oc, pid, OC_APPLIED, NULL);
 		return 0;

@@ -1,6 +1,7 @@
 /* suture install: see man/suture-install.1. */
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/warning.h"
 #include "store/deploy.h"
 #include "store/store.h"
 
@@ -49,7 +50,9 @@ static int install(const char *patch, const char *target, double timeout, bool a
 	struct apply_opts ao = { .model = STORE_MODEL, .timeout = timeout };
 	struct deployment d = { 0 };
 	int status = EXIT_DONE;
-	if (!pf || deploy_running(pf, &ao, true, &d) < 0) {
+	int rc = pf ? deploy_running(pf, &ao, true, &d) : -1;
+	warn_print("suture install");
+	if (rc < 0) {
 		err_print("suture install");
 		status = EXIT_FAILED;
 		if (store_hide(name) == 0)

@@ -1,6 +1,7 @@
 /* suture remove: see man/suture-remove.1. */
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/warning.h"
 #include "store/deploy.h"
 #include "store/store.h"
 
@@ -27,7 +28,9 @@ static int remove_patch(const char *name, double timeout)
 	struct patch_file *pf = patch_file_open(hidden);
 	struct deployment d = { 0 };
 	int status = EXIT_DONE;
-	if (!pf || undeploy_running(pf, timeout, &d) < 0) {
+	int rc = pf ? undeploy_running(pf, timeout, &d) : -1;
+	warn_print("suture remove");
+	if (rc < 0) {
 		err_print("suture remove");
 		store_unhide(name);
 		fprintf(stderr, "suture remove: '%s' stays installed; every process runs what it ran\n", name);

@@ -4,6 +4,7 @@
 #include "cli/outcome.h"
 #include "cli/progress.h"
 #include "common/error.h"
+#include "common/warning.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static void revert_one(pid_t pid, const char *name, const struct runtime_args *r
 	if ((ra->all || ra->dry_run) && !looked_at(pid, name, ra, oc))
 		return;
 	int rc = runtime_revert_force(pid, name, ra->timeout, false, ra->force);
+	warn_print("suture revert");
 	if (rc == 0)
 		outcomes_add(oc, pid, OC_REVERTED, NULL);
 	else if (!ra->all || runtime_pid_usable(pid))

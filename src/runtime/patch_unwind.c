@@ -1,6 +1,7 @@
 /* Making the patch's code unwind (see patch_unwind.h). */
 #include "runtime/patch_unwind.h"
 #include "runtime/async_call.h"
+#include "runtime/gdb_jit.h"
 #include "runtime/inject.h"
 #include "runtime/symbols.h"
 #include "common/error.h"
@@ -84,6 +85,7 @@ static int load_libgcc(struct proc *p, struct thread *t, struct image *im, struc
 
 int patch_unwind_register(struct proc *p, struct thread *t, struct image *im)
 {
+	gdb_jit_register(p, t, im);   /* a warning at worst */
 	if (!im->eh_frame_size)
 		return 0;
 	struct libgcc g;
@@ -99,6 +101,7 @@ int patch_unwind_deregister(struct proc *p, struct thread *t, uint64_t mem)
 {
 	uint32_t where[2];
 	uint64_t deregister_frame, zero = 0;
+	gdb_jit_unregister(p, t, mem);   /* a warning at worst */
 	if (mem_read(p, mem + HEADER_EH_FRAME, where, sizeof where) < 0 ||
 	    mem_read(p, mem + HEADER_EH_REGISTERED, &deregister_frame, 8) < 0)
 		return -1;
