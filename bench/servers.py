@@ -137,8 +137,9 @@ def print_tables(runs):
     print("Steps of the last switch of each command (median, ms), and the longest request "
           "of load chunks that overlapped no suture command (median / worst):")
     print()
-    print("| server | model | op | processes patched | steps | longest request away from suture, ms |")
-    print("|---|---|---|---|---|---|")
+    print("| server | model | op | processes patched | steps | the switch's own stop (stop+check "
+          "+ switch + release), ms | longest request away from suture, ms |")
+    print("|---|---|---|---|---|---|---|")
     for run in runs:
         quiet = run["quiet_latency_us"]
         away = med_max([q / 1000 for q in quiet]) if quiet else "-"
@@ -149,7 +150,10 @@ def print_tables(runs):
                 steps = " ".join(
                     f"{n}={statistics.median(r['steps'].get(n, 0) for r in recs) / 1000:.2f}"
                     for n in names)
-                print(f"| {run['server']} | {run['model']} | {op} | {role} | {steps} | {away} |")
+                own = ([sum(r["steps"].get(n, 0) for n in ("stop+check", "switch", "release")) / 1000
+                        for r in recs] if "stop+check" in names else [])
+                own = med_max(own) if own else "-"
+                print(f"| {run['server']} | {run['model']} | {op} | {role} | {steps} | {own} | {away} |")
 
 
 def main():
