@@ -11,6 +11,7 @@ import os
 import pathlib
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,6 @@ def _run(command, cwd, log):
 
 
 def _wait_port(port, proc, what):
-    import socket
     for _ in range(200):
         if proc.poll() is not None:
             sys.exit(f"{what} exited {proc.returncode} at start")

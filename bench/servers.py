@@ -19,8 +19,8 @@ outside the transitions, for comparison.  Exit 1 when a request failed or
 a suture command did.
 
 Builds into --work (default /tmp/suture-bench-servers; the sources and
-builds are reused by a later run with the same directory); nothing is
-written in the suture tree."""
+builds are reused by a later run with the same directory, the patches are
+made again); nothing is written in the suture tree."""
 import argparse
 import os
 import pathlib
@@ -43,12 +43,12 @@ SERVERS = {"redis": (Redis, 17379), "nginx": (Nginx, 17380)}
 
 
 def make_patches(server, work):
+    """The server's patches, made again on every run (by this suture)."""
     paths = []
     for name, source, obj, edits in server.patches:
         out = work / "patches" / f"{name}.o"
         out.parent.mkdir(exist_ok=True)
-        if not out.exists():
-            patch_from_edit(SUTURE, server.make_dir, server.make_args, source, obj, edits, out)
+        patch_from_edit(SUTURE, server.make_dir, server.make_args, source, obj, edits, out)
         paths.append(out)
     return paths
 
