@@ -1,5 +1,6 @@
 /* Assembling the patch: see assemble.h. */
 #include "build/assemble.h"
+#include "build/deliver.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "diff/diff.h"
@@ -127,11 +128,13 @@ static int merge(struct build_session *s, const struct parts *parts)
 	}
 	for (size_t i = 0; i < parts->n; i++)
 		part_object[i] = remap[parts->objects[i]];
-	/* The real directory of the output, reached past the overlay. */
-	char *out = xasprintf("/proc/self/fd/%d/%s", s->outdir_fd, strrchr(s->opt->out, '/') + 1);
+	char *made = xasprintf("%s/made.patch", s->workdir);
 	int ret = patch_merge_objects((const char *const *)parts->paths, part_object, parts->n,
-				      s->opt->name, objects, nobjects, out);
-	free(out);
+				      s->opt->name, objects, nobjects, made);
+	if (ret == 0)
+		ret = deliver_patch(made, s->opt->sign_key, s->outdir_fd,
+				    strrchr(s->opt->out, '/') + 1);
+	free(made);
 	free(objects);
 	free(remap);
 	free(part_object);

@@ -23,6 +23,7 @@ struct build_options {
 	const char *out;             /* the patch to write (absolute) */
 	const char *name;            /* the patch's name */
 	const char *suture_cc;       /* the suture-cc program to compile with */
+	const char *sign_key;        /* --sign: the secret key to sign with, or NULL */
 	/* Called with one line of progress (which build, which unit). */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;

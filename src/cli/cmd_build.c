@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "trust/keys.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -17,7 +18,8 @@
 #include <unistd.h>
 
 const char usage_build[] =
-	"usage: suture build [-C SRCDIR] [--build 'CMD'] [--target FILE]... [--json] -o PATCH DIFF\n"
+	"usage: suture build [-C SRCDIR] [--build 'CMD'] [--target FILE]... [--sign KEY] [--json]\n"
+	"                    -o PATCH DIFF\n"
 	"       suture build --manual SRC.c --target FILE [--force] -o PATCH\n"
 	"  -C SRCDIR      the source tree the targets were built from (default: .)\n"
 	"  --build 'CMD'  the project's build command, run in SRCDIR (default: make)\n"
@@ -25,6 +27,7 @@ const char usage_build[] =
 	"                 under SRCDIR built with suture-cc that the diff changes)\n"
 	"  -o PATCH       the patch to write\n"
 	"  --name NAME    the patch's name (default: PATCH's base name)\n"
+	"  --sign KEY     sign the patch with KEY, a secret key made by suture keygen\n"
 	"  --json         machine-readable report (docs/build.md)\n"
 	"exit: 0 written, 1 failed or refused (nothing written), 2 usage, 3 no functional change\n";
 
@@ -135,6 +138,7 @@ static int run_from_diff(const struct options *opt)
 	char *srcdir = absolute(opt->srcdir ? opt->srcdir : ".");
 	char *diff = absolute(opt->diff), *out = absolute(opt->out), *name = patch_name(opt);
 	char *cc = find_suture_cc();
+	char *sign_key = opt->sign ? absolute(opt->sign) : NULL;
 	char **targets = xcalloc(opt->ntargets + 1, sizeof *targets);
 	for (size_t i = 0; i < opt->ntargets; i++)
 		targets[i] = absolute(opt->targets[i]);
@@ -143,6 +147,7 @@ static int run_from_diff(const struct options *opt)
 	bo.out = out;
 	bo.name = name;
 	bo.suture_cc = cc;
+	bo.sign_key = sign_key;
 	bo.targets = (const char *const *)targets;
 	bool tty = isatty(STDERR_FILENO);
 	if (tty) {
@@ -162,6 +167,7 @@ static int run_from_diff(const struct options *opt)
 	free(out);
 	free(name);
 	free(cc);
+	free(sign_key);
 	return status;
 }
 
@@ -169,11 +175,10 @@ int cmd_build(int argc, char **argv)
 {
 	struct options opt;
 	int status = parse(argc, argv, &opt);
-	if (status == 0 && opt.sign) {
-		/* The hook for signed patches (the trust work): refused until then. */
-		err_report("suture build", "--sign: signing patches is not available in this "
-			   "version yet; the patch can be signed once it is");
-		status = EXIT_USAGE;
+	if (status == 0 && opt.sign && trust_check_secret_key(opt.sign) < 0) {
+		/* before the builds, which may take long */
+		err_print("suture build: --sign");
+		status = EXIT_FAILED;
 	}
 	if (status == 0 && opt.manual) {
 		err_report("suture build", "--manual is not available in this version yet: "
