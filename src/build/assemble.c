@@ -83,7 +83,9 @@ static int diff_unit(struct build_session *s, const struct build_unit *u, size_t
 		     struct parts *parts)
 {
 	struct diff d;
-	if (diff_analyze(&d, u->orig_obj, u->patched_obj, NULL) < 0) {
+	int analyzed = s->manual ? diff_analyze_manual(&d, u->orig_obj, u->patched_obj)
+				 : diff_analyze(&d, u->orig_obj, u->patched_obj, NULL);
+	if (analyzed < 0) {
 		diff_free(&d);
 		return err_prefix("comparing the two builds of %s", u->rec->source);
 	}
@@ -155,6 +157,8 @@ int assemble_patch(struct build_session *s)
 			ret = BUILD_REFUSED;
 		else if (parts.n == 0)
 			ret = BUILD_NO_CHANGE;
+		else if (s->before_write && (ret = s->before_write(s)) != 0)
+			;   /* refused: nothing written */
 		else if ((ret = merge(s, &parts)) == 0)
 			s->report->written = true;
 	}

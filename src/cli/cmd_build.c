@@ -20,7 +20,7 @@
 const char usage_build[] =
 	"usage: suture build [-C SRCDIR] [--build 'CMD'] [--target FILE]... [--sign KEY] [--json]\n"
 	"                    -o PATCH DIFF\n"
-	"       suture build --manual SRC.c --target FILE [--force] -o PATCH\n"
+	"       suture build --manual SRC.c --target FILE [--force] [--sign KEY] [--json] -o PATCH\n"
 	"  -C SRCDIR      the source tree the targets were built from (default: .)\n"
 	"  --build 'CMD'  the project's build command, run in SRCDIR (default: make)\n"
 	"  --target FILE  an executable or shared library to patch (default: every one\n"
@@ -28,6 +28,10 @@ const char usage_build[] =
 	"  -o PATCH       the patch to write\n"
 	"  --name NAME    the patch's name (default: PATCH's base name)\n"
 	"  --sign KEY     sign the patch with KEY, a secret key made by suture keygen\n"
+	"  --manual SRC.c a hand-written patch source (<suture/patch.h>): its functions\n"
+	"                 replace the target's of the same name\n"
+	"  --force        with --manual: write the patch though functions of the\n"
+	"                 impacted lists are missing (each named in a warning)\n"
 	"  --json         machine-readable report (docs/build.md)\n"
 	"exit: 0 written, 1 failed or refused (nothing written), 2 usage, 3 no functional change\n";
 
@@ -50,6 +54,10 @@ static int check(const struct options *opt)
 		return usage_error("build", "DIFF is needed (a unified diff of the fix)");
 	if (opt->force && !opt->manual)
 		return usage_error("build", "--force goes with --manual");
+	if (opt->manual && opt->ntargets != 1)
+		return usage_error("build", "--manual takes one --target FILE: the file the patch is for");
+	if (opt->manual && (opt->srcdir || opt->build_cmd))
+		return usage_error("build", "--manual builds no tree: -C and --build go with a DIFF");
 	if (opt->name && !*opt->name)
 		return usage_error("build", "--name needs a non-empty name");
 	return 0;
@@ -132,11 +140,13 @@ static char *find_suture_cc(void)
 	return xstrdup("suture-cc");
 }
 
-static int run_from_diff(const struct options *opt)
+static int run(const struct options *opt)
 {
 	struct build_options bo = { .build_cmd = opt->build_cmd, .ntargets = opt->ntargets };
 	char *srcdir = absolute(opt->srcdir ? opt->srcdir : ".");
-	char *diff = absolute(opt->diff), *out = absolute(opt->out), *name = patch_name(opt);
+	char *diff = opt->diff ? absolute(opt->diff) : NULL;
+	char *manual = opt->manual ? absolute(opt->manual) : NULL;
+	char *out = absolute(opt->out), *name = patch_name(opt);
 	char *cc = find_suture_cc();
 	char *sign_key = opt->sign ? absolute(opt->sign) : NULL;
 	char **targets = xcalloc(opt->ntargets + 1, sizeof *targets);
@@ -144,6 +154,8 @@ static int run_from_diff(const struct options *opt)
 		targets[i] = absolute(opt->targets[i]);
 	bo.srcdir = srcdir;
 	bo.diff = diff;
+	bo.manual_source = manual;
+	bo.force = opt->force;
 	bo.out = out;
 	bo.name = name;
 	bo.suture_cc = cc;
@@ -154,7 +166,7 @@ static int run_from_diff(const struct options *opt)
 		bo.progress = print_progress;
 	}
 	struct build_report report;
-	int ret = build_run(&bo, &report);
+	int ret = manual ? build_manual(&bo, &report) : build_run(&bo, &report);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	int status = build_report_print(&report, ret, opt->json, out);
@@ -164,6 +176,7 @@ static int run_from_diff(const struct options *opt)
 	free(targets);
 	free(srcdir);
 	free(diff);
+	free(manual);
 	free(out);
 	free(name);
 	free(cc);
@@ -180,13 +193,8 @@ int cmd_build(int argc, char **argv)
 		err_print("suture build: --sign");
 		status = EXIT_FAILED;
 	}
-	if (status == 0 && opt.manual) {
-		err_report("suture build", "--manual is not available in this version yet: "
-			   "build SRC.c with suture-cc and cut its part with suture diff -o");
-		status = EXIT_FAILED;
-	}
 	if (status == 0)
-		status = run_from_diff(&opt);
+		status = run(&opt);
 	free(opt.targets);
 	return status;
 }
