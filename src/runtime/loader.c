@@ -193,6 +193,8 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 	if (found < 0)
 		return -1;
 	struct image_sym *is = &im->syms[index];
+	is->foreign = im->serves && rec && rec->object != SUTURE_OBJECT_GLOBAL &&
+		      !(im->serves >> rec->object & 1);
 	is->resolved = true;
 	is->value = r.addr;
 	is->ifunc = r.type == STT_GNU_IFUNC;
@@ -384,6 +386,11 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 		if (is_code(im, s, type)) {
 			v = (int64_t)(stub_entry(im, s, S) + A - P);
 			break;
+		}
+		if (s < im->nsyms && im->syms[s].foreign) {
+			/* code for another copy's object, never run in this copy */
+			put32(at, 0);
+			return 0;
 		}
 		return extern_data_reroute(im, sec, target_sh, rela, S, sname);
 	case R_X86_64_32:

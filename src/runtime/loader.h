@@ -37,6 +37,7 @@ struct image_sym {
 	int type;               /* undefined: STT_* of its definition in the process */
 	bool shadow_root;       /* __suture_shadow_root: bound once the state exists */
 	uint64_t value;
+	bool foreign;           /* a symbol of a target object another copy serves (split.h) */
 };
 
 struct image {
@@ -61,6 +62,10 @@ struct image {
 	/* symbols, per .symtab index */
 	struct image_sym *syms;
 	size_t nsyms;
+	/* a patch whose target objects are too far apart for one mapping has
+	 * one copy of its image near each group of them (split.h): bit i set
+	 * when this copy runs the code of patch object i; 0: one copy, all */
+	unsigned long serves;
 	/* placed */
 	uint64_t base;
 	uint8_t *bytes;

@@ -1,0 +1,66 @@
+"""A program and its own shared library patched together: one diff
+touching both (make builds the program and libprice.so), one patch for two
+target objects, which a PIE program and a library map terabytes apart.
+The runtime places a copy of the patch near each (split.h); both fixes
+are seen by the running program, in one switch, under each consistency
+model, and the revert takes the process's memory back to what it was."""
+import subprocess
+import time
+
+import pytest
+
+from buildutil import SUTURE_CC, build_patch, make_diff, project, snapshot
+from conftest import run
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, suture):
+    """The project built, and the patch of a fix to both of its files."""
+    tmp_path = tmp_path_factory.mktemp("pair")
+    tree = project("pair", tmp_path)
+    run(["make", "-C", str(tree), f"CC={SUTURE_CC}"])
+    before = snapshot(tree)
+    diff = make_diff(tree, {"price.c": [("units * unit_price;", "units * unit_price + 1;")],
+                            "main.c": [('"total %d\\n"', '"sum %d\\n"')]}, tmp_path)
+    patch = tmp_path / "both.patch"
+    report = build_patch(suture, tree, diff, patch).stdout
+    assert f"target: {tree}/pair " in report and f"target: {tree}/libprice.so " in report
+    assert snapshot(tree) == before
+    return tree, patch
+
+
+def patch_memory(pid):
+    """The anonymous and shared-memory mappings of process PID (a patch's
+    copies and its gate pages), suture's state record aside."""
+    lines = open(f"/proc/{pid}/maps").read().splitlines()
+    return [line for line in lines
+            if len(line.split()) < 6 or "/dev/zero" in line]
+
+
+@pytest.mark.parametrize("model", ["thread", "stop", "none"])
+def test_program_and_its_library_switch_together(pair, tmp_path, suture, model):
+    tree, patch = pair
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(tree / "pair")], stdout=sink)
+    try:
+        time.sleep(0.3)
+        memory_before = patch_memory(proc.pid)
+        run([suture, "apply", "--consistency", model, str(proc.pid), str(patch)])
+        # one copy near each object: two more code mappings, two gate pages
+        assert len(patch_memory(proc.pid)) >= len(memory_before) + 4
+        time.sleep(0.3)
+        applied_at = len(out.read_text().splitlines())
+        run([suture, "revert", str(proc.pid), "both"])
+        assert patch_memory(proc.pid) == memory_before
+        time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    lines = out.read_text().splitlines()
+    assert lines[0] == "total 30"
+    # the program's fix (the word) and the library's (the price) together,
+    # never one without the other
+    assert lines[applied_at - 1] == "sum 31"
+    assert set(lines) == {"total 30", "sum 31"}
+    assert lines[-1] == "total 30"
