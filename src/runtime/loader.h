@@ -1,7 +1,8 @@
 /* Laying a patch out for one process and relocating it.
  *
  * The patch's memory, one mapping placed within ±2 GB of the target
- * object so that rel32 jumps and PC-relative references reach both ways:
+ * object so that rel32 jumps and PC-relative references reach both ways
+ * (for objects too far apart, one copy near each: split.h):
  *
  *   [ header: gate byte | slots | stubs | GOT | code | read-only data ]  r-x
  *   [ writable data and bss ]                                            rw-
