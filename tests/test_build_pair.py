@@ -4,6 +4,8 @@ target objects, which a PIE program and a library map terabytes apart.
 The runtime places a copy of the patch near each (split.h); both fixes
 are seen by the running program, in one switch, under each consistency
 model, and the revert takes the process's memory back to what it was."""
+import os
+import signal
 import subprocess
 import time
 
@@ -64,3 +66,32 @@ def test_program_and_its_library_switch_together(pair, tmp_path, suture, model):
     assert lines[applied_at - 1] == "sum 31"
     assert set(lines) == {"total 30", "sum 31"}
     assert lines[-1] == "total 30"
+
+
+def test_killed_at_the_switch_then_reverted(pair, tmp_path, suture):
+    """suture killed right after the gate flipped: both objects run the
+    new code (never one of them), status says so, and a revert cleans up
+    both copies."""
+    tree, patch = pair
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(tree / "pair")], stdout=sink)
+    try:
+        time.sleep(0.3)
+        memory_before = patch_memory(proc.pid)
+        env = dict(os.environ, SUTURE_FAULT="gate")
+        killed = subprocess.run([suture, "apply", "--consistency", "stop", str(proc.pid),
+                                 str(patch)], env=env, capture_output=True)
+        assert killed.returncode == -signal.SIGKILL
+        time.sleep(0.3)
+        status = run([suture, "status", str(proc.pid)]).stdout
+        assert "interrupted apply: the process runs the new code" in status
+        assert out.read_text().splitlines()[-1] == "sum 31"
+        run([suture, "revert", str(proc.pid), "both"])
+        assert patch_memory(proc.pid) == memory_before
+        time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    lines = out.read_text().splitlines()
+    assert set(lines) == {"total 30", "sum 31"} and lines[-1] == "total 30"
