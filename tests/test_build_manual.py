@@ -7,12 +7,11 @@ refund(), so a patch of fee() alone is refused with those two named (or,
 with --force, written with a warning for each), and one that brings them
 is written and applied live."""
 import json
-import subprocess
 import time
 
 import pytest
 
-from buildutil import SUTURE_CC, project, snapshot
+from buildutil import SUTURE_CC, project, running, snapshot
 from conftest import run
 
 FEE = """
@@ -82,18 +81,12 @@ def test_complete_manual_patch_applied_live(ledger, tmp_path, suture):
     # fee_percent 0: the target's own private static (a copy in the patch
     # would hold 2 and charge 1020)
     out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(ledger / "ledger"), "0"], stdout=sink)
-    try:
-        time.sleep(0.3)
+    with running(ledger / "ledger", out, "0") as proc:
         run([suture, "apply", "--consistency", "stop", str(proc.pid), str(patch)])
         time.sleep(0.3)
         patched_at = len(out.read_text().splitlines())
         run([suture, "revert", str(proc.pid), "fix"])
         time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait()
     lines = out.read_text().splitlines()
     assert lines[0] == "charge 1000 refund 1000"
     assert lines[patched_at - 1] == "charge 1001 refund 999"

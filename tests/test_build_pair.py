@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from buildutil import SUTURE_CC, build_patch, make_diff, project, snapshot
+from buildutil import SUTURE_CC, build_patch, make_diff, project, running, snapshot
 from conftest import run
 
 
@@ -43,10 +43,7 @@ def patch_memory(pid):
 def test_program_and_its_library_switch_together(pair, tmp_path, suture, model):
     tree, patch = pair
     out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(tree / "pair")], stdout=sink)
-    try:
-        time.sleep(0.3)
+    with running(tree / "pair", out) as proc:
         memory_before = patch_memory(proc.pid)
         run([suture, "apply", "--consistency", model, str(proc.pid), str(patch)])
         # one copy near each object: two more code mappings, two gate pages
@@ -56,9 +53,6 @@ def test_program_and_its_library_switch_together(pair, tmp_path, suture, model):
         run([suture, "revert", str(proc.pid), "both"])
         assert patch_memory(proc.pid) == memory_before
         time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait()
     lines = out.read_text().splitlines()
     assert lines[0] == "total 30"
     # the program's fix (the word) and the library's (the price) together,
@@ -74,10 +68,7 @@ def test_killed_at_the_switch_then_reverted(pair, tmp_path, suture):
     both copies."""
     tree, patch = pair
     out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(tree / "pair")], stdout=sink)
-    try:
-        time.sleep(0.3)
+    with running(tree / "pair", out) as proc:
         memory_before = patch_memory(proc.pid)
         env = dict(os.environ, SUTURE_FAULT="gate")
         killed = subprocess.run([suture, "apply", "--consistency", "stop", str(proc.pid),
@@ -90,8 +81,5 @@ def test_killed_at_the_switch_then_reverted(pair, tmp_path, suture):
         run([suture, "revert", str(proc.pid), "both"])
         assert patch_memory(proc.pid) == memory_before
         time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait()
     lines = out.read_text().splitlines()
     assert set(lines) == {"total 30", "sum 31"} and lines[-1] == "total 30"

@@ -4,10 +4,9 @@ suture keygen, the same signature suture sign gives, so apply
 it is not; a key that cannot be used is refused before anything is
 built."""
 import shutil
-import subprocess
 import time
 
-from buildutil import build_patch, make_diff, snapshot
+from buildutil import build_patch, make_diff, running, snapshot
 from conftest import run
 from test_build import counter  # noqa: F401
 
@@ -31,10 +30,7 @@ def test_signed_build_goes_in_only_with_a_trusted_key(counter, tmp_path, suture)
     assert "signature: key " in info and ", good (" in info
 
     out = tmp_path / "out.txt"
-    with out.open("w") as sink:
-        proc = subprocess.Popen([str(counter / "prog")], stdout=sink)
-    try:
-        time.sleep(0.3)
+    with running(counter / "prog", out) as proc:
         apply = ["apply", "--consistency", "stop", "--require-signature", "--keys", str(trusted),
                  str(proc.pid)]
         r = run([suture, *apply, str(bad)], check=False)
@@ -43,9 +39,6 @@ def test_signed_build_goes_in_only_with_a_trusted_key(counter, tmp_path, suture)
         refused_at = len(out.read_text().splitlines())
         run([suture, *apply, str(good)])
         time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait()
     values = [int(line.split()[1]) for line in out.read_text().splitlines()]
     # value = (i + 2) * 2 until the signed patch went in, (i + 2) * 3 after
     assert values[refused_at - 1] == (refused_at - 1 + 2) * 2
