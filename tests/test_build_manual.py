@@ -128,3 +128,21 @@ def test_bad_patch_source(ledger, tmp_path, suture, body, status, says):
     assert says in r.stderr.splitlines()[0] and "bad.c" in r.stderr.splitlines()[0]
     assert not patch.exists()
     assert snapshot(ledger) == before
+
+
+def test_tree_newer_than_the_target_is_refused(ledger, tmp_path, suture):
+    """The target shipped; then the tree changed and was built again: its
+    unit objects are not the target's, so a patch compared with them would
+    expect other bytes.  Refused at build time, nothing written."""
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "ledger").write_bytes((ledger / "ledger").read_bytes())
+    source = ledger / "ledger.c"
+    source.write_text(source.read_text().replace("amount - fee(amount)", "amount - 2 * fee(amount)"))
+    run(["make", "-C", str(ledger), f"CC={SUTURE_CC}"])
+    patch = tmp_path / "fix.patch"
+    r = manual(suture, patch_source(tmp_path, "fix.c", FEE, CALLERS), shipped / "ledger", patch)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"not those {shipped / 'ledger'} was built from" in r.stderr
+    assert "function 'refund'" in r.stderr
+    assert not patch.exists()

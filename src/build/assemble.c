@@ -1,6 +1,7 @@
 /* Assembling the patch: see assemble.h. */
 #include "build/assemble.h"
 #include "build/deliver.h"
+#include "build/manual_check.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "diff/diff.h"
@@ -133,6 +134,8 @@ static int merge(struct build_session *s, const struct parts *parts)
 	char *made = xasprintf("%s/made.patch", s->workdir);
 	int ret = patch_merge_objects((const char *const *)parts->paths, part_object, parts->n,
 				      s->opt->name, objects, nobjects, made);
+	if (ret == 0 && s->manual)
+		ret = manual_check_target(s, made);
 	if (ret == 0)
 		ret = deliver_patch(made, s->opt->sign_key, s->outdir_fd,
 				    strrchr(s->opt->out, '/') + 1);

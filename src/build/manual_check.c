@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "impact/query.h"
+#include "patchfile/patchread.h"
+#include "store/target_check.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -88,4 +90,20 @@ int manual_check_impacted(struct build_session *s)
 	strv_free(replaced, nreplaced);
 	strv_free(defined, ndefined);
 	return ret;
+}
+
+int manual_check_target(struct build_session *s, const char *made)
+{
+	struct patch_file *pf = patch_file_open(made);
+	if (!pf)
+		return -1;
+	uint8_t id[SUTURE_BUILD_ID_MAX];
+	size_t id_len;
+	int ret = target_check(pf, made, s->targets[0].path, id, &id_len);
+	patch_file_close(pf);
+	if (ret < 0)
+		return err_prefix("the objects of the target's units in the tree are not those %s "
+				  "was built from (rebuild the tree as it was, or give the target "
+				  "built from the tree as it is)", s->targets[0].path);
+	return 0;
 }

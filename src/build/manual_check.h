@@ -13,4 +13,10 @@
  * name what is missing), or -1 with err_set(). */
 int manual_check_impacted(struct build_session *s);
 
+/* The patch MADE, before it is put in place: every function it replaces
+ * must be, in the target's file, what the unit objects it was compared
+ * with say (a unit's object in the tree may be newer than the target).
+ * 0, or -1 with err_set() naming the function and what to do. */
+int manual_check_target(struct build_session *s, const char *made);
+
 #endif
