@@ -634,6 +634,15 @@ undo:;
 	return -1;
 }
 
+/* The path of the first object copy 1 serves (for messages). */
+static const char *first_far_object(const struct apply *a)
+{
+	for (uint32_t i = 0; i < a->pf->header->n_objects; i++)
+		if (a->split.serves[1] >> i & 1)
+			return a->im.bound[i]->path;
+	return "?";
+}
+
 /* One copy of the image, or two when the objects are too far apart for
  * one mapping (split.h). */
 static int plan_copies(struct apply *a)
@@ -642,15 +651,26 @@ static int plan_copies(struct apply *a)
 		return -1;
 	if (!a->split.on)
 		return 0;
-	if (a->pf->header->n_callbacks)
-		return err_set("patch '%s' has callbacks and target objects more than 2 GB apart "
-			       "in process %d: make one patch per object for its callbacks",
-			       patch_string(a->pf, a->pf->header->name), a->p->pid);
 	if (a->o->replace)
 		return err_set("--replace with a patch whose target objects are more than 2 GB apart "
 			       "in process %d is not supported: revert the earlier patches, then apply",
 			       a->p->pid);
 	a->im.serves = a->split.serves[0];
+	return 0;
+}
+
+/* The callbacks of a split patch run in copy 0: each must use only what
+ * copy 0 reaches (the program's, the global scope, the patch's own data). */
+static int check_split_callbacks(struct apply *a)
+{
+	const struct patch_file *pf = a->pf;
+	for (uint32_t i = 0; a->split.on && i < pf->header->n_callbacks; i++)
+		if (!image_runs_here(&a->im, pf->callbacks[i].symbol))
+			return err_set("callback %s of patch '%s' uses %s's private symbols, more than "
+				       "2 GB from %s in process %d: make one patch per object for it",
+				       patch_symbol_name(pf, pf->callbacks[i].symbol),
+				       patch_string(pf, pf->header->name), first_far_object(a),
+				       a->im.bound[0]->path, a->p->pid);
 	return 0;
 }
 
@@ -709,7 +729,8 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 	for (size_t i = 0; i < a.nfuncs; i++)
 		if (a.funcs[i].pad)
 			a.im.nslots++;
-	if (image_prepare(&a.im, a.p) < 0 || (a.split.on && prepare_far(&a) < 0))
+	if (image_prepare(&a.im, a.p) < 0 || check_split_callbacks(&a) < 0 ||
+	    (a.split.on && prepare_far(&a) < 0))
 		goto out;
 	rc = apply_loaded(&a);
 out:

@@ -270,6 +270,48 @@ uint64_t image_symbol_addr(const struct image *im, uint32_t symndx)
 	return im->base + im->sec_off[sym.st_shndx] + (GELF_ST_TYPE(sym.st_info) == STT_SECTION ? 0 : sym.st_value);
 }
 
+/* Does section SEC, or a section it refers to (not yet in SEEN), refer
+ * to a foreign symbol? */
+static bool reaches_foreign(const struct image *im, size_t sec, bool *seen)
+{
+	struct elf_file *ef = im->pf->ef;
+	seen[sec] = true;
+	for (size_t i = 1; i < im->nsecs; i++) {
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || sh.sh_info != sec)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t r = 0; data && r < n; r++) {
+			GElf_Rela rela;
+			GElf_Sym sym;
+			size_t s = gelf_getrela(data, (int)r, &rela) ? GELF_R_SYM(rela.r_info) : 0;
+			if (s >= im->nsyms || !elf_file_symbol(ef, s, &sym))
+				continue;
+			if (im->syms[s].foreign)
+				return true;
+			size_t to = sym.st_shndx;
+			if (to && to < im->nsecs && im->sec_off[to] != UINT64_MAX && !seen[to] &&
+			    reaches_foreign(im, to, seen))
+				return true;
+		}
+	}
+	return false;
+}
+
+bool image_runs_here(const struct image *im, uint32_t symndx)
+{
+	GElf_Sym sym;
+	if (!im->serves || !elf_file_symbol(im->pf->ef, symndx, &sym) ||
+	    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= im->nsecs)
+		return true;
+	bool *seen = xcalloc(im->nsecs + 1, sizeof *seen);
+	bool foreign = reaches_foreign(im, sym.st_shndx, seen);
+	free(seen);
+	return !foreign;
+}
+
 uint64_t image_slot_addr(const struct image *im, size_t i)
 {
 	return im->base + im->slots_off + i * SLOT_SIZE;

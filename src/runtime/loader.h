@@ -82,6 +82,10 @@ int image_relocate(struct image *im, uint64_t base);
 /* Address of the new version of a patch symbol. */
 uint64_t image_symbol_addr(const struct image *im, uint32_t symndx);
 uint64_t image_slot_addr(const struct image *im, size_t i);
+/* Can the code of symbol SYMNDX run in this copy: does nothing it reaches
+ * through the patch's own sections refer to an object another copy serves
+ * (split.h)?  Always true for a patch in one copy. */
+bool image_runs_here(const struct image *im, uint32_t symndx);
 void image_free(struct image *im);
 
 #endif
