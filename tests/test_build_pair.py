@@ -27,6 +27,9 @@ def pair(tmp_path_factory, suture):
     patch = tmp_path / "both.patch"
     report = build_patch(suture, tree, diff, patch).stdout
     assert f"target: {tree}/pair " in report and f"target: {tree}/libprice.so " in report
+    # the string's newline written as C writes it: one line per function
+    assert ('changed  function  report [reference] (main.c, pair): refers to the string '
+            '"sum %d\\n" instead of the string "total %d\\n"\n') in report
     assert snapshot(tree) == before
     return tree, patch
 

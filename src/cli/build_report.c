@@ -15,6 +15,19 @@ static void print_list(const char *title, char **items, size_t n)
 	printf("\n");
 }
 
+/* TEXT on one line: a newline or tab in it (a string literal a function
+ * refers to) as C writes it. */
+static void print_one_line(const char *text)
+{
+	for (const char *c = text; *c; c++)
+		if (*c == '\n')
+			fputs("\\n", stdout);
+		else if (*c == '\t')
+			fputs("\\t", stdout);
+		else
+			putchar(*c);
+}
+
 static void print_text(const struct build_report *r, const char *out)
 {
 	if (r->written)
@@ -27,8 +40,10 @@ static void print_text(const struct build_report *r, const char *out)
 		const struct build_entry *e = &r->entries[i];
 		printf("%-8s %-9s %s [%s] (%s, %s)", e->state, e->is_func ? "function" : "data",
 		       e->name, e->reasons, e->unit, e->target);
-		if (e->detail)
-			printf(": %s", e->detail);
+		if (e->detail) {
+			fputs(": ", stdout);
+			print_one_line(e->detail);
+		}
 		printf("\n");
 	}
 	for (size_t i = 0; i < r->nline_only; i++)
