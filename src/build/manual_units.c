@@ -47,17 +47,13 @@ static int unit_object_path(struct build_session *s, size_t i)
 	return compile_as_unit(s, u->rec, u->source, u->orig_obj, false);
 }
 
-/* A static function FUNC that unit I defines and an earlier marked unit
- * too: which one the patch source replaces cannot be told. */
-static int refuse_ambiguous(struct build_session *s, size_t i, const char *func)
+/* A static function FUNC that unit I defines and the unit of source
+ * OTHER too: which one the patch source replaces cannot be told. */
+static int refuse_ambiguous(struct build_session *s, size_t i, const char *func, const char *other)
 {
-	for (size_t k = 0; k < i; k++)
-		if (s->units[k].changed)
-			return err_set("%s and %s both define a function '%s': a patch source "
-				       "cannot say which one it replaces; if it is a new helper, "
-				       "give it a name of its own", s->units[k].rec->source,
-				       s->units[i].rec->source, func);
-	return -1;
+	return err_set("%s and %s both define a function '%s': a patch source cannot say which "
+		       "one it replaces; if it is a new helper, give it a name of its own", other,
+		       s->units[i].rec->source, func);
 }
 
 /* Does the record of unit U name FUNC in GCC's dump (a function it
@@ -76,7 +72,7 @@ static bool record_names(const struct build_unit *u, const char *func)
 /* Does unit I define a function of FUNCS, or had one that GCC inlined
  * everywhere?  Sets its `changed` mark. */
 static int mark_unit(struct build_session *s, size_t i, char *const *funcs, size_t nfuncs,
-		     char **defined_by)
+		     const char **defined_by)
 {
 	size_t n;
 	char **names = object_functions(s->units[i].orig_obj, &n);
@@ -89,7 +85,7 @@ static int mark_unit(struct build_session *s, size_t i, char *const *funcs, size
 			continue;
 		}
 		if (defined_by[f])
-			ret = refuse_ambiguous(s, i, funcs[f]);
+			ret = refuse_ambiguous(s, i, funcs[f], defined_by[f]);
 		defined_by[f] = s->units[i].rec->source;
 		s->units[i].changed = true;
 	}
@@ -124,7 +120,7 @@ static char *join_objects(struct build_session *s)
 int manual_find_units(struct build_session *s, char *const *funcs, size_t nfuncs, size_t *first,
 		      char **orig)
 {
-	char **defined_by = xcalloc(nfuncs + 1, sizeof *defined_by);
+	const char **defined_by = xcalloc(nfuncs + 1, sizeof *defined_by);
 	size_t nmarked = 0;
 	int ret = 0;
 	for (size_t i = 0; i < s->nunits && ret == 0; i++) {
