@@ -270,34 +270,54 @@ uint64_t image_symbol_addr(const struct image *im, uint32_t symndx)
 	return im->base + im->sec_off[sym.st_shndx] + (GELF_ST_TYPE(sym.st_info) == STT_SECTION ? 0 : sym.st_value);
 }
 
-/* Does section SEC, or a section it refers to (not yet in SEEN), refer
- * to a foreign symbol? */
-static bool reaches_foreign(const struct image *im, size_t sec, bool *seen)
+int image_for_each_rela(const struct image *im, size_t sec,
+			int (*fn)(const struct image *im, size_t target, const GElf_Rela *rela, void *arg),
+			void *arg)
 {
 	struct elf_file *ef = im->pf->ef;
-	seen[sec] = true;
 	for (size_t i = 1; i < im->nsecs; i++) {
 		Elf_Scn *scn = elf_getscn(ef->elf, i);
 		GElf_Shdr sh;
-		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || sh.sh_info != sec)
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
+		    sh.sh_info >= im->nsecs || im->sec_off[sh.sh_info] == UINT64_MAX ||
+		    (sec && sh.sh_info != sec))
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
 		for (size_t r = 0; data && r < n; r++) {
 			GElf_Rela rela;
-			GElf_Sym sym;
-			size_t s = gelf_getrela(data, (int)r, &rela) ? GELF_R_SYM(rela.r_info) : 0;
-			if (s >= im->nsyms || !elf_file_symbol(ef, s, &sym))
-				continue;
-			if (im->syms[s].foreign)
-				return true;
-			size_t to = sym.st_shndx;
-			if (to && to < im->nsecs && im->sec_off[to] != UINT64_MAX && !seen[to] &&
-			    reaches_foreign(im, to, seen))
-				return true;
+			int ret = gelf_getrela(data, (int)r, &rela) ? fn(im, sh.sh_info, &rela, arg) : 0;
+			if (ret)
+				return ret;
 		}
 	}
-	return false;
+	return 0;
+}
+
+static int refers_to_foreign(const struct image *im, size_t target, const GElf_Rela *rela,
+			     void *seen);
+
+/* Does section SEC, or a section it refers to (not yet in SEEN), refer
+ * to a foreign symbol? */
+static bool reaches_foreign(const struct image *im, size_t sec, bool *seen)
+{
+	seen[sec] = true;
+	return image_for_each_rela(im, sec, refers_to_foreign, seen) != 0;
+}
+
+static int refers_to_foreign(const struct image *im, size_t target, const GElf_Rela *rela,
+			     void *seen)
+{
+	GElf_Sym sym;
+	size_t s = GELF_R_SYM(rela->r_info);
+	if (s >= im->nsyms || !elf_file_symbol(im->pf->ef, s, &sym))
+		return 0;
+	if (im->syms[s].foreign)
+		return 1;
+	size_t to = sym.st_shndx;
+	bool *visited = seen;
+	return to && to < im->nsecs && im->sec_off[to] != UINT64_MAX && !visited[to] &&
+	       reaches_foreign(im, to, visited);
 }
 
 bool image_runs_here(const struct image *im, uint32_t symndx)

@@ -82,6 +82,12 @@ int image_relocate(struct image *im, uint64_t base);
 /* Address of the new version of a patch symbol. */
 uint64_t image_symbol_addr(const struct image *im, uint32_t symndx);
 uint64_t image_slot_addr(const struct image *im, size_t i);
+/* Calls FN with each relocation of the loaded sections (of section SEC
+ * only, when SEC is not 0) and the section it applies to; stops at the
+ * first non-zero value FN returns, and returns it (0 when none did). */
+int image_for_each_rela(const struct image *im, size_t sec,
+			int (*fn)(const struct image *im, size_t target, const GElf_Rela *rela, void *arg),
+			void *arg);
 /* Can the code of symbol SYMNDX run in this copy: does nothing it reaches
  * through the patch's own sections refer to an object another copy serves
  * (split.h)?  Always true for a patch in one copy. */
