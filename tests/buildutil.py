@@ -2,6 +2,7 @@
 tests/build-projects/ and built with suture-cc, a diff made the way a user
 makes one (diff -u between the tree and a changed copy), a snapshot of a
 tree to prove it unchanged, and a running program's output."""
+import contextlib
 import hashlib
 import os
 import pathlib
@@ -56,6 +57,20 @@ def snapshot(tree):
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
             files[str(path.relative_to(tree))] = (st.st_mode, st.st_mtime_ns, digest)
     return files
+
+
+@contextlib.contextmanager
+def running(program, out, *args):
+    """PROGRAM (with ARGS) running, its output to the file OUT, for 0.3 s
+    before the body; killed after it."""
+    with out.open("w") as sink:
+        proc = subprocess.Popen([str(program), *args], stdout=sink)
+    try:
+        time.sleep(0.3)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def lines_across_apply(suture, program, patch, tmp_path):

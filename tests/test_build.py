@@ -195,6 +195,13 @@ def test_cmake_program_and_its_library_in_one_patch(greeter, tmp_path, suture):
     assert sorted(f["name"] for f in info["functions"]) == ["app_word", "greet_weight"]
     assert snapshot(greeter) == before
 
+    # applied live: the program's word and the library's number change
+    # together (the runtime puts a copy of the patch near each object)
+    lines = lines_across_apply(suture, greeter / "build" / "app", patch, tmp_path)
+    pairs = [(line.split()[0], int(line.split()[1]) - i) for i, line in enumerate(lines)]
+    assert pairs[0] == ("hello", 1) and pairs[-1] == ("patched", 1000)
+    assert set(pairs) == {("hello", 1), ("patched", 1000)}
+
 
 def test_progress_on_a_terminal(counter, tmp_path, suture):
     """On a terminal, each step shows on one line that the next overwrites."""

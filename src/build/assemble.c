@@ -1,5 +1,7 @@
 /* Assembling the patch: see assemble.h. */
 #include "build/assemble.h"
+#include "build/deliver.h"
+#include "build/manual_check.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "diff/diff.h"
@@ -82,7 +84,9 @@ static int diff_unit(struct build_session *s, const struct build_unit *u, size_t
 		     struct parts *parts)
 {
 	struct diff d;
-	if (diff_analyze(&d, u->orig_obj, u->patched_obj, NULL) < 0) {
+	int analyzed = s->manual ? diff_analyze_manual(&d, u->orig_obj, u->patched_obj)
+				 : diff_analyze(&d, u->orig_obj, u->patched_obj, NULL);
+	if (analyzed < 0) {
 		diff_free(&d);
 		return err_prefix("comparing the two builds of %s", u->rec->source);
 	}
@@ -127,11 +131,15 @@ static int merge(struct build_session *s, const struct parts *parts)
 	}
 	for (size_t i = 0; i < parts->n; i++)
 		part_object[i] = remap[parts->objects[i]];
-	/* The real directory of the output, reached past the overlay. */
-	char *out = xasprintf("/proc/self/fd/%d/%s", s->outdir_fd, strrchr(s->opt->out, '/') + 1);
+	char *made = xasprintf("%s/made.patch", s->workdir);
 	int ret = patch_merge_objects((const char *const *)parts->paths, part_object, parts->n,
-				      s->opt->name, objects, nobjects, out);
-	free(out);
+				      s->opt->name, objects, nobjects, made);
+	if (ret == 0 && s->manual)
+		ret = manual_check_target(s, made);
+	if (ret == 0)
+		ret = deliver_patch(made, s->opt->sign_key, s->outdir_fd,
+				    strrchr(s->opt->out, '/') + 1);
+	free(made);
 	free(objects);
 	free(remap);
 	free(part_object);
@@ -152,6 +160,8 @@ int assemble_patch(struct build_session *s)
 			ret = BUILD_REFUSED;
 		else if (parts.n == 0)
 			ret = BUILD_NO_CHANGE;
+		else if (s->before_write && (ret = s->before_write(s)) != 0)
+			;   /* refused: nothing written */
 		else if ((ret = merge(s, &parts)) == 0)
 			s->report->written = true;
 	}

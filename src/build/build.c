@@ -48,7 +48,7 @@ char **strv_add(char **v, size_t *n, char *s)
 	return v;
 }
 
-static double now(void)
+double build_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,7 +56,7 @@ static double now(void)
 }
 
 /* The last lines of the build log, for the report of a failed build. */
-static char *log_tail(const char *log)
+char *build_log_tail(const char *log)
 {
 	size_t len;
 	char *text = read_whole_file(log, &len);
@@ -76,16 +76,16 @@ static int project_build(struct build_session *s, const char *which, double *sec
 {
 	const char *cmd = s->opt->build_cmd ? s->opt->build_cmd : "make";
 	progress(s, "%s build: %s", which, cmd);
-	double start = now();
+	double start = build_now();
 	int status = command_run_shell(cmd, s->opt->srcdir, s->log);
-	*secs = now() - start;
+	*secs = build_now() - start;
 	if (command_interrupted())
 		return err_set("interrupted during the %s build; %s is unchanged", which,
 			       s->opt->srcdir);
 	if (status < 0)
 		return -1;
 	if (status != 0) {
-		s->report->log_tail = log_tail(s->log);
+		s->report->log_tail = build_log_tail(s->log);
 		return err_set("the %s build failed ('%s' exited %d; its output ends below); "
 			       "%s is unchanged", which, cmd, status, s->opt->srcdir);
 	}
@@ -122,7 +122,7 @@ static int compile_changed(struct build_session *s, bool patched, const struct t
 		progress(s, "object of %s (%s)", u->rec->source, patched ? "patched" : "original");
 		bool compiled;
 		if (unit_object(s, u, copy, since, &compiled) < 0) {
-			s->report->log_tail = log_tail(s->log);
+			s->report->log_tail = build_log_tail(s->log);
 			return err_prefix("%s build", patched ? "patched" : "original");
 		}
 		if (patched && compiled)
@@ -160,15 +160,20 @@ static int changed_units(struct build_session *s)
 
 /* Everything before the tree is overlaid: what must be read from the
  * real file system. */
-static int prepare(struct build_session *s)
+int session_open_outdir(struct build_session *s)
 {
-	const struct build_options *opt = s->opt;
-	char *dir = xstrdup(opt->out);
+	char *dir = xstrdup(s->opt->out);
 	s->outdir_fd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->outdir_fd < 0)
 		err_set_errno("cannot write the patch in %s", dir);
 	free(dir);
-	if (s->outdir_fd < 0)
+	return s->outdir_fd < 0 ? -1 : 0;
+}
+
+static int prepare(struct build_session *s)
+{
+	const struct build_options *opt = s->opt;
+	if (session_open_outdir(s) < 0)
 		return -1;
 	if (opt->ntargets) {
 		s->targets = xcalloc(opt->ntargets, sizeof *s->targets);
@@ -215,29 +220,34 @@ int build_run(const struct build_options *opt, struct build_report *report)
 {
 	memset(report, 0, sizeof *report);
 	struct build_session s = { .opt = opt, .report = report, .outdir_fd = -1 };
-	double start = now();
+	double start = build_now();
 	command_catch_signals();
 	int ret = pipeline(&s);
-	report->secs_total = now() - start;
+	report->secs_total = build_now() - start;
 	umount2(opt->srcdir, MNT_DETACH);   /* only in our namespace */
-	workdir_remove(s.workdir);
-	free(s.workdir);
-	free(s.log);
-	if (s.outdir_fd >= 0)
-		close(s.outdir_fd);
-	units_free(&s);
-	for (size_t i = 0; i < s.ntargets; i++)
-		target_free(&s.targets[i]);
-	free(s.targets);
-	for (size_t i = 0; i < s.ntouched; i++) {
-		free(s.touched[i].path);
-		free(s.touched[i].hunks);
-	}
-	free(s.touched);
+	session_end(&s);
 	return ret;
 }
 
-static void free_strv(char **v, size_t n)
+void session_end(struct build_session *s)
+{
+	workdir_remove(s->workdir);
+	free(s->workdir);
+	free(s->log);
+	if (s->outdir_fd >= 0)
+		close(s->outdir_fd);
+	units_free(s);
+	for (size_t i = 0; i < s->ntargets; i++)
+		target_free(&s->targets[i]);
+	free(s->targets);
+	for (size_t i = 0; i < s->ntouched; i++) {
+		free(s->touched[i].path);
+		free(s->touched[i].hunks);
+	}
+	free(s->touched);
+}
+
+void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -246,11 +256,12 @@ static void free_strv(char **v, size_t n)
 
 void build_report_free(struct build_report *r)
 {
-	free_strv(r->targets, r->ntargets);
-	free_strv(r->recompiled, r->nrecompiled);
-	free_strv(r->forced, r->nforced);
-	free_strv(r->line_only, r->nline_only);
-	free_strv(r->notes, r->nnotes);
+	strv_free(r->targets, r->ntargets);
+	strv_free(r->recompiled, r->nrecompiled);
+	strv_free(r->forced, r->nforced);
+	strv_free(r->line_only, r->nline_only);
+	strv_free(r->notes, r->nnotes);
+	strv_free(r->warnings, r->nwarnings);
 	for (size_t i = 0; i < r->nentries; i++) {
 		free(r->entries[i].name);
 		free(r->entries[i].unit);

@@ -23,6 +23,9 @@ struct build_options {
 	const char *out;             /* the patch to write (absolute) */
 	const char *name;            /* the patch's name */
 	const char *suture_cc;       /* the suture-cc program to compile with */
+	const char *sign_key;        /* --sign: the secret key to sign with, or NULL */
+	const char *manual_source;   /* --manual: the patch source (absolute), or NULL */
+	bool force;                  /* --manual --force: write it though incomplete */
 	/* Called with one line of progress (which build, which unit). */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;
@@ -57,8 +60,11 @@ struct build_report {
 	size_t nline_only;
 	struct build_refusal *refusals;
 	size_t nrefusals;
+	const char *refusal_title;  /* how they are introduced; NULL: "cannot patch live" */
 	char **notes;               /* things the user should know */
 	size_t nnotes;
+	char **warnings;            /* what --force let through */
+	size_t nwarnings;
 	char *log_tail;             /* the end of a failed build's output */
 	double secs_original, secs_patched, secs_total;
 	bool written;
@@ -72,6 +78,9 @@ enum build_outcome {
 };
 
 int build_run(const struct build_options *opt, struct build_report *report);
+/* suture build --manual (manual.c): the patch from a hand-written patch
+ * source, OPT->manual_source, for the one target OPT->targets[0]. */
+int build_manual(const struct build_options *opt, struct build_report *report);
 void build_report_free(struct build_report *report);
 
 #endif

@@ -47,9 +47,23 @@ struct build_session {
 	size_t nunits;
 	struct touched_file *touched;
 	size_t ntouched;
+	bool manual;               /* --manual: the patched objects are patch sources */
+	size_t manual_unit;        /* --manual: the one unit compared */
+	/* Called once the functions are known, before the patch is written
+	 * (--manual's check of the impacted functions); non-zero stops it. */
+	int (*before_write)(struct build_session *s);
 };
 
 void progress(struct build_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char **strv_add(char **v, size_t *n, char *s);
+void strv_free(char **v, size_t n);
+/* Seconds on the monotonic clock. */
+double build_now(void);
+/* Opens the directory of opt->out (before any overlay: the real one). */
+int session_open_outdir(struct build_session *s);
+/* Frees what the session holds and removes its work directory. */
+void session_end(struct build_session *s);
+/* The last lines of the build log LOG, for a failed build's report. */
+char *build_log_tail(const char *log);
 
 #endif

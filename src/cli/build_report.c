@@ -15,6 +15,19 @@ static void print_list(const char *title, char **items, size_t n)
 	printf("\n");
 }
 
+/* TEXT on one line: a newline or tab in it (a string literal a function
+ * refers to) as C writes it. */
+static void print_one_line(const char *text)
+{
+	for (const char *c = text; *c; c++)
+		if (*c == '\n')
+			fputs("\\n", stdout);
+		else if (*c == '\t')
+			fputs("\\t", stdout);
+		else
+			putchar(*c);
+}
+
 static void print_text(const struct build_report *r, const char *out)
 {
 	if (r->written)
@@ -27,15 +40,19 @@ static void print_text(const struct build_report *r, const char *out)
 		const struct build_entry *e = &r->entries[i];
 		printf("%-8s %-9s %s [%s] (%s, %s)", e->state, e->is_func ? "function" : "data",
 		       e->name, e->reasons, e->unit, e->target);
-		if (e->detail)
-			printf(": %s", e->detail);
+		if (e->detail) {
+			fputs(": ", stdout);
+			print_one_line(e->detail);
+		}
 		printf("\n");
 	}
 	for (size_t i = 0; i < r->nline_only; i++)
 		printf("line only (not in the patch): %s\n", r->line_only[i]);
 	for (size_t i = 0; i < r->nnotes; i++)
 		printf("note: %s\n", r->notes[i]);
-	if (r->secs_total > 0 && (r->written || !r->nrefusals))
+	if (r->secs_total > 0 && !r->secs_original && (r->written || !r->nrefusals))
+		printf("time: %.1f s\n", r->secs_total);   /* --manual: no project build */
+	else if (r->secs_total > 0 && (r->written || !r->nrefusals))
 		printf("time: original build %.1f s, patched build %.1f s, the rest %.1f s\n",
 		       r->secs_original, r->secs_patched,
 		       r->secs_total - r->secs_original - r->secs_patched);
@@ -104,6 +121,7 @@ static void print_json(const struct build_report *r, int outcome, const char *ou
 	json_strings("line_only", r->line_only, r->nline_only, false);
 	json_refusals(r);
 	json_strings("notes", r->notes, r->nnotes, false);
+	json_strings("warnings", r->warnings, r->nwarnings, false);
 	printf("  \"seconds\": {\"original_build\": %.3f, \"patched_build\": %.3f, \"total\": %.3f}\n}\n",
 	       r->secs_original, r->secs_patched, r->secs_total);
 }
@@ -120,9 +138,11 @@ int build_report_print(const struct build_report *r, int outcome, bool json, con
 			fprintf(stderr, "%s", r->log_tail);
 		return EXIT_FAILED;
 	}
+	for (size_t i = 0; i < r->nwarnings; i++)
+		err_report("suture build", "warning: %s", r->warnings[i]);
 	for (size_t i = 0; i < r->nrefusals; i++)
-		err_report("suture build", "cannot patch live: %s: %s: %s; way out: %s",
-			   r->refusals[i].unit, r->refusals[i].symbol, r->refusals[i].reason,
+		err_report("suture build", "%s: %s: %s: %s; way out: %s",
+			   r->refusal_title ? r->refusal_title : "cannot patch live", r->refusals[i].unit, r->refusals[i].symbol, r->refusals[i].reason,
 			   r->refusals[i].way_out);
 	if (outcome == BUILD_REFUSED) {
 		err_report("suture build", "%s not written", out);

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "trust/keys.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -17,14 +18,20 @@
 #include <unistd.h>
 
 const char usage_build[] =
-	"usage: suture build [-C SRCDIR] [--build 'CMD'] [--target FILE]... [--json] -o PATCH DIFF\n"
-	"       suture build --manual SRC.c --target FILE [--force] -o PATCH\n"
+	"usage: suture build [-C SRCDIR] [--build 'CMD'] [--target FILE]... [--sign KEY] [--json]\n"
+	"                    -o PATCH DIFF\n"
+	"       suture build --manual SRC.c --target FILE [--force] [--sign KEY] [--json] -o PATCH\n"
 	"  -C SRCDIR      the source tree the targets were built from (default: .)\n"
 	"  --build 'CMD'  the project's build command, run in SRCDIR (default: make)\n"
 	"  --target FILE  an executable or shared library to patch (default: every one\n"
 	"                 under SRCDIR built with suture-cc that the diff changes)\n"
 	"  -o PATCH       the patch to write\n"
 	"  --name NAME    the patch's name (default: PATCH's base name)\n"
+	"  --sign KEY     sign the patch with KEY, a secret key made by suture keygen\n"
+	"  --manual SRC.c a hand-written patch source (<suture/patch.h>): its functions\n"
+	"                 replace the target's of the same name\n"
+	"  --force        with --manual: write the patch though functions of the\n"
+	"                 impacted lists are missing (each named in a warning)\n"
 	"  --json         machine-readable report (docs/build.md)\n"
 	"exit: 0 written, 1 failed or refused (nothing written), 2 usage, 3 no functional change\n";
 
@@ -47,6 +54,10 @@ static int check(const struct options *opt)
 		return usage_error("build", "DIFF is needed (a unified diff of the fix)");
 	if (opt->force && !opt->manual)
 		return usage_error("build", "--force goes with --manual");
+	if (opt->manual && opt->ntargets != 1)
+		return usage_error("build", "--manual takes one --target FILE: the file the patch is for");
+	if (opt->manual && (opt->srcdir || opt->build_cmd))
+		return usage_error("build", "--manual builds no tree: -C and --build go with a DIFF");
 	if (opt->name && !*opt->name)
 		return usage_error("build", "--name needs a non-empty name");
 	return 0;
@@ -129,27 +140,33 @@ static char *find_suture_cc(void)
 	return xstrdup("suture-cc");
 }
 
-static int run_from_diff(const struct options *opt)
+static int run(const struct options *opt)
 {
 	struct build_options bo = { .build_cmd = opt->build_cmd, .ntargets = opt->ntargets };
 	char *srcdir = absolute(opt->srcdir ? opt->srcdir : ".");
-	char *diff = absolute(opt->diff), *out = absolute(opt->out), *name = patch_name(opt);
+	char *diff = opt->diff ? absolute(opt->diff) : NULL;
+	char *manual = opt->manual ? absolute(opt->manual) : NULL;
+	char *out = absolute(opt->out), *name = patch_name(opt);
 	char *cc = find_suture_cc();
+	char *sign_key = opt->sign ? absolute(opt->sign) : NULL;
 	char **targets = xcalloc(opt->ntargets + 1, sizeof *targets);
 	for (size_t i = 0; i < opt->ntargets; i++)
 		targets[i] = absolute(opt->targets[i]);
 	bo.srcdir = srcdir;
 	bo.diff = diff;
+	bo.manual_source = manual;
+	bo.force = opt->force;
 	bo.out = out;
 	bo.name = name;
 	bo.suture_cc = cc;
+	bo.sign_key = sign_key;
 	bo.targets = (const char *const *)targets;
 	bool tty = isatty(STDERR_FILENO);
 	if (tty) {
 		bo.progress = print_progress;
 	}
 	struct build_report report;
-	int ret = build_run(&bo, &report);
+	int ret = manual ? build_manual(&bo, &report) : build_run(&bo, &report);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	int status = build_report_print(&report, ret, opt->json, out);
@@ -159,9 +176,11 @@ static int run_from_diff(const struct options *opt)
 	free(targets);
 	free(srcdir);
 	free(diff);
+	free(manual);
 	free(out);
 	free(name);
 	free(cc);
+	free(sign_key);
 	return status;
 }
 
@@ -169,19 +188,13 @@ int cmd_build(int argc, char **argv)
 {
 	struct options opt;
 	int status = parse(argc, argv, &opt);
-	if (status == 0 && opt.sign) {
-		/* The hook for signed patches (the trust work): refused until then. */
-		err_report("suture build", "--sign: signing patches is not available in this "
-			   "version yet; the patch can be signed once it is");
-		status = EXIT_USAGE;
-	}
-	if (status == 0 && opt.manual) {
-		err_report("suture build", "--manual is not available in this version yet: "
-			   "build SRC.c with suture-cc and cut its part with suture diff -o");
+	if (status == 0 && opt.sign && trust_check_secret_key(opt.sign) < 0) {
+		/* before the builds, which may take long */
+		err_print("suture build: --sign");
 		status = EXIT_FAILED;
 	}
 	if (status == 0)
-		status = run_from_diff(&opt);
+		status = run(&opt);
 	free(opt.targets);
 	return status;
 }

@@ -88,7 +88,7 @@ static void compare_pairs(struct diff *d)
 		if (s->kind == DSYM_OTHER)
 			continue;
 		if (s->twin < 0) {
-			s->state = DIFF_REMOVED;
+			s->state = d->manual ? DIFF_SAME : DIFF_REMOVED;
 			continue;
 		}
 		char *detail = NULL;
@@ -249,11 +249,8 @@ static void count(struct diff *d)
 	}
 }
 
-int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
-		 const struct srcdiff *source_diff)
+static int analyze(struct diff *d, const char *orig_path, const char *patched_path)
 {
-	memset(d, 0, sizeof *d);
-	d->source_diff = source_diff;
 	d->orig = dobj_open(orig_path);
 	if (!d->orig)
 		return -1;
@@ -262,6 +259,21 @@ int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path
 		return -1;
 	diff_analyze_objects(d);
 	return 0;
+}
+
+int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
+		 const struct srcdiff *source_diff)
+{
+	memset(d, 0, sizeof *d);
+	d->source_diff = source_diff;
+	return analyze(d, orig_path, patched_path);
+}
+
+int diff_analyze_manual(struct diff *d, const char *orig_path, const char *source_obj)
+{
+	memset(d, 0, sizeof *d);
+	d->manual = true;
+	return analyze(d, orig_path, source_obj);
 }
 
 void diff_analyze_objects(struct diff *d)

@@ -49,12 +49,20 @@ struct diff {
 	struct diff_note *notes;
 	size_t nnotes;
 	size_t n_changed, n_new, n_removed;  /* functions and data together */
+	/* The patched object is a hand-written patch source (suture build
+	 * --manual): it defines only what it replaces or adds, so what it
+	 * does not define stays as it is in the target, never "removed". */
+	bool manual;
 };
 
 /* Opens and analyzes the two objects.  -1 with err_set() only when an
  * object cannot be read; refusals are results, not errors. */
 int diff_analyze(struct diff *d, const char *orig_path, const char *patched_path,
 		 const struct srcdiff *source_diff);
+/* The same for a hand-written patch source compiled to SOURCE_OBJ, against
+ * ORIG_PATH, the object(s) of the target's units it replaces functions of
+ * (suture build --manual; see diff->manual). */
+int diff_analyze_manual(struct diff *d, const char *orig_path, const char *source_obj);
 /* The same for D->orig and D->patched, already open (archive members). */
 void diff_analyze_objects(struct diff *d);
 void diff_free(struct diff *d);

@@ -1,5 +1,6 @@
 /* impact_print_lists(): read a build, compute its impacted lists, print. */
 #include "impact/impact.h"
+#include "impact/build_graph.h"
 #include "cc/unit_record.h"
 #include "impact/code.h"
 #include "impact/graph.h"
@@ -83,7 +84,7 @@ static int read_elf_file(struct graph *g, const char *path, size_t *n_units)
 
 /* Reads every file into G.  An ELF file without records is refused unless
  * dumps are given beside it (then it only contributes its code). */
-static int read_build(struct graph *g, const char *const *files, size_t n_files)
+int impact_read_build(struct graph *g, const char *const *files, size_t n_files)
 {
 	size_t n_dumps = 0;
 	for (size_t i = 0; i < n_files; i++)
@@ -107,7 +108,7 @@ static int read_build(struct graph *g, const char *const *files, size_t n_files)
 }
 
 /* GCC's clone names, for clones no dump describes (libgcc's, linked in). */
-static bool named_like_clone(const char *name)
+bool impact_named_like_clone(const char *name)
 {
 	static const char *const infixes[] = { ".constprop.", ".isra.", ".part.", ".simdclone." };
 	for (size_t i = 0; i < ARRAY_SIZE(infixes); i++)
@@ -120,7 +121,7 @@ static bool named_like_clone(const char *name)
 static bool is_source_function(const struct fnode *n)
 {
 	return n->clone_of.n == 0 && (n->defined || n->from_records) &&
-	       !named_like_clone(n->name);
+	       !impact_named_like_clone(n->name);
 }
 
 static int by_node_name(const void *a, const void *b, void *graph)
@@ -193,7 +194,7 @@ int impact_print_lists(const char *const *files, size_t n_files,
 	graph_init(&g);
 	int *ids = NULL;
 	size_t n_ids = 0;
-	if (read_build(&g, files, n_files) < 0 || select_functions(&g, req, &ids, &n_ids) < 0) {
+	if (impact_read_build(&g, files, n_files) < 0 || select_functions(&g, req, &ids, &n_ids) < 0) {
 		graph_free(&g);
 		return -1;
 	}

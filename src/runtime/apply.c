@@ -13,6 +13,7 @@
 #include "runtime/loader.h"
 #include "runtime/maps.h"
 #include "runtime/redirect.h"
+#include "runtime/split.h"
 #include "runtime/symbols.h"
 #include "runtime/transition.h"
 #include "common/error.h"
@@ -41,6 +42,7 @@ struct target_func {
 	uint64_t from;          /* where its callers go today (0: the room form's own stub) */
 	uint64_t from_lo, from_hi;   /* that code, when it is an earlier patch's */
 	uint64_t new_addr, new_size, to;
+	uint64_t slot;          /* its slot, in the copy that runs its object's code */
 	bool restore;           /* --replace: back to the original */
 };
 
@@ -53,6 +55,8 @@ struct apply {
 	size_t nobjs;
 	struct state st;
 	struct image im;
+	struct split split;     /* objects too far apart: a second copy (split.h) */
+	struct image far;       /* that copy, when split.on */
 	struct target_func *funcs;
 	size_t nfuncs;
 	bool state_created;
@@ -320,25 +324,37 @@ static int map_patch_memory(struct apply *a, struct thread *t, const struct maps
 	return rc;
 }
 
+/* The copy that runs TF's object's code: the one image, or, for a split
+ * patch, the copy near its object (*GATE: where that copy's slots read
+ * the gate). */
+static struct image *copy_of(struct apply *a, const struct target_func *tf, uint64_t *gate)
+{
+	bool far = a->split.on && tf->rec && (a->split.serves[1] >> tf->rec->object & 1);
+	*gate = a->split.on ? a->split.gate[far] : a->im.base;
+	return far ? &a->far : &a->im;
+}
+
 /* Fills in new addresses and slots once the memory's address is known. */
 static int place_funcs(struct apply *a)
 {
 	size_t slot = 0;
 	for (size_t i = 0; i < a->nfuncs; i++) {
 		struct target_func *tf = &a->funcs[i];
+		uint64_t gate;
+		struct image *im = copy_of(a, tf, &gate);
 		if (!tf->restore) {
 			GElf_Sym sym;
 			patch_symbol(a->pf, tf->rec->new_symbol, &sym);
-			tf->new_addr = image_symbol_addr(&a->im, tf->rec->new_symbol);
+			tf->new_addr = image_symbol_addr(im, tf->rec->new_symbol);
 			tf->new_size = sym.st_size;
-			uint64_t off = tf->new_addr - a->im.base;
-			tf->to = skip_padding(tf->new_addr, a->im.bytes + off,
-					      tf->new_size < a->im.size - off ? tf->new_size : 0);
+			uint64_t off = tf->new_addr - im->base;
+			tf->to = skip_padding(tf->new_addr, im->bytes + off,
+					      tf->new_size < im->size - off ? tf->new_size : 0);
 		}
 		if (!tf->pad)
 			continue;
-		uint64_t slot_addr = image_slot_addr(&a->im, slot++);
-		uint8_t *slot_bytes = a->im.bytes + (slot_addr - a->im.base);
+		uint64_t slot_addr = tf->slot = image_slot_addr(im, slot++);
+		uint8_t *slot_bytes = im->bytes + (slot_addr - im->base);
 		if (tf->form.room) {
 			tf->stub = slot_addr + ROOM_STUB_OFF;
 			if (!tf->from)
@@ -346,7 +362,7 @@ static int place_funcs(struct apply *a)
 			if (tf->restore && !tf->to)
 				tf->to = tf->stub;
 		}
-		slot_encode(slot_bytes, slot_addr, a->im.base, tf->from, tf->to);
+		slot_encode(slot_bytes, slot_addr, gate, tf->from, tf->to);
 		if (tf->form.room && room_stub(slot_bytes + ROOM_STUB_OFF, tf->stub, tf->pad, tf->form.code,
 					       tf->form.displaced, tf->name) < 0)
 			return -1;
@@ -367,13 +383,12 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 	e->patch.mem = a->mem;
 	e->patch.mem_size = a->im.size;
 	e->patch.code_end = a->mem + a->im.code_size;
-	e->patch.gate = a->mem;
+	e->patch.gate = a->split.on ? a->split.gate[0] : a->mem;
 	e->patch.pre_unpatch = callback_addr(&a->im, SUTURE_CB_PRE_UNPATCH);
 	e->patch.post_unpatch = callback_addr(&a->im, SUTURE_CB_POST_UNPATCH);
 	e->funcs = xcalloc(a->nfuncs + 1, sizeof *e->funcs);
 	*rd = xcalloc(a->nfuncs + 1, sizeof **rd);
 	*nrd = 0;
-	size_t slot = 0;
 	for (size_t i = 0; i < a->nfuncs; i++) {
 		struct target_func *tf = &a->funcs[i];
 		struct state_func *sf = &e->funcs[i];
@@ -392,7 +407,7 @@ static void fill_entry(struct apply *a, struct state_entry *e, struct redirect *
 		sf->flags = tf->rec ? tf->rec->flags : 0;
 		if (!tf->pad)
 			continue;
-		sf->slot = image_slot_addr(&a->im, slot++);
+		sf->slot = tf->slot;
 		struct redirect *r = &(*rd)[(*nrd)++];
 		r->pad = tf->pad;
 		memcpy(r->orig_pad, tf->orig_pad, PAD_LEN);
@@ -425,7 +440,15 @@ static void unload(struct apply *a, struct thread **t)
 {
 	if (a->im.pinned)
 		return;   /* a callback that never returned runs in it (and may use the state) */
-	if (a->mem && patch_unwind_deregister(a->p, *t, a->mem) == 0) {
+	if (a->split.on && a->mem) {
+		if (patch_unwind_deregister(a->p, *t, a->split.mem[1]) == 0 &&
+		    patch_unwind_deregister(a->p, *t, a->mem) == 0) {
+			patch_unwind_unload(a->p, *t, &a->im);
+			patch_unwind_unload(a->p, *t, &a->far);
+			uint64_t size[2] = { a->im.size, a->far.size };
+			split_unmap(&a->split, a->p, *t, size);
+		}
+	} else if (a->mem && patch_unwind_deregister(a->p, *t, a->mem) == 0) {
 		patch_unwind_unload(a->p, *t, &a->im);
 		remote_munmap(a->p, *t, a->mem, a->im.size);
 	}
@@ -447,7 +470,8 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
 		/* stop and thread: no thread was in its code when it switched
 		 * (or left it since), so nothing can run in it any more; none
 		 * keeps it (and its record) */
-		if (a->o->model != CM_NONE && patch_unwind_deregister(a->p, t, old->patch.mem) == 0) {
+		if (a->o->model != CM_NONE && patch_unwind_deregister(a->p, t, old->patch.mem) == 0 &&
+		    split_free(a->p, t, old->patch.mem) == 0) {
 			remote_munmap(a->p, t, old->patch.mem, old->patch.mem_size);
 			old->patch.mem = 0;
 		}
@@ -459,14 +483,42 @@ static void retire_replaced(struct apply *a, struct state_entry *e, struct threa
  * universe (a `thread` transition reversed at the timeout). */
 static struct busy_range *new_ranges(struct apply *a, size_t *n)
 {
-	struct busy_range *b = xcalloc(a->nfuncs + 2, sizeof *b);
+	struct busy_range *b = xcalloc(a->nfuncs + 3, sizeof *b);
 	*n = 0;
 	for (size_t i = 0; i < a->nfuncs; i++)
 		if (a->funcs[i].new_addr)
 			b[(*n)++] = (struct busy_range){ a->funcs[i].new_addr,
 				a->funcs[i].new_addr + a->funcs[i].new_size, a->funcs[i].name };
 	b[(*n)++] = (struct busy_range){ a->mem, a->mem + a->im.code_size, "the code of the patch" };
+	if (a->split.on)
+		b[(*n)++] = (struct busy_range){ a->split.mem[1], a->split.mem[1] + a->far.code_size,
+						 "the code of the patch" };
 	return b;
+}
+
+/* The patch's memory: one mapping, or two copies for a split patch. */
+static int map_memory(struct apply *a, struct thread *t)
+{
+	if (!a->split.on)
+		return map_patch_memory(a, t, &a->maps);
+	uint64_t size[2] = { a->im.size, a->far.size };
+	if (split_map(&a->split, a->p, t, &a->maps, size) < 0)
+		return -1;
+	a->mem = a->split.mem[0];
+	return 0;
+}
+
+/* Writes a relocated copy IM into the process, its data writable, its
+ * unwind information registered. */
+static int load_copy(struct apply *a, struct thread *t, struct image *im)
+{
+	if (mem_write(a->p, im->base, im->bytes, im->size) < 0)
+		return -1;
+	if (im->has_data &&
+	    remote_mprotect(a->p, t, im->base + im->code_size, im->size - im->code_size,
+			    PROT_READ | PROT_WRITE) < 0)
+		return -1;
+	return patch_unwind_register(a->p, t, im);
 }
 
 static int apply_loaded(struct apply *a)
@@ -494,15 +546,19 @@ static int apply_loaded(struct apply *a)
 		a->state_created = true;
 	}
 	shadow_bind_root(&a->im, a->st.base);
-	if (map_patch_memory(a, t, &a->maps) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
-	    image_relocate(&a->im, a->mem) < 0 || place_funcs(a) < 0 ||
-	    mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
+	if (a->split.on)
+		shadow_bind_root(&a->far, a->st.base);
+	if (map_memory(a, t) < 0 || image_resolve_ifuncs(&a->im, a->p, t) < 0 ||
+	    image_relocate(&a->im, a->mem) < 0)
 		goto undo;
-	if (a->im.has_data &&
-	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
-			    PROT_READ | PROT_WRITE) < 0)
+	if (a->split.on && (image_resolve_ifuncs(&a->far, a->p, t) < 0 ||
+			    image_relocate(&a->far, a->split.mem[1]) < 0))
 		goto undo;
-	if (patch_unwind_register(a->p, t, &a->im) < 0)
+	if (place_funcs(a) < 0)
+		goto undo;
+	if (a->split.on)
+		split_write_header(&a->split, &a->far, a->im.bytes);
+	if (load_copy(a, t, &a->im) < 0 || (a->split.on && load_copy(a, t, &a->far) < 0))
 		goto undo;
 	/* a callback's thread is created by a stopped one (thread_call.h) */
 	if (callback_addr(&a->im, SUTURE_CB_PRE_PATCH) &&
@@ -585,6 +641,60 @@ undo:;
 	return -1;
 }
 
+/* The path of the first object copy 1 serves (for messages). */
+static const char *first_far_object(const struct apply *a)
+{
+	for (uint32_t i = 0; i < a->pf->header->n_objects; i++)
+		if (a->split.serves[1] >> i & 1)
+			return a->im.bound[i]->path;
+	return "?";
+}
+
+/* One copy of the image, or two when the objects are too far apart for
+ * one mapping (split.h). */
+static int plan_copies(struct apply *a)
+{
+	if (split_plan(&a->split, a->im.bound, a->pf->header->n_objects) < 0)
+		return -1;
+	if (!a->split.on)
+		return 0;
+	if (a->o->replace)
+		return err_set("--replace with a patch whose target objects are more than 2 GB apart "
+			       "in process %d is not supported: revert the earlier patches, then apply",
+			       a->p->pid);
+	a->im.serves = a->split.serves[0];
+	return 0;
+}
+
+/* The callbacks of a split patch run in copy 0: each must use only what
+ * copy 0 reaches (the program's, the global scope, the patch's own data). */
+static int check_split_callbacks(struct apply *a)
+{
+	const struct patch_file *pf = a->pf;
+	for (uint32_t i = 0; a->split.on && i < pf->header->n_callbacks; i++)
+		if (!image_runs_here(&a->im, pf->callbacks[i].symbol))
+			return err_set("callback %s of patch '%s' uses %s's private symbols, more than "
+				       "2 GB from %s in process %d: make one patch per object for it",
+				       patch_symbol_name(pf, pf->callbacks[i].symbol),
+				       patch_string(pf, pf->header->name), first_far_object(a),
+				       a->im.bound[0]->path, a->p->pid);
+	return 0;
+}
+
+/* The second copy: the same image, placed near the second group. */
+static int prepare_far(struct apply *a)
+{
+	uint32_t n = a->pf->header->n_objects;
+	a->far.pf = a->pf;
+	a->far.bound = xcalloc(n + 1, sizeof *a->far.bound);
+	memcpy(a->far.bound, a->im.bound, n * sizeof *a->far.bound);
+	a->far.objs = a->objs;
+	a->far.nobjs = a->nobjs;
+	a->far.nslots = a->im.nslots;
+	a->far.serves = a->split.serves[1];
+	return image_prepare(&a->far, a->p);
+}
+
 int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 {
 	struct apply a = { .pf = pf, .o = o };
@@ -619,18 +729,22 @@ int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o)
 		err_set("the patch replaces no function");
 		goto out;
 	}
+	if (plan_copies(&a) < 0)
+		goto out;
 	if (o->replace)
 		add_restores(&a);
 	for (size_t i = 0; i < a.nfuncs; i++)
 		if (a.funcs[i].pad)
 			a.im.nslots++;
-	if (image_prepare(&a.im, a.p) < 0)
+	if (image_prepare(&a.im, a.p) < 0 || check_split_callbacks(&a) < 0 ||
+	    (a.split.on && prepare_far(&a) < 0))
 		goto out;
 	rc = apply_loaded(&a);
 out:
 	if (a.p)
 		proc_close(a.p);
 	image_free(&a.im);
+	image_free(&a.far);
 	state_free(&a.st);
 	objects_free(a.objs, a.nobjs);
 	maps_free(&a.maps);

@@ -13,28 +13,22 @@
 #define REX_R 0x04
 #define REX_B 0x01
 
+/* A PC32 reference to an undefined symbol: it may need a stub.  (PLT32
+ * is a call: out of reach, it takes a jump stub instead.) */
+static int count_reference(const struct image *im, size_t target, const GElf_Rela *rela,
+			   void *count)
+{
+	GElf_Sym sym;
+	if (GELF_R_TYPE(rela->r_info) == R_X86_64_PC32 &&
+	    elf_file_symbol(im->pf->ef, GELF_R_SYM(rela->r_info), &sym) && sym.st_shndx == SHN_UNDEF)
+		++*(size_t *)count;
+	return 0;
+}
+
 size_t extern_data_stub_count(const struct image *im)
 {
-	struct elf_file *ef = im->pf->ef;
 	size_t count = 0;
-	for (size_t i = 1; i < im->nsecs; i++) {
-		Elf_Scn *scn = elf_getscn(ef->elf, i);
-		GElf_Shdr sh;
-		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
-		    sh.sh_info >= im->nsecs || im->sec_off[sh.sh_info] == UINT64_MAX)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-		for (size_t r = 0; data && r < n; r++) {
-			GElf_Rela rela;
-			GElf_Sym sym;
-			uint32_t type = gelf_getrela(data, (int)r, &rela) ? GELF_R_TYPE(rela.r_info) : 0;
-			/* PLT32 is a call: out of reach, it takes a jump stub instead */
-			if (type == R_X86_64_PC32 &&
-			    elf_file_symbol(ef, GELF_R_SYM(rela.r_info), &sym) && sym.st_shndx == SHN_UNDEF)
-				count++;
-		}
-	}
+	image_for_each_rela(im, 0, count_reference, &count);
 	return count;
 }
 

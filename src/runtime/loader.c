@@ -193,6 +193,8 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 	if (found < 0)
 		return -1;
 	struct image_sym *is = &im->syms[index];
+	is->foreign = im->serves && rec && rec->object != SUTURE_OBJECT_GLOBAL &&
+		      !(im->serves >> rec->object & 1);
 	is->resolved = true;
 	is->value = r.addr;
 	is->ifunc = r.type == STT_GNU_IFUNC;
@@ -266,6 +268,68 @@ uint64_t image_symbol_addr(const struct image *im, uint32_t symndx)
 	if (sym.st_shndx >= im->nsecs || im->sec_off[sym.st_shndx] == UINT64_MAX)
 		return 0;
 	return im->base + im->sec_off[sym.st_shndx] + (GELF_ST_TYPE(sym.st_info) == STT_SECTION ? 0 : sym.st_value);
+}
+
+int image_for_each_rela(const struct image *im, size_t sec,
+			int (*fn)(const struct image *im, size_t target, const GElf_Rela *rela, void *arg),
+			void *arg)
+{
+	struct elf_file *ef = im->pf->ef;
+	for (size_t i = 1; i < im->nsecs; i++) {
+		Elf_Scn *scn = elf_getscn(ef->elf, i);
+		GElf_Shdr sh;
+		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
+		    sh.sh_info >= im->nsecs || im->sec_off[sh.sh_info] == UINT64_MAX ||
+		    (sec && sh.sh_info != sec))
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t r = 0; data && r < n; r++) {
+			GElf_Rela rela;
+			int ret = gelf_getrela(data, (int)r, &rela) ? fn(im, sh.sh_info, &rela, arg) : 0;
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int refers_to_foreign(const struct image *im, size_t target, const GElf_Rela *rela,
+			     void *seen);
+
+/* Does section SEC, or a section it refers to (not yet in SEEN), refer
+ * to a foreign symbol? */
+static bool reaches_foreign(const struct image *im, size_t sec, bool *seen)
+{
+	seen[sec] = true;
+	return image_for_each_rela(im, sec, refers_to_foreign, seen) != 0;
+}
+
+static int refers_to_foreign(const struct image *im, size_t target, const GElf_Rela *rela,
+			     void *seen)
+{
+	GElf_Sym sym;
+	size_t s = GELF_R_SYM(rela->r_info);
+	if (s >= im->nsyms || !elf_file_symbol(im->pf->ef, s, &sym))
+		return 0;
+	if (im->syms[s].foreign)
+		return 1;
+	size_t to = sym.st_shndx;
+	bool *visited = seen;
+	return to && to < im->nsecs && im->sec_off[to] != UINT64_MAX && !visited[to] &&
+	       reaches_foreign(im, to, visited);
+}
+
+bool image_runs_here(const struct image *im, uint32_t symndx)
+{
+	GElf_Sym sym;
+	if (!im->serves || !elf_file_symbol(im->pf->ef, symndx, &sym) ||
+	    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= im->nsecs)
+		return true;
+	bool *seen = xcalloc(im->nsecs + 1, sizeof *seen);
+	bool foreign = reaches_foreign(im, sym.st_shndx, seen);
+	free(seen);
+	return !foreign;
 }
 
 uint64_t image_slot_addr(const struct image *im, size_t i)
@@ -384,6 +448,11 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 		if (is_code(im, s, type)) {
 			v = (int64_t)(stub_entry(im, s, S) + A - P);
 			break;
+		}
+		if (s < im->nsyms && im->syms[s].foreign) {
+			/* code for another copy's object, never run in this copy */
+			put32(at, 0);
+			return 0;
 		}
 		return extern_data_reroute(im, sec, target_sh, rela, S, sname);
 	case R_X86_64_32:

@@ -1,7 +1,8 @@
 /* Laying a patch out for one process and relocating it.
  *
  * The patch's memory, one mapping placed within ±2 GB of the target
- * object so that rel32 jumps and PC-relative references reach both ways:
+ * object so that rel32 jumps and PC-relative references reach both ways
+ * (for objects too far apart, one copy near each: split.h):
  *
  *   [ header: gate byte | slots | stubs | GOT | code | read-only data ]  r-x
  *   [ writable data and bss ]                                            rw-
@@ -37,6 +38,7 @@ struct image_sym {
 	int type;               /* undefined: STT_* of its definition in the process */
 	bool shadow_root;       /* __suture_shadow_root: bound once the state exists */
 	uint64_t value;
+	bool foreign;           /* a symbol of a target object another copy serves (split.h) */
 };
 
 struct image {
@@ -61,6 +63,10 @@ struct image {
 	/* symbols, per .symtab index */
 	struct image_sym *syms;
 	size_t nsyms;
+	/* a patch whose target objects are too far apart for one mapping has
+	 * one copy of its image near each group of them (split.h): bit i set
+	 * when this copy runs the code of patch object i; 0: one copy, all */
+	unsigned long serves;
 	/* placed */
 	uint64_t base;
 	uint8_t *bytes;
@@ -76,6 +82,16 @@ int image_relocate(struct image *im, uint64_t base);
 /* Address of the new version of a patch symbol. */
 uint64_t image_symbol_addr(const struct image *im, uint32_t symndx);
 uint64_t image_slot_addr(const struct image *im, size_t i);
+/* Calls FN with each relocation of the loaded sections (of section SEC
+ * only, when SEC is not 0) and the section it applies to; stops at the
+ * first non-zero value FN returns, and returns it (0 when none did). */
+int image_for_each_rela(const struct image *im, size_t sec,
+			int (*fn)(const struct image *im, size_t target, const GElf_Rela *rela, void *arg),
+			void *arg);
+/* Can the code of symbol SYMNDX run in this copy: does nothing it reaches
+ * through the patch's own sections refer to an object another copy serves
+ * (split.h)?  Always true for a patch in one copy. */
+bool image_runs_here(const struct image *im, uint32_t symndx);
 void image_free(struct image *im);
 
 #endif

@@ -3,6 +3,7 @@
 #include "runtime/async_call.h"
 #include "runtime/gdb_jit.h"
 #include "runtime/inject.h"
+#include "runtime/split.h"
 #include "runtime/symbols.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -170,22 +171,35 @@ fail:
 	return -1;
 }
 
+/* Reports the copy of patch NAME at MEM (MEM_SIZE bytes) to U. */
+static void report_copy(struct unwinder *u, struct proc *p, const char *name, uint64_t mem,
+			uint64_t mem_size)
+{
+	uint32_t where[2];
+	if (mem_read(p, mem + HEADER_EH_FRAME, where, sizeof where) < 0 || !where[1] ||
+	    where[0] + (uint64_t)where[1] > mem_size)
+		return;   /* no table */
+	uint8_t *bytes = xmalloc(where[1]);
+	int fd = mem_read(p, mem + where[0], bytes, where[1]) == 0
+		? cfi_image(name, mem_size, where[0], bytes, where[1]) : -1;
+	if (fd >= 0)
+		unwinder_add_module(u, name, fd, mem);   /* (the fd is consumed) */
+	free(bytes);
+}
+
 void patch_unwind_report(struct unwinder *u, struct proc *p, const struct state *st)
 {
 	for (size_t i = 0; u && i < st->n; i++) {
 		const struct state_patch *sp = &st->entries[i].patch;
-		uint32_t where[2];
-		if (sp->state == PS_REVERTED || !sp->mem ||
-		    mem_read(p, sp->mem + HEADER_EH_FRAME, where, sizeof where) < 0 || !where[1] ||
-		    where[0] + (uint64_t)where[1] > sp->mem_size)
-			continue;   /* no table, or its memory is gone (replaced under stop) */
-		uint8_t *bytes = xmalloc(where[1]);
+		if (sp->state == PS_REVERTED || !sp->mem)
+			continue;   /* its memory is gone (replaced under stop) */
 		char name[160];
 		snprintf(name, sizeof name, "suture-patch:%s", sp->name);
-		int fd = mem_read(p, sp->mem + where[0], bytes, where[1]) == 0
-			? cfi_image(name, sp->mem_size, where[0], bytes, where[1]) : -1;
-		if (fd >= 0)
-			unwinder_add_module(u, name, fd, sp->mem);   /* (the fd is consumed) */
-		free(bytes);
+		report_copy(u, p, name, sp->mem, sp->mem_size);
+		struct split_copy copy1;
+		if (split_other_copy(p, sp->mem, &copy1) == 0 && copy1.mem) {
+			snprintf(name, sizeof name, "suture-patch:%s:1", sp->name);
+			report_copy(u, p, name, copy1.mem, copy1.size);
+		}
 	}
 }

@@ -5,6 +5,7 @@
 #include "runtime/inject.h"
 #include "runtime/loader.h"
 #include "runtime/redirect.h"
+#include "runtime/split.h"
 #include "runtime/transition.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -77,15 +78,25 @@ static struct busy_range *below_ranges(const struct state *st, const struct stat
 	return b;
 }
 
+/* The gate the slot at SLOT reads: the patch's, or, in the second copy of
+ * a split patch (COPY1), the same page mapped near that copy (split.h). */
+static uint64_t slot_gate(const struct state_entry *e, const struct split_copy *copy1,
+			  uint64_t slot)
+{
+	bool in_copy1 = copy1->mem && slot >= copy1->mem && slot < copy1->mem + copy1->size;
+	return in_copy1 ? copy1->gate : e->patch.gate;
+}
+
 /* The slot's gate-0 branch must lead to what is below today (the patch
  * it was stacked on may have been replaced since); rewritten only when
  * it changed, as a thread of an interrupted transition may be in it. */
-static int slot_update(struct proc *p, const struct state_entry *e, const struct redirect *r)
+static int slot_update(struct proc *p, const struct state_entry *e, const struct split_copy *copy1,
+		       const struct redirect *r)
 {
 	uint8_t want[ROOM_STUB_OFF], have[ROOM_STUB_OFF];
-	slot_encode(want, r->slot, e->patch.gate, r->from, r->to);
 	if (mem_read(p, r->slot, have, ROOM_STUB_OFF) < 0)
 		return -1;
+	slot_encode(want, r->slot, slot_gate(e, copy1, r->slot), r->from, r->to);
 	if (memcmp(want, have, ROOM_STUB_OFF) == 0)
 		return 0;
 	return mem_write(p, r->slot, want, ROOM_STUB_OFF);
@@ -127,6 +138,8 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	proc_resume_all(p);
 	struct redirect *rd = xcalloc(e->patch.n_funcs + 1, sizeof *rd);
 	size_t nrd = 0;
+	struct split_copy copy1 = { 0 };
+	split_other_copy(p, e->patch.mem, &copy1);   /* unreadable: not split */
 	for (uint32_t k = 0; k < e->patch.n_funcs; k++) {
 		const struct state_func *sf = &e->funcs[k];
 		if (!sf->pad)
@@ -141,7 +154,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		r->from = target_below(st, e, sf->pad);
 		r->to = sf->target;
 		r->slot = sf->slot;
-		if (slot_update(p, e, r) < 0) {
+		if (slot_update(p, e, &copy1, r) < 0) {
 			free(rd);
 			unwinder_free(u);
 			return -1;
@@ -152,8 +165,10 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	snprintf(label, sizeof label, "the code of patch '%s'", e->patch.name);
 	busy.name = label;
 	/* which functions, for the message: one range per new function */
-	struct busy_range *ranges = xcalloc(e->patch.n_funcs + 2, sizeof *ranges);
+	struct busy_range *ranges = xcalloc(e->patch.n_funcs + 3, sizeof *ranges);
 	size_t nranges = 0;
+	if (copy1.mem)
+		ranges[nranges++] = (struct busy_range){ copy1.mem, copy1.code_end, label };
 	for (uint32_t k = 0; k < e->patch.n_funcs; k++)
 		if (e->funcs[k].new_addr)
 			ranges[nranges++] = (struct busy_range){ e->funcs[k].new_addr,
@@ -209,9 +224,9 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		}
 		proc_finish(p);
 	}
-	/* the thread runs between the two calls (inject.h) */
+	/* the thread runs between the calls (inject.h) */
 	if (free_memory && proc_seize_one(p, &t) == 0 && proc_resume_all(p) == 0 &&
-	    patch_unwind_deregister(p, t, mem) == 0)
+	    patch_unwind_deregister(p, t, mem) == 0 && split_free(p, t, mem) == 0)
 		remote_munmap(p, t, mem, mem_size);
 	proc_finish(p);
 	unwinder_free(tr.unwinder);

@@ -104,6 +104,14 @@ int trust_read_secret_key(const char *path, uint8_t sk[SUTURE_SECRET_KEY_BYTES])
 	return ret;
 }
 
+int trust_check_secret_key(const char *path)
+{
+	uint8_t sk[SUTURE_SECRET_KEY_BYTES];
+	int ret = trust_read_secret_key(path, sk);
+	sodium_memzero(sk, sizeof sk);
+	return ret;
+}
+
 int trust_read_public_key(const char *path, uint8_t pk[SUTURE_PUBLIC_KEY_BYTES])
 {
 	if (trust_crypto_init() < 0)

@@ -23,6 +23,9 @@
 int trust_keygen(const char *base, char *id_hex);
 
 int trust_read_secret_key(const char *path, uint8_t sk[SUTURE_SECRET_KEY_BYTES]);
+/* 0 when PATH holds a readable secret key (checked before long work that
+ * ends by signing with it, e.g. suture build --sign); else -1, err_set(). */
+int trust_check_secret_key(const char *path);
 /* A public key; as root its file must pass trust_check_owner(). */
 int trust_read_public_key(const char *path, uint8_t pk[SUTURE_PUBLIC_KEY_BYTES]);
 
