@@ -22,11 +22,10 @@ from test_runtime import build, snapshot, starting, Target
 GCC_ROOM = ["-fpatchable-function-entry=16,16", "-fcf-protection=none"]
 # variant -> the function it changes and the reason its refusal gives
 SHAPES = {
-    "ONE": ("one", "is 1 bytes long, shorter than the 2-byte jump that redirects it"),
+    "ONE": ("one", "is 1 byte long, shorter than the 2-byte jump that redirects it"),
     "INTO": ("into", "the instruction at +0x6 jumps to +0x1, inside the 3 bytes its redirection replaces"),
     "CALL": ("called", "its first instructions include 'call 0x"),
 }
-ADVICE = pytest.mark.xfail(strict=True, reason="runtime: these refusals say why, not what to do")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +68,6 @@ def test_refused_and_nothing_changed(suture, refuse, start, variant, model):
     assert st["processes"][0]["patches"] == []
 
 
-@ADVICE
 @pytest.mark.parametrize("variant", list(SHAPES))
 def test_refusal_says_what_to_do(suture, refuse, start, variant):
     """The fix a user can make: suture-cc's room (a longer first

@@ -54,11 +54,6 @@ POSITIONS = [("apply", "tiny", "insn 0"), ("apply", "tiny", "insn 1"),
              ("revert", "tiny", "entry"), ("revert", "tiny", "room"), ("revert", "tiny", "new"),
              ("revert", "push_first", "entry"), ("revert", "push_first", "room")]
 PATCHES = {"tiny": "TINY", "push_first": "PUSH"}   # and TINY2, stacked on TINY
-# GCC's room is NOPs: a thread standing there when they are written back
-# runs them into the function, as it should
-ROOM_BUG = pytest.mark.xfail(
-    strict=True, reason="runtime bug: a revert under 'none' writes suture-cc's int3 back into the room "
-                        "under a thread that stands at the room's jump; continued, it dies of SIGTRAP")
 
 
 def position_params():
@@ -184,8 +179,6 @@ def answers(t):
 @pytest.mark.parametrize("op,func,where", list(position_params()))
 def test_thread_stopped_at_each_instruction_of_the_start(request, suture, rooms, stepto, start, model, op,
                                                          func, where):
-    if where == "room" and rooms["form"] == "room" and model == "none":
-        request.applymarker(ROOM_BUG)
     patch = rooms[PATCHES[func]]
     t = start(rooms["prog"])
     bias = load_bias(t.pid, rooms["prog"])

@@ -1,5 +1,6 @@
 /* Registering patches with gdb (see gdb_jit.h). */
 #include "runtime/gdb_jit.h"
+#include "runtime/async_call.h"
 #include "runtime/gdb_jit_lib.h"
 #include "runtime/gdb_jit_symfile.h"
 #include "runtime/inject.h"
@@ -106,11 +107,13 @@ static int write_entry(struct proc *p, struct thread *t, uint64_t mem, const uin
 /* Tells a gdb that may be attached: ACTION for ENTRY. */
 static int notify(struct proc *p, struct thread *t, const struct jit_lib *lib, uint32_t action, uint64_t entry)
 {
+	static const uint64_t no_args[2];
 	uint64_t ignored;
 	if (mem_write(p, lib->descriptor + JIT_DESC_RELEVANT, &entry, 8) < 0 ||
 	    mem_write(p, lib->descriptor + JIT_DESC_ACTION, &action, 4) < 0)
 		return -1;
-	return remote_call(p, t, lib->register_code, &ignored);
+	/* an empty function: gdb, if attached, stops there */
+	return async_call(p, t, lib->register_code, NULL, 0, no_args, 10.0, &ignored);
 }
 
 /* ENTRY first in the list.  Writing first_entry is what links it (the

@@ -1,5 +1,6 @@
 /* The JIT descriptor's library in the process (see gdb_jit_lib.h). */
 #include "runtime/gdb_jit_lib.h"
+#include "runtime/async_call.h"
 #include "runtime/inject.h"
 #include "runtime/symbols.h"
 #include "gdbjit/gdbjit_config.h"
@@ -92,6 +93,9 @@ char *jit_lib_strings(const char *path, size_t *len)
 	return s;
 }
 
+/* dlopen() reads the library from disk */
+#define DLOPEN_TIMEOUT 10.0
+
 /* FN(A0, A1) in the process, FN found by name in its global scope. */
 static int call_named(struct proc *p, struct thread *t, const struct object *objs, size_t nobjs,
 		      const char *fn, uint64_t a0, uint64_t a1, uint64_t *ret)
@@ -100,7 +104,7 @@ static int call_named(struct proc *p, struct thread *t, const struct object *obj
 	if (sym_global(p, objs, nobjs, fn, &r) != 1)
 		return err_set("process %d has no %s()", p->pid, fn);
 	uint64_t args[2] = { a0, a1 }, ignored;
-	return remote_call_args(p, t, r.addr, args, ret ? ret : &ignored);
+	return async_call(p, t, r.addr, NULL, 0, args, DLOPEN_TIMEOUT, ret ? ret : &ignored);
 }
 
 /* The error of a dlopen() that returned NULL, with dlerror()'s words. */

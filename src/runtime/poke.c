@@ -227,8 +227,11 @@ static struct thread *some_thread(struct proc *p)
 static int run_in_a_thread(struct proc *p, const struct code *c, long *result)
 {
 	struct thread *t = some_thread(p);
-	if (!t)
-		return err_set("process %d has no running thread to change its code", p->pid);
+	if (!t) {
+		/* stopped by SIGSTOP: written with every thread stopped */
+		err_set("process %d has no running thread to change its code", p->pid);
+		return POKE_CANNOT;
+	}
 	/* these stops are ours, not a check's */
 	void (*checker)(struct proc *, struct thread *, void *) = p->on_wanted_stop;
 	p->on_wanted_stop = NULL;

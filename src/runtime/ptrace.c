@@ -191,6 +191,8 @@ static int seize(struct proc *p, struct thread *t, bool stop)
 			t->gone = true;
 			return 0;
 		}
+		if (errno == EPERM && !pid_is_running(p->pid))
+			return err_set("process %d (%s) exited; nothing to do", p->pid, p->comm);
 		if (errno == EPERM)
 			return err_set("no permission to trace process %d (%s): run suture as its owner "
 				       "or as root, and check it is not already traced (gdb, strace) "

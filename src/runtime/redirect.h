@@ -82,7 +82,14 @@ int redirect_switch(struct proc *p, const struct redirect *r, size_t n, uint64_t
 int redirect_to_slots(struct proc *p, const struct redirect *r, size_t n);
 int redirect_direct(struct proc *p, const struct redirect *r, size_t n, bool to_new);
 /* The writes of phase 1 (TO_SLOTS) or phase 3 over N redirects, for
- * poke_run (the `thread` model); *NW of them, to free. */
+ * poke_run (the `thread` model); *NW of them, to free.  A room that gets
+ * its original bytes back (int3) is not among them: a thread may stand at
+ * the room's jump, having taken the entry's just before it was restored;
+ * it is emptied once every thread has been seen out of it
+ * (transition_rooms.c). */
 struct poke *redirect_writes(const struct redirect *r, size_t n, bool to_slots, bool to_new, size_t *nw);
+/* Does phase 3 towards TO_NEW empty rooms?  And their bytes back. */
+bool redirect_empties_rooms(const struct redirect *r, size_t n, bool to_new);
+int redirect_empty_rooms(struct proc *p, const struct redirect *r, size_t n, bool to_new);
 
 #endif

@@ -208,7 +208,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		 * none can enter it after; thread: every thread left it before
 		 * it switched (or was forced); none: look */
 		char *in_use = tr.model != CM_NONE ? NULL : none_in_use(p, tr.unwinder, &busy, opaque, nopaque);
-		free_memory = !in_use;
+		free_memory = !in_use && !tr.keep_memory;
 		free(in_use);
 	}
 	proc_finish(p);

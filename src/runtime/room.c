@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* What a user can do about a function GCC's own room cannot redirect. */
+#define ROOM_ADVICE "rebuild with suture-cc -fease-live-patching (its entry form starts every function " \
+	"with an instruction of 2 bytes or more), or patch its callers instead"
+
 int room_present(const uint8_t *before)
 {
 	bool int3 = true, nop = true;
@@ -58,8 +62,8 @@ int room_plan(uint64_t addr, const uint8_t *code, size_t size, unsigned at, cons
 	      unsigned *displaced)
 {
 	if (size < at + 2)
-		return err_set("function '%s' is %zu bytes long, shorter than the 2-byte jump that redirects it: "
-			       "it cannot be patched", name, size);
+		return err_set("function '%s' is %zu byte%s long, shorter than the 2-byte jump that redirects it: %s",
+			       name, size, size == 1 ? "" : "s", ROOM_ADVICE);
 	csh cs;
 	if (open_capstone(&cs) < 0)
 		return -1;
@@ -74,8 +78,9 @@ int room_plan(uint64_t addr, const uint8_t *code, size_t size, unsigned at, cons
 		uint64_t t = branch_target(in);
 		if (t > entry && t < entry + *displaced)
 			rc = err_set("function '%s' cannot be redirected: the instruction at +0x%llx jumps to +0x%llx, "
-				     "inside the %u bytes its redirection replaces", name,
-				     (unsigned long long)(in->address - addr), (unsigned long long)(t - addr), *displaced);
+				     "inside the %u bytes its redirection replaces; %s", name,
+				     (unsigned long long)(in->address - addr), (unsigned long long)(t - addr), *displaced,
+				     ROOM_ADVICE);
 	}
 	cs_free(in, 1);
 	cs_close(&cs);
@@ -103,7 +108,7 @@ static int move_insn(const cs_insn *in, uint8_t *out, uint64_t out_pc, size_t ro
 	if (id == X86_INS_CALL || id == X86_INS_LOOP || id == X86_INS_LOOPE || id == X86_INS_LOOPNE ||
 	    id == X86_INS_JRCXZ || id == X86_INS_JECXZ)
 		return err_set("function '%s' cannot be redirected: its first instructions include '%s %s', "
-			       "which cannot be moved", name, in->mnemonic, in->op_str);
+			       "which cannot be moved; %s", name, in->mnemonic, in->op_str, ROOM_ADVICE);
 	uint64_t target = branch_target(in);
 	if (target && id == X86_INS_JMP) {
 		if (room < 5 || !fits_rel32(out_pc + 5, target))

@@ -121,12 +121,14 @@ char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ra
 
 /* A thread stopped in the middle of an entry padding (five 1-byte NOPs),
  * or of the instructions a room form displaces, would resume inside the
- * jump we write there. */
+ * jump we write there; one at a room's jump (it took the entry's) would
+ * resume on the int3 a revert puts back. */
 void check_padding(const struct transition *t, struct thread *th, const struct user_regs_struct *regs,
 		   struct buf *msg)
 {
 	for (size_t k = 0; k < t->n; k++)
-		if (regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len)
+		if ((regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len) ||
+		    (t->r[k].room && regs->rip == t->r[k].room))
 			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
 				   th->tid, th->comm);
 }
@@ -226,6 +228,8 @@ static int switch_running(struct transition *t)
 	if (transition_poke(t, false, t->gate_to != 0) != 0)
 		return -1;
 	fault_point("phase3");
+	if (transition_empty_rooms(t, t->gate_to != 0) < 0)
+		return -1;
 	rc = state_set(t->p, t->st, t->entry, t->after);
 	stop_mark("switch");
 	return rc;

@@ -50,6 +50,9 @@ struct transition {
 	size_t nback;
 	bool force;                     /* at the timeout, switch the rest unchecked */
 	bool reversed;                  /* out: the timeout reversed it */
+	/* out: a thread stood at a room's jump too long; the room keeps
+	 * its jump into the patch's memory, which must stay */
+	bool keep_memory;
 };
 
 /* The code of every patch whose memory may still be mapped in the
@@ -61,6 +64,11 @@ void ranges_free(struct busy_range *r, size_t n);
  * thread of the process while the others run (poke.h): 0, POKE_CANNOT
  * (nothing changed: write them with every thread stopped), or -1. */
 int transition_poke(struct transition *t, bool to_slots, bool to_new);
+
+/* After phase 3 made under running threads towards TO_NEW: the rooms it
+ * empties get their int3 back once no thread can be at their jump
+ * (transition_rooms.c); 0, or -1. */
+int transition_empty_rooms(struct transition *t, bool to_new);
 
 /* 0 switched; TRANSITION_TIMEOUT (error set, naming the threads); -1 error.
  * The threads stay stopped on return. */

@@ -292,8 +292,10 @@ static int finish(struct thread_transition *x, uint8_t universe, enum patch_stat
 	if (gate_write(t->p, t->gate, universe) < 0)
 		return -1;
 	int rc = transition_poke(x->t, false, universe != 0);
-	if (rc == 0)
+	if (rc == 0) {
 		fault_point("phase3");
+		rc = transition_empty_rooms(t, universe != 0);
+	}
 	/* else with everyone stopped, however long it takes */
 	if (rc == POKE_CANNOT)
 		rc = with_all_stopped(x, end_write, universe != 0, mono_now() + 3600);
