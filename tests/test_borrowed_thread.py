@@ -8,7 +8,6 @@ has one thread, so every one of those is made by the thread that also
 keeps values in SSE and AVX registers, checks them, and counts the
 real-time signals it receives (each one queued by the kernel)."""
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -28,13 +27,7 @@ def borrowed(suture, tmp_path_factory):
 class Prog(Target):
     def counters(self):
         """The figures of a status line printed from now on."""
-        n = len(self.text())
-        deadline = time.time() + 10
-        while self.text()[n:].count("\n") < 2:
-            assert time.time() < deadline and self.proc.poll() is None, self.text()[-500:]
-            time.sleep(0.01)
-        line = re.findall(r"^rounds=.*$", self.text(), re.M)[-1]
-        return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", line)}
+        return self.status_line("rounds=")
 
 
 @pytest.fixture

@@ -79,6 +79,18 @@ class Target:
     def text(self):
         return self.out.read_text()
 
+    def status_line(self, prefix, fresh=True):
+        """The figures (name=number) of the last line starting with PREFIX,
+        one printed from now on when FRESH."""
+        if fresh:
+            n = len(self.text())
+            deadline = time.time() + 10
+            while self.text()[n:].count("\n") < 2:
+                assert time.time() < deadline and self.proc.poll() is None, self.text()[-500:]
+                time.sleep(0.01)
+        line = re.findall(rf"^{prefix}.*$", self.text(), re.M)[-1]
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", line)}
+
     def wait_for(self, pattern, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:

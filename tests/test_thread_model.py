@@ -37,14 +37,7 @@ class Prog(Target):
 
     def counters(self, fresh=True):
         """The figures of a status line printed from now on."""
-        if fresh:
-            n = len(self.text())
-            deadline = time.time() + 10
-            while len(self.text()) == n or not self.text()[n:].count("\n") > 1:
-                assert time.time() < deadline and self.proc.poll() is None, self.text()[-500:]
-                time.sleep(0.01)
-        line = re.findall(r"^calls=.*$", self.text(), re.M)[-1]
-        return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", line)}
+        return self.status_line("calls=", fresh)
 
 
 @pytest.fixture

@@ -290,27 +290,36 @@ static int call_with_regs(struct proc *p, struct thread *t, uint64_t fn, const u
 }
 
 /* A thread suture lets run between its calls is stopped for one and let
- * go after it: no stop lasts longer than one call. */
-int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+ * go after it (no stop lasts longer than one call): 1 when T was
+ * stopped here, 0 when it already was, -1 when it could not be. */
+static int borrow(struct proc *p, struct thread *t)
 {
-	bool borrowed = !t->stopped;
-	if (borrowed && thread_hold(p, t) < 0)
-		return -1;
-	int rc = syscall_in(p, t, nr, args, ret);
-	if (borrowed)
+	if (t->stopped)
+		return 0;
+	return thread_hold(p, t) < 0 ? -1 : 1;
+}
+
+static int give_back_after(struct thread *t, int borrowed, int rc)
+{
+	if (borrowed == 1)
 		thread_resume(t);
 	return rc;
 }
 
+int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+{
+	int borrowed = borrow(p, t);
+	if (borrowed < 0)
+		return -1;
+	return give_back_after(t, borrowed, syscall_in(p, t, nr, args, ret));
+}
+
 int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
 {
-	bool borrowed = !t->stopped;
-	if (borrowed && thread_hold(p, t) < 0)
+	int borrowed = borrow(p, t);
+	if (borrowed < 0)
 		return -1;
-	int rc = call_in(p, t, fn, args, ret);
-	if (borrowed)
-		thread_resume(t);
-	return rc;
+	return give_back_after(t, borrowed, call_in(p, t, fn, args, ret));
 }
 
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
