@@ -164,8 +164,9 @@ struct poke *redirect_writes(const struct redirect *r, size_t n, bool to_slots, 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t target = to_slots ? r[i].slot : to_new ? r[i].to : r[i].from;
 		size_t k = padding_writes(&r[i], target, w + *nw);
-		/* a room emptied (its int3 back) waits for room_restore */
-		if (r[i].room && target == r[i].stub)
+		/* a room emptied (its int3 back) waits for
+		 * redirect_empty_rooms; GCC's room is NOPs, harmless */
+		if (r[i].room && target == r[i].stub && r[i].orig_room[0] == 0xcc)
 			k--;
 		*nw += k;
 	}
@@ -175,7 +176,7 @@ struct poke *redirect_writes(const struct redirect *r, size_t n, bool to_slots, 
 bool redirect_empties_rooms(const struct redirect *r, size_t n, bool to_new)
 {
 	for (size_t i = 0; i < n; i++)
-		if (r[i].room && (to_new ? r[i].to : r[i].from) == r[i].stub)
+		if (r[i].room && r[i].orig_room[0] == 0xcc && (to_new ? r[i].to : r[i].from) == r[i].stub)
 			return true;
 	return false;
 }
@@ -183,7 +184,7 @@ bool redirect_empties_rooms(const struct redirect *r, size_t n, bool to_new)
 int redirect_empty_rooms(struct proc *p, const struct redirect *r, size_t n, bool to_new)
 {
 	for (size_t i = 0; i < n; i++)
-		if (r[i].room && (to_new ? r[i].to : r[i].from) == r[i].stub &&
+		if (r[i].room && r[i].orig_room[0] == 0xcc && (to_new ? r[i].to : r[i].from) == r[i].stub &&
 		    mem_write(p, r[i].room, r[i].orig_room, ROOM_JUMP) < 0)
 			return -1;
 	return 0;

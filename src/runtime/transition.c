@@ -128,7 +128,7 @@ void check_padding(const struct transition *t, struct thread *th, const struct u
 {
 	for (size_t k = 0; k < t->n; k++)
 		if ((regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len) ||
-		    (t->r[k].room && regs->rip == t->r[k].room))
+		    (t->r[k].room && t->r[k].orig_room[0] == 0xcc && regs->rip == t->r[k].room))
 			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
 				   th->tid, th->comm);
 }
