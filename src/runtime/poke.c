@@ -208,19 +208,26 @@ static void write_piece(struct code *c, const struct store *s, size_t n, const s
 	free(restore_at);
 }
 
+/* The thread that makes the changes: the leader if it runs, else one that
+ * runs, else one stopped by SIGSTOP (the call is then made while suture
+ * holds it: async_call.h). */
 static struct thread *some_thread(struct proc *p)
 {
-	struct thread *any = NULL;
+	struct thread *leader = NULL, *running = NULL, *any = NULL;
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
-		if (!t->seized || t->gone || t->group_stop || t->stopped)
+		if (!t->seized || t->gone || t->stopped)
 			continue;
-		if (t->tid == p->pid)
-			return t;
 		if (!any)
 			any = t;
+		if (t->group_stop)
+			continue;
+		if (t->tid == p->pid)
+			leader = t;
+		else if (!running)
+			running = t;
 	}
-	return any;
+	return leader ? leader : running ? running : any;
 }
 
 /* In a running thread of P (none: every thread is held by someone). */

@@ -122,15 +122,19 @@ char *threads_in(struct proc *p, struct unwinder *u, const struct busy_range *ra
 /* A thread stopped in the middle of an entry padding (five 1-byte NOPs),
  * or of the instructions a room form displaces, would resume inside the
  * jump we write there; one at a room's jump (it took the entry's) would
- * resume on the int3 a revert puts back. */
+ * resume on the int3 a revert puts back (PHASE3: the direction of the
+ * entries' last write in this stop, -1 when none). */
 void check_padding(const struct transition *t, struct thread *th, const struct user_regs_struct *regs,
-		   struct buf *msg)
+		   int phase3, struct buf *msg)
 {
-	for (size_t k = 0; k < t->n; k++)
-		if ((regs->rip > t->r[k].pad && regs->rip < t->r[k].pad + t->r[k].len) ||
-		    (t->r[k].room && t->r[k].orig_room[0] == 0xcc && regs->rip == t->r[k].room))
+	for (size_t k = 0; k < t->n; k++) {
+		const struct redirect *r = &t->r[k];
+		bool emptied = phase3 >= 0 && r->room && r->orig_room[0] == 0xcc &&
+			       (phase3 ? r->to : r->from) == r->stub;
+		if ((regs->rip > r->pad && regs->rip < r->pad + r->len) || (emptied && regs->rip == r->room))
 			buf_printf(msg, "%sthread %d (%s) is in an entry padding", msg->len ? "; " : "",
 				   th->tid, th->comm);
+	}
 }
 
 /* Threads are walked in batches: one process_vm_readv reads the stack
@@ -184,7 +188,7 @@ static void check_stopped(struct thread *th, void *arg)
 			   th->comm, err_msg());
 		return;
 	}
-	check_padding(sc->t, th, &regs, &sc->c.msg);
+	check_padding(sc->t, th, &regs, sc->t->gate_to != 0, &sc->c.msg);
 	/* a thread not yet run has no frame of the program (libdw cannot
 	 * walk the first instruction of clone's child, the stack is empty) */
 	if (sc->t->model != CM_STOP || th->fresh)

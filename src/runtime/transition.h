@@ -83,7 +83,7 @@ char *thread_busy(struct proc *p, struct unwinder *u, struct thread *th, const s
 		  const struct busy_range *ranges, size_t n, const struct busy_range *opaque, size_t nopaque);
 /* Appends to MSG each thread stopped inside an entry padding of T. */
 void check_padding(const struct transition *t, struct thread *th, const struct user_regs_struct *regs,
-		   struct buf *msg);
+		   int phase3, struct buf *msg);
 /* Lets the threads run for SECONDS while serving their events. */
 void transition_pause(struct proc *p, double seconds);
 

@@ -77,6 +77,7 @@ static void born(struct proc *p, struct thread *th, void *arg)
 
 struct stop_all_check {
 	struct thread_transition *x;
+	int phase3;             /* the entries' last write: towards new (1), old (0), or none (-1) */
 	struct buf msg;
 };
 
@@ -89,10 +90,12 @@ static void check_stopped_thread(struct thread *th, void *arg)
 	if (thread_get_regs(th, &regs) < 0)
 		return;
 	th->fs_base = regs.fs_base;
-	check_padding(c->x->t, th, &regs, &c->msg);
+	check_padding(c->x->t, th, &regs, c->phase3, &c->msg);
 	if (th->fresh && th->univ < 0 && universe_write(c->x->t->p, th, &regs, c->x->birth) == 0)
 		note_universe(c->x, th, c->x->birth);
 }
+
+static int end_write(struct thread_transition *x, bool to_new);
 
 /* Runs WRITE with every thread stopped, none inside a padding (B and D). */
 static int with_all_stopped(struct thread_transition *x, int (*write)(struct thread_transition *, bool), bool arg,
@@ -100,7 +103,7 @@ static int with_all_stopped(struct thread_transition *x, int (*write)(struct thr
 {
 	struct proc *p = x->t->p;
 	for (;;) {
-		struct stop_all_check c = { x, {0} };
+		struct stop_all_check c = { x, write == end_write ? arg : -1, {0} };
 		int rc = proc_stop_all(p, check_stopped_thread, &c);
 		if (rc == 0 && !c.msg.len)
 			rc = write(x, arg);
