@@ -93,7 +93,8 @@ static uint64_t reloc_target_offset(GElf_Rela *rela)
 	switch (GELF_R_TYPE(rela->r_info)) {
 	case R_X86_64_PC32:
 	case R_X86_64_PLT32:
-		return (uint64_t)(rela->r_addend + 4);
+		/* unsigned: a damaged addend near INT64_MAX wraps, never overflows */
+		return (uint64_t)rela->r_addend + 4;
 	default:
 		return (uint64_t)rela->r_addend;
 	}
