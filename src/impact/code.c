@@ -212,8 +212,10 @@ static int add_linked_refs(struct graph *g, struct elf_file *ef, const struct fu
 		Elf_Scn *scn = elf_getscn(ef->elf, f->shndx);
 		GElf_Shdr shdr;
 		Elf_Data *data = scn ? elf_file_data(scn) : NULL;
+		/* no addition that a damaged size could wrap */
 		if (!data || !elf_file_shdr(scn, &shdr) || f->start < shdr.sh_addr ||
-		    f->start + f->size > shdr.sh_addr + data->d_size)
+		    f->start - shdr.sh_addr > data->d_size ||
+		    f->size > data->d_size - (f->start - shdr.sh_addr))
 			continue;
 		disassemble_function(g, handle, insn, f,
 				     (const uint8_t *)data->d_buf + (f->start - shdr.sh_addr), &by_addr);
