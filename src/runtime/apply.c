@@ -495,6 +495,7 @@ static int apply_loaded(struct apply *a)
 		goto undo;
 	if (mem_write(a->p, a->mem, a->im.bytes, a->im.size) < 0)
 		goto undo;
+	fault_point("mapped");   /* the patch's memory written, in no record yet */
 	if (a->im.has_data &&
 	    remote_mprotect(a->p, t, a->mem + a->im.code_size, a->im.size - a->im.code_size,
 			    PROT_READ | PROT_WRITE) < 0)
@@ -502,6 +503,7 @@ static int apply_loaded(struct apply *a)
 	if (patch_unwind_register(a->p, t, &a->im) < 0 ||
 	    callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0)
 		goto undo;
+	fault_point("registered");   /* its unwind information too */
 
 	struct state_entry e;
 	struct redirect *rd;
@@ -533,6 +535,8 @@ static int apply_loaded(struct apply *a)
 	ep = tr.entry;
 	if (rc == 0 && a->o->replace)
 		retire_replaced(a, ep, t);
+	if (rc == 0)
+		fault_point("switched");   /* recorded as applied, the threads still held */
 	/* a transition that could be neither finished nor reversed stays in
 	 * the record, for status and revert */
 	bool in_transition = ep->patch.state == PS_APPLYING || ep->patch.state == PS_REVERTING;

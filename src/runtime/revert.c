@@ -169,6 +169,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	int rc = transition_run(&tr);
 	bool free_memory = false;
 	if (rc == 0) {
+		fault_point("switched");   /* recorded as reverted, the threads still held */
 		/* stop: no thread was in the patch's code before the switch, and
 		 * none can enter it after; thread: every thread left it before
 		 * it switched (or was forced); none: look */
@@ -192,8 +193,10 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 		proc_finish(p);
 	}
 	if (free_memory && proc_seize_one(p, &t) == 0 &&
-	    patch_unwind_deregister(p, t, mem) == 0)
+	    patch_unwind_deregister(p, t, mem) == 0) {
+		fault_point("deregistered");   /* its memory not unmapped yet */
 		remote_munmap(p, t, mem, mem_size);
+	}
 	proc_finish(p);
 	unwinder_free(tr.unwinder);
 	ranges_free(opaque, nopaque);
