@@ -68,16 +68,20 @@ def counter(tmp_path):
     return tree
 
 
+def libc_use_diff(tree, tmp_path, before, after):
+    """A diff to util.c that includes <unistd.h> and puts AFTER for BEFORE."""
+    return make_diff(tree, {"util.c": [("#include \"common.h\"",
+                                        "#include <unistd.h>\n#include \"common.h\""),
+                                       (before, after)]}, tmp_path)
+
+
 def test_build_refuses_a_store_to_a_libc_variable_when_the_patch_is_made(counter, tmp_path,
                                                                           suture):
     """The target is known to suture build: a patch that would be refused
     by every apply is refused when it is made, naming the variable."""
     before = snapshot(counter)
-    diff = make_diff(counter, {"util.c": [("#include \"common.h\"",
-                                           "#include <unistd.h>\n#include \"common.h\""),
-                                          ("int scaled = adjust(x) * 2;",
-                                           "int scaled = adjust(x) * 2;\n\toptind = scaled;")]},
-                     tmp_path)
+    diff = libc_use_diff(counter, tmp_path, "int scaled = adjust(x) * 2;",
+                         "int scaled = adjust(x) * 2;\n\toptind = scaled;")
     patch = tmp_path / "store.patch"
     proc = build_patch(suture, counter, diff, patch, "--target", str(counter / "prog"),
                        check=False)
@@ -90,11 +94,9 @@ def test_build_refuses_a_store_to_a_libc_variable_when_the_patch_is_made(counter
 
 
 def test_build_accepts_a_load_of_a_libc_variable_and_it_works(counter, tmp_path, suture):
-    diff = make_diff(counter, {"util.c": [("#include \"common.h\"",
-                                           "#include <unistd.h>\n#include \"common.h\""),
-                                          ("return scaled < limits[0]",
-                                           "char **env = __environ;\n\tscaled += env && env[0];\n\treturn scaled < limits[0]")]},
-                     tmp_path)
+    diff = libc_use_diff(counter, tmp_path, "return scaled < limits[0]",
+                         "char **env = __environ;\n\tscaled += env && env[0];\n"
+                         "\treturn scaled < limits[0]")
     patch = tmp_path / "load.patch"
     build_patch(suture, counter, diff, patch, "--target", str(counter / "prog"))
     lines = lines_across_apply(suture, counter / "prog", patch, tmp_path)
