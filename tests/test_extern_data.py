@@ -104,3 +104,45 @@ def test_build_accepts_a_load_of_a_libc_variable_and_it_works(counter, tmp_path,
     first, last = lines[0].split(), lines[-1].split()
     assert int(first[1]) == 2 * 2
     assert int(last[1]) == (len(lines) - 1 + 2) * 2 + 1, lines[-3:]
+
+
+TLS_PROJECT = {
+    "Makefile": "CFLAGS = -O2 -g -fease-live-patching\n"
+                "prog: main.o libdepth.so\n"
+                "\t$(CC) -o $@ main.o -L. -ldepth -Wl,-rpath,'$$ORIGIN'\n"
+                "libdepth.so: depth.c\n"
+                "\t$(CC) $(CFLAGS) -fPIC -shared -o $@ depth.c\n",
+    "depth.c": "__thread int depth = 5;\nint depth_get(void) { return depth; }\n",
+    "main.c": "#include <stdio.h>\n#include <unistd.h>\n"
+              "__thread int own = 7;\n"
+              "int value(int i)\n{\n\treturn i * 2;\n}\n"
+              "int main(void)\n{\n\tfor (int i = 0; i < 3000; i++) {\n"
+              "\t\tprintf(\"value %d\\n\", value(i) + own);\n\t\tusleep(20000);\n\t}\n}\n",
+}
+
+
+@pytest.mark.parametrize("variable, value, refused", [("depth", 5, True), ("own", 7, False)],
+                         ids=["of-a-library", "of-the-program"])
+def test_build_refuses_a_thread_local_variable_of_a_library(tmp_path, suture, variable, value,
+                                                            refused):
+    """A thread-local variable of another object has its offset in glibc's
+    private link_map: suture build refuses a patch that reaches one when
+    it is made, naming it; the program's own is fine."""
+    tree = tmp_path / "tls"
+    tree.mkdir()
+    for name, text in TLS_PROJECT.items():
+        (tree / name).write_text(text)
+    run(["make", "-C", str(tree), f"CC={SUTURE_CC}"])
+    diff = make_diff(tree, {"main.c": [("return i * 2;",
+                                        f"extern __thread int {variable};\n"
+                                        f"\treturn i * 2 + ({variable} != {value});")]},
+                     tmp_path)
+    patch = tmp_path / "tls.patch"
+    proc = build_patch(suture, tree, diff, patch, "--target", str(tree / "prog"), check=False)
+    if not refused:
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "main.c: depth: depth is a thread-local variable of another object" in proc.stderr, \
+        proc.stderr
+    assert "__errno_location" in proc.stderr and not patch.exists()
