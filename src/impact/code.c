@@ -213,7 +213,7 @@ static int add_linked_refs(struct graph *g, struct elf_file *ef, const struct fu
 		GElf_Shdr shdr;
 		Elf_Data *data = scn ? elf_file_data(scn) : NULL;
 		/* no addition that a damaged size could wrap */
-		if (!data || !elf_file_shdr(scn, &shdr) || f->start < shdr.sh_addr ||
+		if (!data || !data->d_buf || !elf_file_shdr(scn, &shdr) || f->start < shdr.sh_addr ||
 		    f->start - shdr.sh_addr > data->d_size ||
 		    f->size > data->d_size - (f->start - shdr.sh_addr))
 			continue;
