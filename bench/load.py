@@ -6,12 +6,15 @@ applied and reverted CYCLES times with one consistency model.
 
     /usr/bin/python3 bench/load.py [--model stop|none|thread] [--cycles 10000] [--clients 4]
 
-Every answer is checked; the server's RSS is read before and after the
-loop (and every 1000 cycles); request latency is reported (p50, p99, max)
+Every answer is checked; the server's RSS and the `used` bytes of the
+record suture keeps in it (`status --json`: record_used) are read after
+the first cycle, every 1000 cycles and after the loop, with the load
+average of the machine; request latency is reported (p50, p99, max)
 for requests that overlapped an apply or revert, against a baseline run of
 the same length with no patching.  Exit 1 on any failed or wrong answer.
 """
 import argparse
+import json
 import os
 import pathlib
 import socket
@@ -81,6 +84,17 @@ def rss_kb(pid):
     return 0
 
 
+def record_used(suture, pid):
+    """The bytes of suture's record in process PID in use (0: none yet)."""
+    r = subprocess.run([suture, "status", "--json", str(pid)], capture_output=True, text=True)
+    return json.loads(r.stdout)["processes"][0].get("record_used", 0) if r.returncode == 0 else -1
+
+
+def memory(suture, pid):
+    """'RSS kB/record bytes' of process PID."""
+    return f"{rss_kb(pid)}/{record_used(suture, pid)}"
+
+
 def percentiles(latencies):
     if not latencies:
         return "-", "-", "-"
@@ -117,7 +131,7 @@ def main():
                 time.sleep(0.01)
             port = int(portfile.read_text())
             base_clients, _ = load_run(port, args.clients, seconds=5)
-            rss = [rss_kb(proc.pid)]
+            mem, loads = [], []
 
             def cycles():
                 windows = []
@@ -129,13 +143,14 @@ def main():
                         windows.append((t0, time.perf_counter()))
                         if r.returncode != 0:
                             sys.exit(f"cycle {i}: suture {cmd[0]} failed: {r.stderr.strip()}")
-                    if (i + 1) % 1000 == 0:
-                        rss.append(rss_kb(proc.pid))
+                    if i == 0 or (i + 1) % 1000 == 0:
+                        mem.append(memory(args.suture, proc.pid))
+                        loads.append(os.getloadavg()[0])
                 return windows
             start = time.time()
             clients, windows = load_run(port, args.clients, action=cycles)
             elapsed = time.time() - start
-            rss.append(rss_kb(proc.pid))
+            mem.append(memory(args.suture, proc.pid))
         finally:
             proc.kill()
             proc.wait()
@@ -151,7 +166,9 @@ def main():
     wrong = sum(c.wrong for c in clients)
     print(f"model {args.model}: {args.cycles} apply+revert cycles in {elapsed:.0f} s, "
           f"{len(all_times)} requests, {failed} failed, {wrong} wrong")
-    print(f"server RSS (kB) before, every 1000 cycles, after: {' '.join(map(str, rss))}")
+    print(f"server RSS (kB)/record used (bytes) after cycle 1, every 1000 cycles, after: "
+          f"{' '.join(mem)}")
+    print(f"load average (1 min) seen: {min(loads):.1f} to {max(loads):.1f}")
     print("| requests | p50 (us) | p99 (us) | max (us) |\n|---|---|---|---|")
     print(f"| no patching ({len(base)}) | " + " | ".join(percentiles(base)) + " |")
     print(f"| during apply/revert, {args.model} ({len(during)}) | " + " | ".join(percentiles(during)) + " |")

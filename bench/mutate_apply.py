@@ -93,10 +93,11 @@ def mutate(data, mode, rng):
 
 
 class Target:
-    def __init__(self, prog, work):
+    """The ticker running, its output in a file of WORK (ARGS: its options)."""
+    def __init__(self, prog, work, args=()):
         self.out = work / f"out-{time.monotonic_ns()}.txt"
         self.fh = open(self.out, "w")
-        self.proc = subprocess.Popen([str(prog)], stdout=self.fh, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(prog), *args], stdout=self.fh, stderr=subprocess.STDOUT)
         self.prog = prog
         deadline = time.time() + 10
         while "ready" not in self.out.read_text():

@@ -149,3 +149,46 @@ def test_new_function_past_its_section(suture, objects, tmp_path):
     bad = tmp_path / "forged.o"
     bad.write_bytes(seal(bytes(image)))
     one_line_refusal([suture, "info", str(bad)], "runs past the end of its section")
+
+
+def forged_patch(suture, objects, tmp_path, forge):
+    """A patch of OBJECTS, FORGE(image, elf) changing its bytes, then the
+    checksum fixed as whoever can write the file could."""
+    from elftools.elf.elffile import ELFFile
+    _, orig, patched = objects
+    patch = tmp_path / "p.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
+    image = bytearray(image_of(patch.read_bytes()))
+    with open(patch, "rb") as f:
+        forge(image, ELFFile(f))
+    bad = tmp_path / "forged.o"
+    bad.write_bytes(seal(bytes(image)))
+    return bad
+
+
+@pytest.mark.parametrize("to, overlapped", [("symtab", ".symtab"), ("zero", "the ELF header")])
+def test_code_section_over_another_part_of_the_file(suture, objects, tmp_path, to, overlapped):
+    """A forged section header points the new code at .symtab's bytes, or at
+    the ELF header: every other check held, apply loaded those bytes as
+    code and the target died (bench/mutate_apply.py)."""
+    def forge(image, elf):
+        index = next(i for i, s in enumerate(elf.iter_sections()) if s.name.startswith(".text"))
+        at = elf["e_shoff"] + index * elf["e_shentsize"] + 24   # sh_offset
+        offset = elf.get_section_by_name(".symtab")["sh_offset"] if to == "symtab" else 0
+        image[at:at + 8] = struct.pack("<Q", offset)
+    bad = forged_patch(suture, objects, tmp_path, forge)
+    one_line_refusal([suture, "info", str(bad)], "is not a valid patch", "overlaps", ".text.f",
+                     overlapped)
+
+
+def test_new_function_in_a_reserved_section_index(suture, objects, tmp_path):
+    """A forged new function's st_shndx in the reserved range: apply took
+    its address as 0 and segfaulted (bench/mutate_apply.py)."""
+    def forge(image, elf):
+        symtab = elf.get_section_by_name(".symtab")
+        index = next(i for i, s in enumerate(symtab.iter_symbols())
+                     if s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] != "SHN_UNDEF")
+        entry = symtab["sh_offset"] + index * symtab["sh_entsize"]
+        image[entry + 6:entry + 8] = struct.pack("<H", 0xff01)   # st_shndx
+    bad = forged_patch(suture, objects, tmp_path, forge)
+    one_line_refusal([suture, "info", str(bad)], "is not a function defined in the patch")

@@ -2,6 +2,7 @@
 #include "build/assemble.h"
 #include "build/deliver.h"
 #include "build/manual_check.h"
+#include "build/reach.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "diff/diff.h"
@@ -96,6 +97,8 @@ static int diff_unit(struct build_session *s, const struct build_unit *u, size_t
 	if (change && !d.nrefusals) {
 		char *part = xasprintf("%s/part-%zu.o", s->workdir, index);
 		ret = diff_write_patch(&d, part, s->opt->name);
+		if (ret == 0)
+			ret = reach_check(s, u, part);
 		for (size_t t = 0; ret == 0 && t < s->ntargets; t++)
 			if (u->targets & (1ul << t)) {
 				parts->paths = strv_add(parts->paths, &parts->n, xstrdup(part));

@@ -15,6 +15,8 @@ struct build_target {
 	uint8_t build_id[SUTURE_BUILD_ID_MAX];
 	size_t build_id_len;
 	struct unit_records recs;  /* of the original file */
+	struct elf_file *file;     /* the original file, read before the build
+	                              changed it (reach.c checks against it) */
 };
 
 /* One translation unit of some target. */

@@ -28,13 +28,14 @@ int target_load(struct build_target *t, const char *path)
 	else if (!(t->build_id_len = elf_file_build_id(ef, t->build_id, sizeof t->build_id)))
 		ret = err_set("target %s has no build-id, so no patch can be bound to it "
 			      "(link with -Wl,--build-id)", path);
-	elf_file_close(ef);
 	if (ret == 0) {
+		t->file = ef;
 		t->path = xstrdup(path);
 		char *copy = xstrdup(path);
 		t->name = xstrdup(basename(copy));
 		free(copy);
 	} else {
+		elf_file_close(ef);
 		unit_records_free(&t->recs);
 	}
 	return ret;
@@ -45,6 +46,8 @@ void target_free(struct build_target *t)
 	free(t->path);
 	free(t->name);
 	unit_records_free(&t->recs);
+	if (t->file)
+		elf_file_close(t->file);
 }
 
 /* Whether PATH starts with the ELF magic (cheap, before libelf). */

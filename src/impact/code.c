@@ -93,7 +93,8 @@ static uint64_t reloc_target_offset(GElf_Rela *rela)
 	switch (GELF_R_TYPE(rela->r_info)) {
 	case R_X86_64_PC32:
 	case R_X86_64_PLT32:
-		return (uint64_t)(rela->r_addend + 4);
+		/* unsigned: a damaged addend near INT64_MAX wraps, never overflows */
+		return (uint64_t)rela->r_addend + 4;
 	default:
 		return (uint64_t)rela->r_addend;
 	}
@@ -211,8 +212,10 @@ static int add_linked_refs(struct graph *g, struct elf_file *ef, const struct fu
 		Elf_Scn *scn = elf_getscn(ef->elf, f->shndx);
 		GElf_Shdr shdr;
 		Elf_Data *data = scn ? elf_file_data(scn) : NULL;
-		if (!data || !elf_file_shdr(scn, &shdr) || f->start < shdr.sh_addr ||
-		    f->start + f->size > shdr.sh_addr + data->d_size)
+		/* no addition that a damaged size could wrap */
+		if (!data || !data->d_buf || !elf_file_shdr(scn, &shdr) || f->start < shdr.sh_addr ||
+		    f->start - shdr.sh_addr > data->d_size ||
+		    f->size > data->d_size - (f->start - shdr.sh_addr))
 			continue;
 		disassemble_function(g, handle, insn, f,
 				     (const uint8_t *)data->d_buf + (f->start - shdr.sh_addr), &by_addr);

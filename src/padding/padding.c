@@ -26,9 +26,11 @@ static unsigned insn_length(const uint8_t *code, size_t size)
 		return 0;
 	cs_insn *insn = NULL;
 	unsigned len = 0;
-	if (cs_disasm(handle, code, size, 0, 1, &insn) == 1)
+	/* capstone's cs_free() dereferences what it is given: only a decoded one */
+	if (cs_disasm(handle, code, size, 0, 1, &insn) == 1) {
 		len = insn->size;
-	cs_free(insn, 1);
+		cs_free(insn, 1);
+	}
 	cs_close(&handle);
 	return len;
 }

@@ -2,6 +2,7 @@
 #include "patchfile/patchread.h"
 #include "common/error.h"
 #include "common/util.h"
+#include "patchfile/layout.h"
 #include "patchfile/patchname.h"
 #include "trust/patch_input.h"
 
@@ -39,6 +40,8 @@ static int check_sections(struct patch_file *pf)
 	}
 	if (!pf->ef->symdata)
 		return BAD(pf, "no symbol table");
+	if (layout_check(pf->ef) < 0)
+		return err_prefix("%s is not a valid patch", pf->ef->path);
 	return 0;
 }
 
@@ -86,8 +89,14 @@ static int check_symbol_index(struct patch_file *pf, uint32_t index, bool define
 	if (index == 0 || !elf_file_symbol(pf->ef, index, &sym))
 		return BAD(pf, "%s %zu: symbol index %u outside .symtab (%zu symbols)",
 			   what, i, index, pf->ef->nsyms);
-	if (defined && (sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_FUNC))
+	if (defined && (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
+			GELF_ST_TYPE(sym.st_info) != STT_FUNC))
 		return BAD(pf, "%s %zu: symbol %u is not a function defined in the patch", what, i, index);
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	if (defined && (!(scn = elf_getscn(pf->ef->elf, sym.st_shndx)) || !gelf_getshdr(scn, &sh) ||
+			!(sh.sh_flags & SHF_EXECINSTR)))
+		return BAD(pf, "%s %zu: symbol %u is not in a code section of the patch", what, i, index);
 	if (!defined && sym.st_shndx != SHN_UNDEF)
 		return BAD(pf, "%s %zu: symbol %u is defined, a resolved symbol must be undefined",
 			   what, i, index);

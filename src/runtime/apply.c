@@ -558,8 +558,10 @@ static int apply_loaded(struct apply *a)
 		goto undo;
 	if (a->split.on)
 		split_write_header(&a->split, &a->far, a->im.bytes);
+	fault_point("mapped");   /* the patch's memory mapped, in no record yet */
 	if (load_copy(a, t, &a->im) < 0 || (a->split.on && load_copy(a, t, &a->far) < 0))
 		goto undo;
+	fault_point("registered");   /* written, its unwind information too */
 	/* a callback's thread is created by a stopped one (thread_call.h) */
 	if (callback_addr(&a->im, SUTURE_CB_PRE_PATCH) &&
 	    (thread_hold(a->p, t) < 0 || callbacks_run(&a->im, a->p, &t, SUTURE_CB_PRE_PATCH, a->o->timeout) < 0))
@@ -594,6 +596,8 @@ static int apply_loaded(struct apply *a)
 	ep = tr.entry;
 	if (rc == 0 && a->o->replace)
 		retire_replaced(a, ep, t);
+	if (rc == 0)
+		fault_point("switched");   /* recorded as applied, the threads still held */
 	/* a transition that could be neither finished nor reversed stays in
 	 * the record, for status and revert */
 	bool in_transition = ep->patch.state == PS_APPLYING || ep->patch.state == PS_REVERTING;

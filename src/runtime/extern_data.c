@@ -4,6 +4,7 @@
 #include "common/error.h"
 
 #include <capstone/capstone.h>
+#include <stdio.h>
 #include <string.h>
 
 #define OP_LEA 0x8d
@@ -94,9 +95,21 @@ static int refuse(const char *sname, const char *what)
 {
 	return err_set("the patch reaches '%s', a variable of another object more than 2 GB away, "
 		       "PC-relatively (GCC expects a copy relocation the program does not have) "
-		       "with %s, which suture cannot reroute; use it through a pointer the program "
-		       "already has, or compile the patched code with -mno-direct-extern-access "
-		       "(GCC 12) or -fPIC", sname, what);
+		       "with %s, which suture cannot reroute; " EXTERN_DATA_WAY_OUT, sname, what);
+}
+
+/* NULL when INSN (whose bytes start at START) is one of the two forms
+ * rerouted (extern_data.h), else its mnemonic. */
+static const char *not_reroutable(const cs_insn *insn, const uint8_t *start)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint8_t opcode = start[x->encoding.modrm_offset - 1];
+	bool plain = x->prefix[0] == 0 && x->prefix[1] == 0 && x->prefix[2] == 0 &&
+		     x->prefix[3] == 0 && x->opcode[1] == 0 && x->encoding.imm_size == 0;
+	if (!plain || (opcode != OP_LEA && opcode != OP_MOV_LOAD) ||
+	    (opcode == OP_LEA && !(x->rex & REX_W)))
+		return insn->mnemonic;
+	return NULL;
 }
 
 static int reroute(struct image *im, const cs_insn *insn, uint8_t *start, uint64_t P,
@@ -106,10 +119,7 @@ static int reroute(struct image *im, const cs_insn *insn, uint8_t *start, uint64
 	uint64_t insn_addr = P - x->encoding.disp_offset;
 	uint64_t next = insn_addr + insn->size;
 	uint8_t opcode = start[x->encoding.modrm_offset - 1];
-	bool plain = x->prefix[0] == 0 && x->prefix[1] == 0 && x->prefix[2] == 0 &&
-		     x->prefix[3] == 0 && x->opcode[1] == 0 && x->encoding.imm_size == 0;
-	if (!plain || (opcode != OP_LEA && opcode != OP_MOV_LOAD) ||
-	    (opcode == OP_LEA && !(x->rex & REX_W)))
+	if (not_reroutable(insn, start))
 		return refuse(sname, insn->mnemonic);
 	if (im->xstubs_used == im->nxstubs)
 		return err_set("internal: more rerouted references than counted");
@@ -129,16 +139,46 @@ static int reroute(struct image *im, const cs_insn *insn, uint8_t *start, uint64
 	return 0;
 }
 
+/* Capstone, with instruction details, for one of the calls below. */
+static int open_capstone(csh *cs, cs_insn **insn)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, cs) != CS_ERR_OK)
+		return err_set("capstone cannot be opened");
+	cs_option(*cs, CS_OPT_DETAIL, CS_OPT_ON);
+	*insn = cs_malloc(*cs);
+	return 0;
+}
+
+static void close_capstone(csh *cs, cs_insn *insn)
+{
+	cs_free(insn, 1);
+	cs_close(cs);
+}
+
+int extern_data_reroutable(const uint8_t *code, size_t size, uint64_t offset, char *what,
+			   size_t what_size)
+{
+	csh cs;
+	cs_insn *insn;
+	if (open_capstone(&cs, &insn) < 0)
+		return -1;
+	const char *form = "an instruction that cannot be decoded";
+	if (find_instruction(cs, code, size, offset, insn) == 0)
+		form = not_reroutable(insn, code + insn->address);
+	snprintf(what, what_size, "%s", form ? form : "");
+	close_capstone(&cs, insn);
+	return form ? 0 : 1;
+}
+
 int extern_data_reroute(struct image *im, size_t sec, const GElf_Shdr *sh,
 			const GElf_Rela *rela, uint64_t S, const char *sname)
 {
 	if (!(sh->sh_flags & SHF_EXECINSTR))
 		return refuse(sname, "a data reference");
 	csh cs;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
-		return err_set("capstone cannot be opened");
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_insn *insn = cs_malloc(cs);
+	cs_insn *insn;
+	if (open_capstone(&cs, &insn) < 0)
+		return -1;
 	uint8_t *code = im->bytes + im->sec_off[sec];
 	int ret;
 	if (find_instruction(cs, code, sh->sh_size, rela->r_offset, insn) < 0) {
@@ -151,7 +191,6 @@ int extern_data_reroute(struct image *im, size_t sec, const GElf_Shdr *sh,
 		uint64_t ea = S + (uint64_t)rela->r_addend + (next - P);
 		ret = reroute(im, insn, start, P, ea, sname);
 	}
-	cs_free(insn, 1);
-	cs_close(&cs);
+	close_capstone(&cs, insn);
 	return ret;
 }

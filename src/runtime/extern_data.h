@@ -24,6 +24,10 @@
 
 #include "runtime/loader.h"
 
+/* What a user can do about a reference that cannot be rerouted. */
+#define EXTERN_DATA_WAY_OUT "use it through a pointer the program already has, or compile the " \
+	"patched code with -mno-direct-extern-access (GCC 12) or -fPIC"
+
 /* Bytes of patch memory one rerouted reference uses (cell and stub). */
 #define EXTERN_STUB_SIZE 32
 
@@ -37,5 +41,13 @@ size_t extern_data_stub_count(const struct image *im);
  * one of the two above. */
 int extern_data_reroute(struct image *im, size_t sec, const GElf_Shdr *sh,
 			const GElf_Rela *rela, uint64_t S, const char *sname);
+
+/* Can the PC-relative reference whose 4 bytes lie at OFFSET of CODE (SIZE
+ * bytes of a code section, not yet relocated) be rerouted?  1 if so; 0
+ * if not, with WHAT (WHAT_SIZE bytes) saying what the instruction is (its
+ * mnemonic); -1 with err_set() when capstone fails.  suture build asks it
+ * to refuse such a patch when it is made. */
+int extern_data_reroutable(const uint8_t *code, size_t size, uint64_t offset, char *what,
+			   size_t what_size);
 
 #endif

@@ -204,6 +204,7 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	int rc = transition_run(&tr);
 	bool free_memory = false;
 	if (rc == 0) {
+		fault_point("switched");   /* recorded as reverted, the threads still held */
 		/* stop: no thread was in the patch's code before the switch, and
 		 * none can enter it after; thread: every thread left it before
 		 * it switched (or was forced); none: look */
@@ -226,8 +227,10 @@ static int revert_entry(struct proc *p, struct state *st, struct state_entry *e,
 	}
 	/* the thread runs between the calls (inject.h) */
 	if (free_memory && proc_seize_one(p, &t) == 0 && proc_resume_all(p) == 0 &&
-	    patch_unwind_deregister(p, t, mem) == 0 && split_free(p, t, mem) == 0)
+	    patch_unwind_deregister(p, t, mem) == 0 && split_free(p, t, mem) == 0) {
+		fault_point("deregistered");   /* its memory not unmapped yet */
 		remote_munmap(p, t, mem, mem_size);
+	}
 	proc_finish(p);
 	unwinder_free(tr.unwinder);
 	ranges_free(opaque, nopaque);

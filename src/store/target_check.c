@@ -16,7 +16,7 @@ static const uint8_t *symbol_bytes(struct elf_file *ef, const GElf_Sym *sym)
 		return NULL;
 	Elf_Data *d = elf_file_data(scn);
 	uint64_t off = sym->st_value - sh.sh_addr;
-	if (!d || sym->st_value < sh.sh_addr || off + sym->st_size > d->d_size)
+	if (!d || sym->st_value < sh.sh_addr || off > d->d_size || sym->st_size > d->d_size - off)
 		return NULL;
 	return (const uint8_t *)d->d_buf + off;
 }
