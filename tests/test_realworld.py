@@ -2,6 +2,7 @@
 source package with suture-cc, runs a script; a one-line change to one of
 its library functions becomes a patch with `suture diff` and goes into the
 running interpreter with `suture apply`, then comes out with `revert`."""
+import itertools
 import os
 import pathlib
 import subprocess
@@ -108,9 +109,11 @@ def test_lua_library_function_patched_live(lua, suture, suture_cc, tmp_path):
         proc.kill()
         proc.wait()
     printed = lines_of(out)
-    # one process all along: upper case, then lower case, then upper again
-    assert set(printed[:applied_at - 1]) == {"HELLO WORLD"}
-    assert set(printed[applied_at:reverted_at - 1]) == {"hello world"}
+    # one process all along: upper case, then lower case, then upper again,
+    # each switch made before suture returned (it frees the patch's memory
+    # after the switch, so a few lines may come between the two)
+    assert [case for case, _ in itertools.groupby(printed)] == ["HELLO WORLD", "hello world", "HELLO WORLD"]
+    assert set(printed[applied_at:applied_at + 5]) == {"hello world"}
     assert set(printed[reverted_at:]) == {"HELLO WORLD"}
     assert not os.path.exists(f"/proc/{proc.pid}")
 
