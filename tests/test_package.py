@@ -43,14 +43,20 @@ def deb(tmp_path_factory):
     return deb
 
 
+# another test's apt-get (fetching a Debian source) may hold dpkg's lock a
+# moment: wait for it rather than fail
+WAIT_FOR_DPKG = ["-o", "DPkg::Lock::Timeout=300"]
+
+
 @pytest.fixture(scope="module")
 def installed(deb):
     before = installed_version()
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", str(deb)], env=env, timeout=600)
+    run(["apt-get", *WAIT_FOR_DPKG, "install", "-y", "-q", "--no-install-recommends", str(deb)], env=env,
+        timeout=600)
     yield
     if before is None:
-        run(["apt-get", "purge", "-y", "-q", "suture"], env=env, timeout=600)
+        run(["apt-get", *WAIT_FOR_DPKG, "purge", "-y", "-q", "suture"], env=env, timeout=600)
 
 
 def test_package_holds_programs_manuals_header_and_unit(deb, installed):
