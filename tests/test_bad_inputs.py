@@ -95,14 +95,20 @@ def test_diff_never_replaces_a_special_file(suture, objects, tmp_path, output):
     assert not list(pathlib.Path(output).parent.glob(pathlib.Path(output).name + ".tmp*"))
 
 
+def patch_to_forge(suture, objects, tmp_path):
+    """A real patch of the objects and its bytes without the trailer, to
+    change (then sealed again: seal())."""
+    _, orig, patched = objects
+    patch = tmp_path / "p.o"
+    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
+    return patch, bytearray(image_of(patch.read_bytes()))
+
+
 def test_patch_section_at_unaligned_offset(suture, objects, tmp_path):
     """.suture.funcs moved to an odd offset (and the checksum fixed): the
     reader would read its records misaligned; it refuses instead."""
     from elftools.elf.elffile import ELFFile
-    _, orig, patched = objects
-    patch = tmp_path / "p.o"
-    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
-    image = bytearray(image_of(patch.read_bytes()))
+    patch, image = patch_to_forge(suture, objects, tmp_path)
     with open(patch, "rb") as f:
         elf = ELFFile(f)
         index = elf.get_section_index(".suture.funcs")
@@ -135,10 +141,7 @@ def test_new_function_past_its_section(suture, objects, tmp_path):
     past its section: `apply` read outside the patch's memory (SIGSEGV, found
     by bench/mutate_apply.py); the reader refuses it."""
     from elftools.elf.elffile import ELFFile
-    _, orig, patched = objects
-    patch = tmp_path / "p.o"
-    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
-    image = bytearray(image_of(patch.read_bytes()))
+    patch, image = patch_to_forge(suture, objects, tmp_path)
     with open(patch, "rb") as f:
         elf = ELFFile(f)
         symtab = elf.get_section_by_name(".symtab")
@@ -155,10 +158,7 @@ def forged_patch(suture, objects, tmp_path, forge):
     """A patch of OBJECTS, FORGE(image, elf) changing its bytes, then the
     checksum fixed as whoever can write the file could."""
     from elftools.elf.elffile import ELFFile
-    _, orig, patched = objects
-    patch = tmp_path / "p.o"
-    run([suture, "diff", str(orig), str(patched), "-o", str(patch)])
-    image = bytearray(image_of(patch.read_bytes()))
+    patch, image = patch_to_forge(suture, objects, tmp_path)
     with open(patch, "rb") as f:
         forge(image, ELFFile(f))
     bad = tmp_path / "forged.o"

@@ -147,15 +147,6 @@ static int wait_done(struct proc *p, uint64_t data, double timeout, uint64_t *re
 	}
 }
 
-/* A signal T stopped for while in the runner waits (its handler would
- * return into the runner's pages, which go away). */
-static void defer_signal(struct thread *t)
-{
-	if (t->held_sig > 0 && t->held_sig <= 64)
-		t->deferred[t->held_sig]++;
-	t->held_sig = 0;
-}
-
 /* Once T is out of the runner's pages, they go. */
 static void unmap_when_out(struct proc *p, struct thread *t, uint64_t base, uint64_t size)
 {
@@ -167,7 +158,7 @@ static void unmap_when_out(struct proc *p, struct thread *t, uint64_t base, uint
 			remote_munmap(p, t, base, size);
 			break;
 		}
-		defer_signal(t);
+		thread_defer_held_signal(t);
 		thread_resume(t);
 		proc_serve_events(p, mono_now() + 0.0002, NULL);
 	}
@@ -212,7 +203,7 @@ int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, 
 	/* from now on its signals wait for the end of the call: a handler
 	 * would return into the runner's pages (events.c, ptrace.c) */
 	t->defer_signals = true;
-	defer_signal(t);
+	thread_defer_held_signal(t);
 	thread_resume(t);
 	fault_point("async");   /* tests: suture dies while the thread runs the call */
 	if (wait_done(p, base + code_size, timeout, ret) < 0) {

@@ -46,10 +46,8 @@ static void serve_one(struct proc *p, pid_t tid, int status)
 		return;
 	}
 	if (!t->want_stop) {
-		if (t->defer_signals && t->held_sig > 0 && t->held_sig <= 64) {
-			t->deferred[t->held_sig]++;
-			t->held_sig = 0;
-		}
+		if (t->defer_signals)
+			thread_defer_held_signal(t);
 		thread_resume(t);
 	}
 	else if (p->on_wanted_stop)

@@ -126,6 +126,11 @@ struct thread *proc_thread(struct proc *p, pid_t tid);
 struct thread *proc_add_thread(struct proc *p, pid_t tid);
 /* Records what wait status STATUS says about thread T. */
 void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours);
+/* Signal SIG (or the one T was stopped for, then no longer held) counted
+ * in T->deferred: sent to T again when it is next let go (thread_resume,
+ * unless defer_signals) or released. */
+void thread_defer_signal(struct thread *t, int sig);
+void thread_defer_held_signal(struct thread *t);
 /* PTRACE_INTERRUPT, noting when (for the figures). */
 long thread_interrupt(struct thread *t);
 /* Lets stopped thread T run again (kept seized), with the signal it was

@@ -258,6 +258,18 @@ static void note_resumed(struct thread *t)
 	runtime_stats.stops++;
 }
 
+void thread_defer_signal(struct thread *t, int sig)
+{
+	if (sig > 0 && sig <= 64)
+		t->deferred[sig]++;
+}
+
+void thread_defer_held_signal(struct thread *t)
+{
+	thread_defer_signal(t, t->held_sig);
+	t->held_sig = 0;
+}
+
 /* Records what a wait status says about thread T. */
 void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
 {
@@ -299,8 +311,8 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
 		 * would never run). */
 		if (t->held_sig == 0)
 			t->held_sig = sig;
-		else if (sig > 0 && sig <= 64)
-			t->deferred[sig]++;
+		else
+			thread_defer_signal(t, sig);
 		t->at_signal_stop = true;
 	}
 }
@@ -559,8 +571,7 @@ static int give_held_signal(struct thread *t)
 	int sig = t->held_sig;
 	if (!sig || t->at_signal_stop)
 		return sig;
-	if (sig > 0 && sig <= 64)
-		t->deferred[sig]++;
+	thread_defer_signal(t, sig);
 	return 0;
 }
 
