@@ -172,16 +172,19 @@ int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, 
 	uint64_t base, code_size;
 	if (map_runner(p, t, fn ? NULL : code, fn ? 0 : len, &base, &code_size) < 0)
 		return -1;
-	if (t->group_stop) {
+	/* held first: whether it is stopped by SIGSTOP is known only once
+	 * its pending events are served (a SIGSTOP sent just before suture
+	 * seized it turns into a group stop only then) */
+	int rc = thread_hold(p, t);
+	if (rc == 0 && t->group_stop) {
 		/* a thread of a process stopped by SIGSTOP only listens: the
 		 * call is made while suture holds it (inject.h) */
-		int rc = remote_call_args(p, t, fn ? fn : base + PIECE_OFF, args, ret);
+		rc = remote_call_args(p, t, fn ? fn : base + PIECE_OFF, args, ret);
 		remote_munmap(p, t, base, code_size + data_size());
 		return rc;
 	}
 	struct runner_data d = { .fn = fn ? fn : base + PIECE_OFF, .args = { args[0], args[1] } };
 	struct user_regs_struct regs;
-	int rc = thread_hold(p, t);
 	if (rc == 0)
 		rc = thread_get_regs(t, &regs);
 	if (rc == 0) {

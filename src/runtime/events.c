@@ -112,6 +112,8 @@ int thread_hold(struct proc *p, struct thread *t)
 	int rc = thread_stop_alone(p, t, 5.0);
 	if (rc == 1)
 		return 0;
+	if (!proc_alive(p))
+		return err_proc_exited(p);
 	if (rc < 0)
 		return err_set("thread %d of process %d exited while suture was working in it", t->tid, p->pid);
 	return err_set("thread %d of process %d does not stop (is it traced or frozen?)", t->tid, p->pid);

@@ -94,7 +94,7 @@ static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, const
 			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
 		int status;
 		if (thread_wait(p, t, &status, true) < 0)
-			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+			return err_proc_exited(p);
 		if (thread_get_regs(t, &regs) < 0)
 			return -1;
 		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0 && regs.rip == p->int3_insn + 1)
@@ -137,7 +137,7 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 			return err_set_errno("cannot run a system call in thread %d of process %d", t->tid, p->pid);
 		int status;
 		if (thread_wait(p, t, &status, true) < 0)
-			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+			return err_proc_exited(p);
 		if (thread_get_regs(t, &regs) < 0)
 			return -1;
 		if (regs.rip == p->syscall_insn + 2)
@@ -163,7 +163,7 @@ static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_
 			return err_set_errno("cannot run thread %d of process %d", t->tid, p->pid);
 		int status;
 		if (thread_wait(p, t, &status, false) < 0)
-			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+			return err_proc_exited(p);
 		if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80) || (status >> 16) != 0)
 			continue;   /* an interrupt or a signal (held for later) */
 		if (thread_get_regs(t, regs) < 0)
@@ -189,7 +189,7 @@ static int give_back(struct proc *p, struct thread *t, const struct user_regs_st
 	while (mono_now() < deadline) {
 		int status;
 		if (thread_wait(p, t, &status, false) < 0)
-			return err_set("process %d exited while suture was working in it; nothing to undo", p->pid);
+			return err_proc_exited(p);
 		if ((status >> 16) == PTRACE_EVENT_STOP)
 			return 0;
 		/* a signal (now held) or another event came first */

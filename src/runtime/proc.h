@@ -41,6 +41,7 @@ struct thread {
 	 * the thread let go at once) */
 	bool want_stop;
 	int univ;               /* its universe as suture last set it; -1 unknown */
+	char *held_why;         /* `thread` model: why its last check kept it where it was */
 	uint64_t fs_base;       /* its thread pointer, read while it was stopped; 0 unknown */
 	/* registers read during the current stop, lent to the unwinder */
 	const struct user_regs_struct *walk_regs;
@@ -156,6 +157,8 @@ double mono_now(void);
 /* Is PID a process that has not exited (not a zombie)? */
 bool pid_is_running(pid_t pid);
 bool proc_alive(struct proc *p);
+/* "process N (comm) exited ..." as the error; returns -1 */
+int err_proc_exited(struct proc *p);
 
 int thread_get_regs(struct thread *t, struct user_regs_struct *regs);
 int thread_set_regs(struct thread *t, const struct user_regs_struct *regs);

@@ -114,8 +114,10 @@ void proc_close(struct proc *p)
 	proc_finish(p);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
-	for (size_t i = 0; i < p->nthreads; i++)
+	for (size_t i = 0; i < p->nthreads; i++) {
+		free(p->threads[i]->held_why);
 		free(p->threads[i]);
+	}
 	free(p->threads);
 	free(p);
 }
@@ -155,6 +157,11 @@ bool pid_is_running(pid_t pid)
 bool proc_alive(struct proc *p)
 {
 	return pid_is_running(p->pid);
+}
+
+int err_proc_exited(struct proc *p)
+{
+	return err_set("process %d (%s) exited while suture was working in it; nothing to undo", p->pid, p->comm);
 }
 
 static bool proc_holds_any(struct proc *p)

@@ -193,15 +193,38 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 	if (!th->fresh && !x->unchecked) {
 		char *busy = thread_busy(t->p, t->unwinder, th, &regs, x->busy, x->nbusy, t->opaque, t->nopaque);
 		if (busy) {
-			buf_printf(&x->held, "%s%s", x->held.len ? "; " : "", busy);
-			free(busy);
+			free(th->held_why);
+			th->held_why = busy;
 			return 0;
 		}
 	}
 	if (universe_write(t->p, th, &regs, x->goal) < 0)
 		return -1;
 	note_universe(x, th, x->goal);
+	free(th->held_why);
+	th->held_why = NULL;
 	return 1;
+}
+
+/* Who holds the transition back, each thread by the last reason seen (a
+ * thread slow to stop in this round keeps the one of the round before). */
+static size_t note_held(struct thread_transition *x)
+{
+	struct proc *p = x->t->p;
+	size_t left = 0;
+	buf_free(&x->held);
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread *th = p->threads[i];
+		if (!th->seized || th->gone || th->univ == x->goal)
+			continue;
+		left++;
+		const char *sep = x->held.len ? "; " : "";
+		if (th->held_why)
+			buf_printf(&x->held, "%s%s", sep, th->held_why);
+		else if (th->want_stop && !th->stopped)
+			buf_printf(&x->held, "%sthread %d (%s) does not stop", sep, th->tid, th->comm);
+	}
+	return left;
 }
 
 /* A thread suture asked to stop, as soon as it stops: looked at, let go. */
@@ -219,8 +242,11 @@ static void stopped_for_us(struct proc *p, struct thread *th, void *arg)
 static int rounds(struct thread_transition *x, double deadline)
 {
 	struct proc *p = x->t->p;
+	for (size_t i = 0; i < p->nthreads; i++) {
+		free(p->threads[i]->held_why);   /* (of the other direction) */
+		p->threads[i]->held_why = NULL;
+	}
 	for (;;) {
-		buf_free(&x->held);
 		for (size_t i = 0; i < p->nthreads; i++) {
 			struct thread *th = p->threads[i];
 			if (!th->seized || th->gone || th->univ == x->goal)
@@ -246,17 +272,7 @@ static int rounds(struct thread_transition *x, double deadline)
 				       p->pid, p->comm);
 		if (!proc_alive(p))
 			return err_set("process %d exited during the transition; nothing to do", p->pid);
-		size_t left = 0;
-		for (size_t i = 0; i < p->nthreads; i++) {
-			struct thread *th = p->threads[i];
-			if (!th->seized || th->gone || th->univ == x->goal)
-				continue;
-			left++;
-			if (th->want_stop && !th->stopped)
-				buf_printf(&x->held, "%sthread %d (%s) does not stop", x->held.len ? "; " : "",
-					   th->tid, th->comm);
-		}
-		if (!left)
+		if (!note_held(x))
 			return 0;
 		if (mono_now() >= deadline)
 			return TRANSITION_TIMEOUT;
