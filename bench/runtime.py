@@ -20,8 +20,10 @@ and patching many processes.  Prints Markdown tables (for the README).
    1000 threads (each calls 10 functions, then sleeps 1 ms): the longest
    time a thread was stopped by suture's clock, the same seen from inside
    (each thread keeps the largest gap between two of its clock reads; the
-   same window without suture beside it), and the wall time of apply (the
-   whole transition); median of --runs.  Then the cost of a call while a
+   same window without suture beside it), the transition on suture's
+   clock (SUTURE_TIMING: from the first thread's visit to the last
+   thread switched and the entries written; under stop, seize + stop +
+   switch) and the wall time of the whole apply; median of --runs.  Then the cost of a call while a
    `thread` transition is open (gate "by thread": the slot asks %fs) and
    after it, against the same call under `stop`.
 4. all: wall time of `suture apply --all` (and revert --all) over --procs
@@ -241,6 +243,10 @@ def bench_stop(work, runs):
                             str(patches[f"f{k}"])], env=env)
                     walls.append((time.monotonic() - t0) * 1000)
                     stops.append(timing(r.stderr) / 1000)
+                    # the switch itself: `transition` under thread, the
+                    # stop's steps under stop
+                    steps = re.findall(r"(seize|stop\+check|switch|transition)=([\d.]+)us", r.stderr)
+                    switches.append(sum(float(us) for _, us in steps) / 1000)
                     bounds.append(timing(r.stderr, "since-interrupt-us") / 1000)
                     r = sh([SUTURE, "revert", str(p.pid), f"f{k}"], env=env)
                     rstops.append(timing(r.stderr) / 1000)
@@ -407,8 +413,8 @@ def bench_models(work, runs, counts=(1, 10, 100, 1000)):
     env = dict(os.environ, SUTURE_TIMING="1")
     print("| threads | model | longest stop, suture's clock: apply (ms) | revert (ms) "
           "| longest gap inside the target (ms) | same window without suture (ms) "
-          "| apply wall time: the whole transition (ms) |")
-    print("|---|---|---|---|---|---|---|")
+          "| apply: the transition, suture's clock (ms) | apply wall time, load and all (ms) |")
+    print("|---|---|---|---|---|---|---|---|")
     for threads in counts:
         # 1000 threads waking every millisecond would keep both CPUs busy
         # on their own: they pause 10 ms
@@ -416,7 +422,7 @@ def bench_models(work, runs, counts=(1, 10, 100, 1000)):
         time.sleep(0.5 + threads / 500)
         try:
             for model in ("thread", "stop"):
-                stops, rstops, gaps, quiet, walls = [], [], [], [], []
+                stops, rstops, gaps, quiet, walls, switches = [], [], [], [], [], []
                 for _ in range(runs):
                     t.ask("gap")
                     t0 = time.monotonic()
@@ -425,6 +431,10 @@ def bench_models(work, runs, counts=(1, 10, 100, 1000)):
                     walls.append((time.monotonic() - t0) * 1000)
                     gaps.append(t.ask("gap") / 1000)
                     stops.append(timing(r.stderr) / 1000)
+                    # the switch itself: `transition` under thread, the
+                    # stop's steps under stop
+                    steps = re.findall(r"(seize|stop\+check|switch|transition)=([\d.]+)us", r.stderr)
+                    switches.append(sum(float(us) for _, us in steps) / 1000)
                     r = sh([SUTURE, "revert", str(t.p.pid), "gapfix"], env=env)
                     rstops.append(timing(r.stderr) / 1000)
                     t.ask("gap")
@@ -432,7 +442,8 @@ def bench_models(work, runs, counts=(1, 10, 100, 1000)):
                     quiet.append(t.ask("gap") / 1000)
                 print(f"| {threads} | {model} | {statistics.median(stops):.2f} | {statistics.median(rstops):.2f} "
                       f"| {statistics.median(gaps):.2f} "
-                      f"| {statistics.median(quiet):.2f} | {statistics.median(walls):.1f} |")
+                      f"| {statistics.median(quiet):.2f} | {statistics.median(switches):.1f} "
+                      f"| {statistics.median(walls):.1f} |")
         finally:
             t.close()
     print()

@@ -94,3 +94,22 @@ def test_suture_killed_during_a_borrowed_call(suture, borrowed, start):
     run([suture, "revert", str(t.pid), "answer"])
     assert t.counters()["answer"] == 2
     assert t.proc.poll() is None
+    # the runner the killed suture had mapped is gone too (the next run
+    # found it by its code)
+    assert runners(t.pid) == []
+
+
+def runners(pid):
+    """suture's runners mapped in process PID: anonymous executable
+    mappings that start with the runner's first instructions (pushfq;
+    sub $8,%rsp)."""
+    found = []
+    with open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in open(f"/proc/{pid}/maps").read().splitlines():
+            parts = line.split()
+            if len(parts) == 5 and parts[1] == "r-xp":
+                lo = int(parts[0].split("-")[0], 16)
+                mem.seek(lo)
+                if mem.read(5) == bytes.fromhex("9c4883ec08"):
+                    found.append(line)
+    return found

@@ -1,11 +1,13 @@
 /* A call made by a thread suture does not hold (see async_call.h). */
 #include "runtime/async_call.h"
 #include "runtime/inject.h"
+#include "runtime/maps.h"
 #include "runtime/redirect.h"
 #include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
 
+#include <assert.h>
 #include <cpuid.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,17 +18,22 @@
 #include <sys/mman.h>
 
 #define PAGE 4096ull
-#define PIECE_OFF 256           /* a piece of code given by the caller */
+#define SYSCALL_OFF 256         /* the system-call stub */
+#define PIECE_OFF 512           /* a piece of code given by the caller */
+#define PIECE_ROOM 16384        /* room for pieces in a new runner */
 #define XSAVE_OFF 1024          /* in the data page: the thread's FPU/SSE/AVX state (64-byte aligned) */
+#define STUB_SYSCALL 1          /* as FN: the system-call stub */
+#define OUT_TRIES 1000
+#define SYSCALL_TIMEOUT 30.0
 
 /* The data page, after the code: what the runner reads and writes. */
 struct runner_data {
 	uint64_t save[17];      /* the thread's registers (tramp_values) */
 	uint64_t result;
 	uint32_t done;
-	uint32_t pad;
+	uint32_t left;          /* 1: the thread is one instruction from leaving */
 	uint64_t fn;
-	uint64_t args[2];
+	uint64_t args[7];       /* rdi rsi rdx rcx r8 r9, then rax */
 };
 
 /* An instruction with a RIP-relative operand at offset TARGET (from the
@@ -70,26 +77,35 @@ static size_t emit_fpu(uint8_t *code, size_t at, bool restore, size_t target)
 
 /*     pushfq; sub $8,%rsp          (the call is made on a 16-byte boundary)
  *     xsave the FPU/SSE/AVX state  (the function may use any of it)
- *     mov args[0],%rdi; mov args[1],%rsi; call *fn
+ *     mov args[0..5],%rdi..%r9; mov args[6],%rax; call *fn
  *     mov %rax,result; xrstor the state; movl $1,done
  *     add $8,%rsp; popfq
- *     every register and the place back (trampoline.h) */
+ *     every register back, movl $1,left, and the place back (trampoline.h)
+ * and at SYSCALL_OFF the stub: mov %rcx,%r10; syscall; ret */
 static void write_runner(uint8_t *code, size_t data)
 {
+	static const char *const load_arg[7] = {
+		"\x48\x8b\x3d", "\x48\x8b\x35", "\x48\x8b\x15", "\x48\x8b\x0d",
+		"\x4c\x8b\x05", "\x4c\x8b\x0d", "\x48\x8b\x05",
+	};
 	const uint32_t one = 1;
 	size_t at = 0;
 	memcpy(code, "\x9c\x48\x83\xec\x08", 5);
 	at = 5;
 	at = emit_fpu(code, at, false, data + XSAVE_OFF);
-	at = emit_rip(code, at, "\x48\x8b\x3d", 3, data + offsetof(struct runner_data, args), NULL, 0);
-	at = emit_rip(code, at, "\x48\x8b\x35", 3, data + offsetof(struct runner_data, args) + 8, NULL, 0);
+	for (int i = 0; i < 7; i++)
+		at = emit_rip(code, at, load_arg[i], 3, data + offsetof(struct runner_data, args) + 8 * (size_t)i,
+			      NULL, 0);
 	at = emit_rip(code, at, "\xff\x15", 2, data + offsetof(struct runner_data, fn), NULL, 0);
 	at = emit_rip(code, at, "\x48\x89\x05", 3, data + offsetof(struct runner_data, result), NULL, 0);
 	at = emit_fpu(code, at, true, data + XSAVE_OFF);
 	at = emit_rip(code, at, "\xc7\x05", 2, data + offsetof(struct runner_data, done), &one, 4);
 	memcpy(code + at, "\x48\x83\xc4\x08\x9d", 5);
 	at += 5;
-	tramp_emit_restore(code, at, data + offsetof(struct runner_data, save));
+	at = tramp_emit_restore(code, at, data + offsetof(struct runner_data, save),
+				data + offsetof(struct runner_data, left));
+	assert(at <= SYSCALL_OFF);
+	memcpy(code + SYSCALL_OFF, "\x49\x89\xca\x0f\x05\xc3", 6);
 }
 
 /* The data part: the runner's notes, then the FPU state. */
@@ -99,27 +115,166 @@ static uint64_t data_size(void)
 	return (XSAVE_OFF + fpu + PAGE - 1) & ~(PAGE - 1);
 }
 
-/* Maps the runner (and the piece) read-execute, the data page after it
- * read-write: BASE, and the size of the code part. */
-static int map_runner(struct proc *p, struct thread *t, const void *piece, size_t len, uint64_t *base,
-		      uint64_t *code_size)
+/* Holds T once it is out of the runner's code (it may be finishing an
+ * earlier call: its last instructions); *REGS gets its registers. */
+static int hold_out_of(struct proc *p, struct thread *t, uint64_t lo, uint64_t hi, struct user_regs_struct *regs)
 {
-	*code_size = (PIECE_OFF + len + PAGE - 1) & ~(PAGE - 1);
-	if (remote_mmap(p, t, 0, *code_size + data_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, base) < 0)
+	for (int tries = 0; tries < OUT_TRIES; tries++) {
+		if (thread_hold(p, t) < 0 || thread_get_regs(t, regs) < 0)
+			return -1;
+		if (regs->rip < lo || regs->rip >= hi)
+			return 0;
+		/* its signals still wait: a handler would return there */
+		thread_defer_held_signal(t);
+		thread_resume(t);
+		proc_serve_events(p, mono_now() + 0.0002, NULL);
+	}
+	return err_set("thread %d of process %d does not leave the code suture ran in it", t->tid, p->pid);
+}
+
+/* System call NR(ARGS) made by T on its own, its result not known: it
+ * runs the trampoline's system call and restores itself (trampoline.h);
+ * suture waits until it is out (the trampoline may be used or removed
+ * next).  T is held on return (its signals sent once it is let go); 1
+ * when it turns out to be stopped by SIGSTOP (nothing done). */
+static int syscall_through_trampoline(struct proc *p, struct thread *t, long nr, const long args[6])
+{
+	struct user_regs_struct regs;
+	if (hold_out_of(p, t, p->tramp, p->tramp + TRAMP_SIZE, &regs) < 0)
 		return -1;
-	uint8_t *code = xcalloc(1, *code_size);
-	memset(code, 0xcc, *code_size);
-	write_runner(code, *code_size);
-	if (piece)
-		memcpy(code + PIECE_OFF, piece, len);
-	int rc = mem_write(p, *base, code, *code_size);
-	free(code);
-	if (rc == 0)
-		rc = remote_mprotect(p, t, *base, *code_size, PROT_READ | PROT_EXEC);
-	if (rc < 0)
-		remote_munmap(p, t, *base, *code_size + data_size());
+	if (t->group_stop)
+		return 1;
+	if (tramp_save(p, &regs) < 0)
+		return -1;
+	regs.rax = (unsigned long)nr;
+	regs.rdi = (unsigned long)args[0];
+	regs.rsi = (unsigned long)args[1];
+	regs.rdx = (unsigned long)args[2];
+	regs.r10 = (unsigned long)args[3];
+	regs.r8 = (unsigned long)args[4];
+	regs.r9 = (unsigned long)args[5];
+	regs.orig_rax = (unsigned long)-1;
+	regs.rip = p->tramp + TRAMP_ENTRY;
+	if (thread_set_regs(t, &regs) < 0)
+		return -1;
+	t->defer_signals = true;
+	thread_defer_held_signal(t);
+	thread_resume(t);
+	int rc = hold_out_of(p, t, p->tramp, p->tramp + TRAMP_SIZE, &regs);
+	t->defer_signals = false;
 	return rc;
+}
+
+/* Does M show [AT, AT + SIZE) as one mapping with PERMS? */
+static bool mapped_as(const struct maps *m, uint64_t at, uint64_t size, const char *perms)
+{
+	const struct map *r = maps_find(m, at);
+	return r && r->start == at && r->end == at + size && strcmp(r->perms, perms) == 0;
+}
+
+/* The runner's pages mapped by T on its own (two stops of a few
+ * microseconds, where a remote system call holds it for four wake-ups):
+ * at a free place read from /proc/PID/maps, MAP_FIXED_NOREPLACE, and
+ * found there afterwards.  1 when this cannot be done (the caller maps
+ * them the slow way). */
+static int map_runner_quick(struct proc *p, struct thread *t, uint64_t code_size, uint64_t *base)
+{
+	struct maps m;
+	uint64_t want;
+	if (!p->tramp || maps_read(p->pid, &m) < 0)
+		return 1;
+	int found = maps_find_near(&m, p->tramp, p->tramp + 1, code_size + data_size(), 0, &want);
+	maps_free(&m);
+	if (found < 0)
+		return 1;
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	const long code[6] = { (long)want, (long)code_size, PROT_READ | PROT_EXEC, flags, -1, 0 };
+	const long data[6] = { (long)(want + code_size), (long)data_size(), PROT_READ | PROT_WRITE, flags, -1, 0 };
+	bool was_stopped = t->stopped;
+	int rc = syscall_through_trampoline(p, t, SYS_mmap, code);
+	if (rc == 0)
+		rc = syscall_through_trampoline(p, t, SYS_mmap, data);
+	if (rc == 0 && !was_stopped)
+		thread_resume(t);
+	if (rc != 0 || maps_read(p->pid, &m) < 0)
+		return rc < 0 ? -1 : 1;
+	/* a place another thread took meanwhile is not ours: left as it is */
+	bool code_ok = mapped_as(&m, want, code_size, "r-xp");
+	bool data_ok = mapped_as(&m, want + code_size, data_size(), "rw-p");
+	maps_free(&m);
+	if (code_ok && data_ok) {
+		*base = want;
+		return 0;
+	}
+	if (code_ok)
+		remote_munmap(p, t, want, code_size);
+	if (data_ok)
+		remote_munmap(p, t, want + code_size, data_size());
+	return 1;
+}
+
+/* Maps the runner read-execute (its code part with room for a piece of
+ * PIECE_LEN bytes), the data after it read-write; its system calls are
+ * made the slow way, through the trampoline (inject.h). */
+static int map_runner(struct proc *p, struct thread *t, size_t piece_len)
+{
+	uint64_t room = piece_len > PIECE_ROOM ? piece_len : PIECE_ROOM;
+	uint64_t code_size = (PIECE_OFF + room + PAGE - 1) & ~(PAGE - 1), base = 0;
+	p->runner_making = true;
+	int rc = map_runner_quick(p, t, code_size, &base);
+	if (rc == 1) {
+		rc = remote_mmap(p, t, 0, code_size + data_size(), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, &base);
+		if (rc == 0)
+			rc = remote_mprotect(p, t, base, code_size, PROT_READ | PROT_EXEC);
+		if (rc < 0 && base)
+			remote_munmap(p, t, base, code_size + data_size());
+	}
+	if (rc == 0) {
+		/* (written through /proc/PID/mem, which may write read-only pages) */
+		uint8_t code[PIECE_OFF];
+		memset(code, 0xcc, sizeof code);
+		write_runner(code, code_size);
+		rc = mem_write(p, base, code, sizeof code);
+		if (rc < 0)
+			remote_munmap(p, t, base, code_size + data_size());
+	}
+	p->runner_making = false;
+	if (rc == 0) {
+		p->runner = base;
+		p->runner_code = code_size;
+		p->runner_thread = NULL;
+	}
+	return rc;
+}
+
+/* The data page is for one call at a time: the thread of the last one
+ * must be out, if another thread comes now. */
+static int last_thread_out(struct proc *p, struct thread *t)
+{
+	struct thread *last = p->runner_thread;
+	if (!last || last == t || last->gone)
+		return 0;
+	bool was_stopped = last->stopped;
+	struct user_regs_struct regs;
+	if (hold_out_of(p, last, p->runner, p->runner + p->runner_code, &regs) < 0)
+		return last->gone ? 0 : -1;
+	if (!was_stopped)
+		thread_resume(last);
+	p->runner_thread = NULL;
+	return 0;
+}
+
+/* A runner with room for a piece of LEN bytes, free for T. */
+static int runner_ready(struct proc *p, struct thread *t, size_t len)
+{
+	if (p->runner_stuck)
+		return err_set("a call suture made earlier in process %d did not return", p->pid);
+	if (p->runner && PIECE_OFF + len > p->runner_code)
+		runner_release(p);   /* too small for this piece */
+	if (!p->runner && map_runner(p, t, len) < 0)
+		return -1;
+	return last_thread_out(p, t);
 }
 
 /* Waits until the runner notes it is done: its result, or -1. */
@@ -147,74 +302,178 @@ static int wait_done(struct proc *p, uint64_t data, double timeout, uint64_t *re
 	}
 }
 
-/* Once T is out of the runner's pages, they go. */
-static void unmap_when_out(struct proc *p, struct thread *t, uint64_t base, uint64_t size)
+/* Once T has restored itself (a few instructions after done), the
+ * signals that came meanwhile are sent; until then they wait (a handler
+ * would run with the registers half restored). */
+static void signals_after_leaving(struct proc *p, struct thread *t, uint64_t data)
 {
-	for (int tries = 0; tries < 1000; tries++) {
-		struct user_regs_struct regs;
-		if (thread_hold(p, t) < 0 || thread_get_regs(t, &regs) < 0)
-			break;
-		if (regs.rip < base || regs.rip >= base + size) {
-			remote_munmap(p, t, base, size);
-			break;
+	for (int spins = 0; spins < OUT_TRIES; spins++) {
+		uint32_t left = 0;
+		if (mem_read(p, data + offsetof(struct runner_data, left), &left, 4) < 0)
+			return;
+		if (left) {
+			t->defer_signals = false;
+			if (!t->stopped)
+				thread_send_deferred(t);
+			return;
 		}
-		thread_defer_held_signal(t);
-		thread_resume(t);
-		proc_serve_events(p, mono_now() + 0.0002, NULL);
+		if (spins < 100)
+			sched_yield();
+		else
+			proc_serve_events(p, mono_now() + 0.0002, NULL);
 	}
-	t->defer_signals = false;
-	thread_resume(t);   /* with the signals that waited */
+	/* still in: the next hold_out_of() waits for it */
 }
 
-int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, size_t len,
-	       const uint64_t args[2], double timeout, uint64_t *ret)
+/* FN (or the piece CODE, or the system-call stub) with ARGS, in T; 1 when
+ * T turned out to be stopped by SIGSTOP (it is then held, the piece
+ * written, and the caller makes the call while holding it). */
+static int call_in_runner(struct proc *p, struct thread *t, uint64_t fn, const void *code, size_t len,
+			  const uint64_t args[7], double timeout, uint64_t *ret, uint64_t *called)
 {
-	uint64_t base, code_size;
-	if (map_runner(p, t, fn ? NULL : code, fn ? 0 : len, &base, &code_size) < 0)
+	if (runner_ready(p, t, code ? len : 0) < 0)
 		return -1;
+	uint64_t data = p->runner + p->runner_code;
+	struct runner_data d = { .fn = fn == STUB_SYSCALL ? p->runner + SYSCALL_OFF : fn ? fn : p->runner + PIECE_OFF };
+	memcpy(d.args, args, sizeof d.args);
+	*called = d.fn;
+	struct user_regs_struct regs;
 	/* held first: whether it is stopped by SIGSTOP is known only once
 	 * its pending events are served (a SIGSTOP sent just before suture
 	 * seized it turns into a group stop only then) */
-	int rc = thread_hold(p, t);
-	if (rc == 0 && t->group_stop) {
-		/* a thread of a process stopped by SIGSTOP only listens: the
-		 * call is made while suture holds it (inject.h) */
-		rc = remote_call_args(p, t, fn ? fn : base + PIECE_OFF, args, ret);
-		remote_munmap(p, t, base, code_size + data_size());
-		return rc;
-	}
-	struct runner_data d = { .fn = fn ? fn : base + PIECE_OFF, .args = { args[0], args[1] } };
-	struct user_regs_struct regs;
-	if (rc == 0)
-		rc = thread_get_regs(t, &regs);
+	int rc = hold_out_of(p, t, p->runner, p->runner + p->runner_code, &regs);
+	if (rc == 0 && code)
+		rc = mem_write(p, p->runner + PIECE_OFF, code, len);
+	if (rc == 0 && t->group_stop)
+		return 1;
 	if (rc == 0) {
 		tramp_values(&regs, d.save);
-		rc = mem_write(p, base + code_size, &d, sizeof d);
+		rc = mem_write(p, data, &d, sizeof d);
 	}
 	if (rc == 0) {
 		/* below the red zone, 16-byte aligned; no system call to restart */
 		regs.rsp = (regs.rsp - 128 - 512) & ~(uint64_t)15;
-		regs.rip = base;
+		regs.rip = p->runner;
 		regs.orig_rax = (unsigned long)-1;
 		rc = thread_set_regs(t, &regs);
 	}
 	if (rc < 0) {
 		thread_resume(t);
-		remote_munmap(p, t, base, code_size + data_size());
 		return -1;
 	}
+	p->runner_thread = t;
 	/* from now on its signals wait for the end of the call: a handler
-	 * would return into the runner's pages (events.c, ptrace.c) */
+	 * would run in the middle of it (events.c, ptrace.c) */
 	t->defer_signals = true;
 	thread_defer_held_signal(t);
 	thread_resume(t);
 	fault_point("async");   /* tests: suture dies while the thread runs the call */
-	if (wait_done(p, base + code_size, timeout, ret) < 0) {
-		/* it may still run in the pages: they stay; its signals are
-		 * sent when it is next let go */
+	if (wait_done(p, data, timeout, ret) < 0) {
+		/* it may still run there: the runner stays, unused; its
+		 * signals are sent when it is next let go */
 		t->defer_signals = false;
+		p->runner_stuck = true;
 		return -1;
 	}
-	unmap_when_out(p, t, base, code_size + data_size());
+	signals_after_leaving(p, t, data);
 	return 0;
+}
+
+int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, size_t len,
+	       const uint64_t args[2], double timeout, uint64_t *ret)
+{
+	const uint64_t all[7] = { args[0], args[1] };
+	uint64_t called;
+	int rc = call_in_runner(p, t, fn, fn ? NULL : code, len, all, timeout, ret, &called);
+	/* a thread of a process stopped by SIGSTOP only listens: the call
+	 * is made while suture holds it (inject.h) */
+	return rc == 1 ? remote_call_args(p, t, called, args, ret) : rc;
+}
+
+int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
+{
+	uint64_t all[7], result;
+	for (int i = 0; i < 6; i++)
+		all[i] = (uint64_t)args[i];
+	all[6] = (uint64_t)nr;
+	uint64_t called;
+	int rc = call_in_runner(p, t, STUB_SYSCALL, NULL, 0, all, SYSCALL_TIMEOUT, &result, &called);
+	if (rc == 1)
+		return remote_syscall(p, t, nr, args, ret);
+	*ret = (long)result;
+	return rc;
+}
+
+/* Unmaps [BASE, BASE + SIZE) through T, held: by T on its own if it ran
+ * before (WAS_STOPPED false), else while suture holds it. */
+static void unmap_pages(struct proc *p, struct thread *t, bool was_stopped, uint64_t base, uint64_t size)
+{
+	const long args[6] = { (long)base, (long)size };
+	if (was_stopped || t->group_stop || !p->tramp || syscall_through_trampoline(p, t, SYS_munmap, args) == 1)
+		remote_munmap(p, t, base, size);
+}
+
+/* Is the runner-shaped mapping at BASE one, and no thread in it (it was
+ * never used, or the thread of its last call left)? */
+static bool idle_runner(struct proc *p, uint64_t base, uint64_t code_size)
+{
+	uint8_t want[PIECE_OFF], got[PIECE_OFF];
+	struct runner_data d;
+	memset(want, 0xcc, sizeof want);
+	write_runner(want, code_size);
+	if (mem_read(p, base, got, sizeof got) < 0 || memcmp(want, got, sizeof want) != 0 ||
+	    mem_read(p, base + code_size, &d, sizeof d) < 0)
+		return false;
+	return d.save[16] == 0 || (d.done && d.left);
+}
+
+/* The runners of a suture killed midway (each suture run maps its own):
+ * found by their code, which only suture writes, and unmapped. */
+static void release_left_runners(struct proc *p, struct thread *t, bool was_stopped)
+{
+	struct maps m;
+	if (maps_read(p->pid, &m) < 0) {
+		err_clear();
+		return;
+	}
+	for (size_t i = 0; i + 1 < m.n; i++) {
+		const struct map *code = &m.v[i], *data = &m.v[i + 1];
+		uint64_t code_size = code->end - code->start;
+		if (*code->path || *data->path || strcmp(code->perms, "r-xp") != 0 ||
+		    strcmp(data->perms, "rw-p") != 0 || data->start != code->end ||
+		    data->end - data->start != data_size() || code_size < PIECE_OFF + PIECE_ROOM ||
+		    !idle_runner(p, code->start, code_size))
+			continue;
+		unmap_pages(p, t, was_stopped, code->start, code_size + data_size());
+	}
+	maps_free(&m);
+	err_clear();
+}
+
+void runner_release(struct proc *p)
+{
+	if (!proc_alive(p) || p->runner_stuck)
+		return;
+	struct thread *t = p->runner_thread;
+	for (size_t i = 0; (!t || t->gone || !t->seized) && i < p->nthreads; i++)
+		t = p->threads[i];
+	if (!t || t->gone || !t->seized)
+		return;   /* (nobody left to unmap it: left mapped) */
+	bool was_stopped = t->stopped;
+	if (p->runner) {
+		uint64_t base = p->runner;
+		struct user_regs_struct regs;
+		p->runner = 0;
+		p->runner_thread = NULL;
+		if (hold_out_of(p, t, base, base + p->runner_code, &regs) < 0)
+			return;
+		t->defer_signals = false;
+		unmap_pages(p, t, was_stopped, base, p->runner_code + data_size());
+	}
+	if (!p->runners_checked) {
+		p->runners_checked = true;
+		release_left_runners(p, t, was_stopped);
+	}
+	if (!was_stopped)
+		thread_resume(t);   /* with the signals that waited */
 }

@@ -8,6 +8,7 @@
  * restoring the saved orig_rax and rax afterwards lets that system call
  * restart (or return EINTR) exactly as it would have without us. */
 #include "runtime/inject.h"
+#include "runtime/async_call.h"
 #include "runtime/maps.h"
 #include "runtime/trampoline.h"
 #include "common/error.h"
@@ -306,8 +307,17 @@ static int give_back_after(struct thread *t, int borrowed, int rc)
 	return rc;
 }
 
+/* A thread suture lets run makes its calls on its own (async_call.h),
+ * but those that map the runner. */
+static bool calls_on_its_own(const struct proc *p, const struct thread *t)
+{
+	return !t->stopped && !p->runner_making && !p->runner_stuck;
+}
+
 int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
 {
+	if (calls_on_its_own(p, t))
+		return async_syscall(p, t, nr, args, ret);
 	int borrowed = borrow(p, t);
 	if (borrowed < 0)
 		return -1;
@@ -316,6 +326,8 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
 
 int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret)
 {
+	if (calls_on_its_own(p, t))
+		return async_call(p, t, fn, NULL, 0, args, CALL_LIMIT, ret);
 	int borrowed = borrow(p, t);
 	if (borrowed < 0)
 		return -1;

@@ -64,6 +64,14 @@ struct proc {
 	int saved_policy;
 	int saved_priority;
 	bool execed;            /* a thread ran execve: the patched image is gone */
+	/* the runner of calls made by running threads (async_call.h): mapped
+	 * at the first such call, reused, unmapped by proc_finish */
+	uint64_t runner;        /* its address, 0 none */
+	uint64_t runner_code;   /* the size of its code part (the data follows) */
+	struct thread *runner_thread;   /* the thread sent to it last */
+	bool runner_making;     /* being mapped: system calls go the slow way */
+	bool runner_stuck;      /* a call did not end: it stays, unused */
+	bool runners_checked;   /* those of a suture killed earlier were looked for */
 	/* called for a thread created while suture holds the process, at its
 	 * first stop, before it runs (events.c) */
 	void (*on_new_thread)(struct proc *p, struct thread *t, void *arg);
@@ -132,6 +140,8 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
  * unless defer_signals) or released. */
 void thread_defer_signal(struct thread *t, int sig);
 void thread_defer_held_signal(struct thread *t);
+/* Sends T (running) the signals counted for it while it was in a call. */
+void thread_send_deferred(struct thread *t);
 /* PTRACE_INTERRUPT, noting when (for the figures). */
 long thread_interrupt(struct thread *t);
 /* Lets stopped thread T run again (kept seized), with the signal it was

@@ -6,6 +6,7 @@
  * that signal (held_sig) and gets it back when released, so the process
  * loses none of its signals. */
 #include "runtime/proc.h"
+#include "runtime/async_call.h"
 #include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -100,6 +101,8 @@ struct proc *proc_open(pid_t pid)
 
 void proc_finish(struct proc *p)
 {
+	/* the runner first: it may go through the trampoline */
+	runner_release(p);
 	if (p->tramp && proc_alive(p)) {
 		/* every thread has its registers back: nothing runs in it */
 		tramp_remove(p);
@@ -584,7 +587,7 @@ static int give_held_signal(struct thread *t)
 
 /* The signals counted while T was held, sent to it again (each stops it
  * once more, and is delivered then). */
-static void send_deferred(struct thread *t)
+void thread_send_deferred(struct thread *t)
 {
 	for (int sig = 1; sig <= 64; sig++)
 		for (; t->deferred[sig]; t->deferred[sig]--)
@@ -607,7 +610,7 @@ void thread_resume(struct thread *t)
 		t->held_sig = 0;   /* else its held signal waits for the release */
 	/* in a call suture sent it to, its signals wait for the end */
 	if (!t->group_stop && !t->defer_signals && !t->gone)
-		send_deferred(t);
+		thread_send_deferred(t);
 }
 
 int proc_resume_all(struct proc *p)
@@ -632,32 +635,48 @@ int proc_seize_running(struct proc *p)
 }
 
 
+/* Lets stopped thread T go for good, with the signals that wait for it. */
+static void detach(struct thread *t)
+{
+	note_resumed(t);
+	ptrace(PTRACE_DETACH, t->tid, 0, give_held_signal(t));
+	thread_send_deferred(t);   /* pending now, delivered by the kernel */
+	t->seized = false;
+}
+
 void proc_release(struct proc *p)
 {
-	/* A running tracee cannot be detached: stop them all first. */
-	bool running = false;
-	for (size_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i]->seized && !p->threads[i]->stopped && !p->threads[i]->gone)
-			running = true;
-	if (running) {
-		for (size_t i = 0; i < p->nthreads; i++) {
-			struct thread *t = p->threads[i];
-			if (t->seized && !t->stopped && !t->gone)
-				thread_interrupt(t);
-		}
-		wait_all_stopped(p);
-	}
 	/* the first thread let go must not preempt the loop that lets the
 	 * others go */
 	if (proc_holds_any(p))
 		raise_priority(p);
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->seized && !p->threads[i]->gone && p->threads[i]->stopped)
+			detach(p->threads[i]);
+	/* A running tracee cannot be detached: each is asked to stop, and let
+	 * go the moment it does (none waits for another's stop). */
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i]->seized && !p->threads[i]->gone)
+			thread_interrupt(p->threads[i]);
+	while (proc_holds_any(p)) {
+		int status;
+		pid_t r = waitpid(-1, &status, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;   /* ECHILD: nothing traced is left */
+		struct thread *who = proc_thread(p, r);
+		if (!who) {
+			/* a thread created meanwhile: let go too */
+			who = proc_add_thread(p, r);
+			who->seized = true;
+		}
+		thread_note_status(p, who, status, false);
+		if (who->seized && !who->gone && who->stopped)
+			detach(who);
+	}
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
-		if (t->seized && !t->gone) {
-			note_resumed(t);
-			ptrace(PTRACE_DETACH, t->tid, 0, give_held_signal(t));
-			send_deferred(t);   /* pending now, delivered by the kernel */
-		}
 		t->seized = false;
 		t->stopped = false;
 		t->fresh = false;

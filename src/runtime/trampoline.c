@@ -28,12 +28,22 @@ static size_t emit_load(uint8_t *code, size_t at, int reg, size_t target)
 	return at + 7;
 }
 
-size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save)
+size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save, size_t left)
 {
 	for (int reg = 0; reg < 16; reg++)
 		if (reg != 4)
 			at = emit_load(code, at, reg, save + 8 * (size_t)reg);
 	at = emit_load(code, at, 4, save + 8 * 4);   /* rsp last */
+	if (left) {
+		/* movl $1, LEFT(%rip): needs no register */
+		const uint32_t one = 1;
+		code[at] = 0xc7;
+		code[at + 1] = 0x05;
+		int32_t disp = (int32_t)(left - (at + 10));
+		memcpy(code + at + 2, &disp, 4);
+		memcpy(code + at + 6, &one, 4);
+		at += 10;
+	}
 	code[at] = 0xff;                          /* jmp *SAVE_RIP(%rip) */
 	code[at + 1] = 0x25;
 	int32_t disp = (int32_t)(save + 8 * SAVE_RIP - (at + 6));
@@ -55,7 +65,7 @@ static void build_code(uint8_t *code)
 	at += 4;
 	code[at++] = 0x0f;                        /* syscall */
 	code[at++] = 0x05;
-	at = tramp_emit_restore(code, at, SAVE_OFF);
+	at = tramp_emit_restore(code, at, SAVE_OFF, 0);
 	assert(at <= SAVE_OFF);
 }
 

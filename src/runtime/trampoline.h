@@ -39,8 +39,10 @@ void tramp_values(const struct user_regs_struct *regs, uint64_t out[17]);
 /* Writes at CODE + AT the code that loads every register from the 17
  * values at CODE + SAVE and jumps to the saved rip (so a piece of code
  * suture sends a thread to can give it back its state itself); returns
- * where that code ends. */
-size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save);
+ * where that code ends.  LEFT, if not 0: the 4 bytes at CODE + LEFT are
+ * set to 1 just before the jump (the thread is then one instruction from
+ * leaving). */
+size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save, size_t left);
 /* Zeroes the trampoline (no thread may be in it). */
 void tramp_remove(struct proc *p);
 

@@ -54,6 +54,10 @@ struct thread_transition {
 	uint8_t goal;           /* the universe of this round of stops */
 	bool set_from;          /* B also writes every thread's byte := FROM */
 	bool unchecked;         /* a round that sets the byte without a walk */
+	/* the registers of the thread the unchecked round just set, for a
+	 * walk once it runs again (unwinder_warm_thread) */
+	struct user_regs_struct warm_regs;
+	bool warm;
 	uint8_t from;
 	int failed;             /* an error that stops the transition */
 };
@@ -185,6 +189,10 @@ static int check_switch(struct thread_transition *x, struct thread *th)
 	uint8_t u;
 	if (thread_get_regs(th, &regs) < 0 || universe_read(t->p, th, &regs, &u) < 0)
 		return th->gone ? 1 : -1;
+	if (x->unchecked && !th->fresh) {
+		x->warm_regs = regs;
+		x->warm = true;
+	}
 	if ((u != 0) == (x->goal != 0)) {
 		note_universe(x, th, x->goal);
 		return 1;
@@ -234,6 +242,9 @@ static void stopped_for_us(struct proc *p, struct thread *th, void *arg)
 	if (check_switch(x, th) < 0)
 		x->failed = -1;
 	thread_resume(th);
+	if (x->warm && x->t->unwinder)
+		unwinder_warm_thread(x->t->unwinder, th, &x->warm_regs);
+	x->warm = false;
 }
 
 /* Rounds until every thread is in universe x->goal: each one asked to

@@ -11,6 +11,7 @@
 #include "common/util.h"
 
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -74,7 +75,7 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
 	struct unwinder *u = arg;
 	struct thread *t = proc_thread(u->p, tid);
-	if (!t || !t->stopped)
+	if (!t || (!t->stopped && !t->walk_regs))
 		return false;
 	*thread_argp = t;
 	return true;
@@ -188,6 +189,28 @@ static int attach(struct unwinder *u)
 	return 0;
 }
 
+/* Reads a byte of every page of ELF's unwind tables.  libdw reads the
+ * file through a mapping: the first walk through an object would take a
+ * page fault at each new page of them, while the thread waits (tens of
+ * microseconds each in some virtual machines). */
+static void touch_unwind_sections(Elf *elf)
+{
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	volatile uint8_t sink = 0;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+		if (!name || (strcmp(name, ".eh_frame") != 0 && strcmp(name, ".eh_frame_hdr") != 0))
+			continue;
+		Elf_Data *d = elf_rawdata(scn, NULL);
+		for (size_t off = 0; d && d->d_buf && off < d->d_size; off += PAGE)
+			sink ^= ((const uint8_t *)d->d_buf)[off];
+	}
+	(void)sink;
+}
+
 /* Loads one object and its .eh_frame, as a walk would.  Not its
  * .debug_frame: a walk reads that only where .eh_frame has no entry, and
  * finding it means reading the separate debug file (libc6-dbg's is 4 MB,
@@ -196,7 +219,8 @@ static int load_tables(Dwfl_Module *mod, void **userdata, const char *name, Dwar
 {
 	Dwarf_Addr bias;
 	(void)userdata, (void)name, (void)start, (void)arg;
-	dwfl_module_eh_cfi(mod, &bias);
+	if (dwfl_module_eh_cfi(mod, &bias))
+		touch_unwind_sections(dwfl_module_getelf(mod, &bias));
 	return DWARF_CB_OK;
 }
 
@@ -236,6 +260,22 @@ int unwinder_walk_thread(struct unwinder *u, struct thread *t, const struct user
 	if (end && !w.stopped_by_fn)
 		end(t->tid, w.last_pc, rc == 0, arg);
 	return 0;
+}
+
+#define WARM_DEPTH 64
+
+static bool warm_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
+{
+	int *depth = arg;
+	(void)tid, (void)pc, (void)innermost;
+	return ++*depth >= WARM_DEPTH;   /* (the stack changes under it) */
+}
+
+void unwinder_warm_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs)
+{
+	int depth = 0;
+	unwinder_walk_thread(u, t, regs, NULL, warm_frame, NULL, &depth);
+	err_clear();
 }
 
 void unwinder_add_module(struct unwinder *u, const char *name, int fd, uint64_t base)

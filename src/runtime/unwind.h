@@ -26,6 +26,10 @@ struct unwinder *unwinder_new(struct proc *p);
  * thread waits for them while it is stopped for its walk (no thread need
  * be stopped for this). */
 void unwinder_warm(struct unwinder *u);
+/* A walk of T, running again, from REGS (read during its last stop), its
+ * result ignored: the first walk through each object reads its tables,
+ * which then cost the thread nothing when it is stopped to be checked. */
+void unwinder_warm_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs);
 /* Walks every thread's stack (all threads must be stopped). */
 int unwinder_walk(struct unwinder *u, frame_fn fn, walk_end_fn end, void *arg);
 /* Walks the stack of one stopped thread T whose registers are REGS;
