@@ -9,7 +9,6 @@
 
 #include <assert.h>
 #include <cpuid.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -293,12 +292,10 @@ static int wait_done(struct proc *p, uint64_t data, double timeout, uint64_t *re
 			return err_set("process %d exited during a call suture made in it", p->pid);
 		if (mono_now() >= deadline)
 			return err_set("a call suture made in process %d did not return within %g s", p->pid, timeout);
-		/* short calls end in microseconds; the thread's events are
-		 * served while longer ones run */
-		if (spins < 100)
-			sched_yield();
-		else
-			proc_serve_events(p, mono_now() + 0.0005, NULL);
+		/* short calls end in microseconds: looked at again soon (no
+		 * spinning: suture may be first on the CPU the thread needs,
+		 * proc.h); the thread's events are served meanwhile */
+		proc_serve_events(p, mono_now() + (spins < 20 ? 0.00003 : 0.0005), NULL);
 	}
 }
 
@@ -317,10 +314,7 @@ static void signals_after_leaving(struct proc *p, struct thread *t, uint64_t dat
 				thread_send_deferred(t);
 			return;
 		}
-		if (spins < 100)
-			sched_yield();
-		else
-			proc_serve_events(p, mono_now() + 0.0002, NULL);
+		proc_serve_events(p, mono_now() + (spins < 20 ? 0.00003 : 0.0002), NULL);
 	}
 	/* still in: the next hold_out_of() waits for it */
 }
@@ -445,6 +439,8 @@ static void release_left_runners(struct proc *p, struct thread *t, bool was_stop
 		    !idle_runner(p, code->start, code_size))
 			continue;
 		unmap_pages(p, t, was_stopped, code->start, code_size + data_size());
+		if (!was_stopped)
+			thread_resume(t);
 	}
 	maps_free(&m);
 	err_clear();
@@ -469,11 +465,12 @@ void runner_release(struct proc *p)
 			return;
 		t->defer_signals = false;
 		unmap_pages(p, t, was_stopped, base, p->runner_code + data_size());
+		if (!was_stopped)
+			thread_resume(t);   /* with the signals that waited */
 	}
 	if (!p->runners_checked) {
+		/* (the maps are read while T runs) */
 		p->runners_checked = true;
 		release_left_runners(p, t, was_stopped);
 	}
-	if (!was_stopped)
-		thread_resume(t);   /* with the signals that waited */
 }

@@ -63,6 +63,8 @@ struct proc {
 	 * every thread is held (-1: not raised) */
 	int saved_policy;
 	int saved_priority;
+	int raised;             /* raises of suture's priority not undone yet (they nest) */
+	bool run_raised;        /* raised from proc_seize_one to proc_finish */
 	bool execed;            /* a thread ran execve: the patched image is gone */
 	/* the runner of calls made by running threads (async_call.h): mapped
 	 * at the first such call, reused, unmapped by proc_finish */
@@ -167,6 +169,7 @@ double mono_now(void);
 /* Is PID a process that has not exited (not a zombie)? */
 bool pid_is_running(pid_t pid);
 bool proc_alive(struct proc *p);
+
 /* "process N (comm) exited ..." as the error; returns -1 */
 int err_proc_exited(struct proc *p);
 

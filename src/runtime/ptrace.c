@@ -99,6 +99,9 @@ struct proc *proc_open(pid_t pid)
 	return p;
 }
 
+static void raise_priority(struct proc *p);
+static void restore_priority(struct proc *p);
+
 void proc_finish(struct proc *p)
 {
 	/* the runner first: it may go through the trampoline */
@@ -108,6 +111,10 @@ void proc_finish(struct proc *p)
 		tramp_remove(p);
 	}
 	proc_release(p);
+	if (p->run_raised) {
+		restore_priority(p);
+		p->run_raised = false;
+	}
 }
 
 void proc_close(struct proc *p)
@@ -399,6 +406,15 @@ static int seize_new_tasks(struct proc *p, bool stop)
 
 int proc_seize_one(struct proc *p, struct thread **out)
 {
+	/* From now until proc_finish a thread may wait for suture, stopped:
+	 * suture goes first on its CPU (a process of many busy threads would
+	 * keep it waiting for its turn, the thread stopped meanwhile), and
+	 * never drops back while it holds one (dropping, it would be
+	 * preempted there at once). */
+	if (!p->run_raised) {
+		raise_priority(p);
+		p->run_raised = true;
+	}
 	/* found while the threads run: looking reads every object's file */
 	if (tramp_install(p) < 0)
 		return -1;
@@ -501,7 +517,7 @@ static void report_new_stops(struct proc *p, stopped_fn stopped, void *arg)
  * stopping them: the threads need a CPU to reach their stop. */
 static void raise_priority(struct proc *p)
 {
-	if (p->saved_policy >= 0)
+	if (p->raised++ > 0 || p->saved_policy >= 0)
 		return;
 	struct sched_param old, rt = { .sched_priority = 1 };
 	int policy = sched_getscheduler(0);
@@ -515,6 +531,8 @@ static void raise_priority(struct proc *p)
 
 static void restore_priority(struct proc *p)
 {
+	if (p->raised > 0 && --p->raised > 0)
+		return;
 	if (p->saved_policy < 0)
 		return;
 	struct sched_param old = { .sched_priority = p->saved_priority };
@@ -617,11 +635,13 @@ int proc_resume_all(struct proc *p)
 {
 	/* as in proc_release: a thread let go would otherwise preempt this
 	 * loop, and the threads after it wait a scheduling slice stopped */
-	if (proc_holds_any(p))
+	bool raise = proc_holds_any(p);
+	if (raise)
 		raise_priority(p);
 	for (size_t i = 0; i < p->nthreads; i++)
 		thread_resume(p->threads[i]);
-	restore_priority(p);
+	if (raise)
+		restore_priority(p);
 	return 0;
 }
 
@@ -648,7 +668,8 @@ void proc_release(struct proc *p)
 {
 	/* the first thread let go must not preempt the loop that lets the
 	 * others go */
-	if (proc_holds_any(p))
+	bool raise = proc_holds_any(p);
+	if (raise)
 		raise_priority(p);
 	for (size_t i = 0; i < p->nthreads; i++)
 		if (p->threads[i]->seized && !p->threads[i]->gone && p->threads[i]->stopped)
@@ -683,7 +704,8 @@ void proc_release(struct proc *p)
 		t->want_stop = false;
 		t->held_sig = 0;
 	}
-	restore_priority(p);
+	if (raise)
+		restore_priority(p);
 }
 
 int thread_get_regs(struct thread *t, struct user_regs_struct *regs)

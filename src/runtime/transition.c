@@ -1,5 +1,6 @@
 /* The stop and none consistency models. */
 #include "runtime/transition.h"
+#include "runtime/async_call.h"
 #include "runtime/poke.h"
 #include "runtime/redirect.h"
 #include "common/error.h"
@@ -248,6 +249,9 @@ int transition_run(struct transition *t)
 		if (rc != POKE_CANNOT)
 			return rc;
 	}
+	/* the code is written with every thread stopped: the runner
+	 * (async_call.h) goes now, while they run */
+	runner_release(t->p);
 	double deadline = now() + t->timeout;
 	char *busy = NULL;
 	for (;;) {

@@ -24,10 +24,14 @@ static bool at_a_room(const struct transition *t, uint64_t rip)
 	return false;
 }
 
-/* 1 seen out of every room, 0 still at one, -1 gone. */
-static int seen_out(struct transition *t, struct thread *th)
+/* 1 seen out of every room (or gone), 0 still at one. */
+static int seen_out(struct transition *t, struct thread *th, double deadline)
 {
-	int stopped = thread_stop_alone(t->p, th, 0.01);
+	/* waited for until it stops: asked to stop and left waiting, it
+	 * would stay stopped through a pause */
+	int stopped;
+	while ((stopped = thread_stop_alone(t->p, th, 0.01)) == 0 && mono_now() < deadline)
+		;
 	if (stopped <= 0)
 		return stopped < 0 ? 1 : 0;
 	struct user_regs_struct regs;
@@ -48,7 +52,7 @@ int transition_empty_rooms(struct transition *t, bool to_new)
 	int rc = 0;
 	for (size_t i = 0; i < p->nthreads && rc == 0; i++) {
 		struct thread *th = p->threads[i];
-		while (th->seized && !th->gone && !seen_out(t, th)) {
+		while (th->seized && !th->gone && !seen_out(t, th, deadline)) {
 			if (mono_now() >= deadline) {
 				t->keep_memory = true;
 				rc = 1;
