@@ -1,4 +1,5 @@
 #include "common/error.h"
+#include <stdlib.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +52,20 @@ const char *err_msg(void)
 void err_clear(void)
 {
 	err_buf[0] = '\0';
+}
+
+char *err_save(void)
+{
+	return err_buf[0] ? strdup(err_buf) : NULL;
+}
+
+void err_restore(char *saved)
+{
+	if (saved)
+		snprintf(err_buf, sizeof err_buf, "%s", saved);
+	else
+		err_clear();
+	free(saved);
 }
 
 void err_print(const char *prog)

@@ -27,6 +27,11 @@ int err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The recorded message, or "unknown error" when none was recorded. */
 const char *err_msg(void);
 void err_clear(void);
+/* The message now, kept aside (NULL if none), for work that must not
+ * change it (cleaning up after an error); err_restore puts it back and
+ * frees it. */
+char *err_save(void);
+void err_restore(char *saved);
 
 /* Print "PROG: message" for the recorded message to stderr. */
 void err_print(const char *prog);

@@ -426,10 +426,8 @@ static bool idle_runner(struct proc *p, uint64_t base, uint64_t code_size)
 static void release_left_runners(struct proc *p, struct thread *t, bool was_stopped)
 {
 	struct maps m;
-	if (maps_read(p->pid, &m) < 0) {
-		err_clear();
+	if (maps_read(p->pid, &m) < 0)
 		return;
-	}
 	for (size_t i = 0; i + 1 < m.n; i++) {
 		const struct map *code = &m.v[i], *data = &m.v[i + 1];
 		uint64_t code_size = code->end - code->start;
@@ -443,10 +441,19 @@ static void release_left_runners(struct proc *p, struct thread *t, bool was_stop
 			thread_resume(t);
 	}
 	maps_free(&m);
-	err_clear();
 }
 
+static void release_runners(struct proc *p);
+
 void runner_release(struct proc *p)
+{
+	/* (often called after an error: its message stays) */
+	char *kept = err_save();
+	release_runners(p);
+	err_restore(kept);
+}
+
+static void release_runners(struct proc *p)
 {
 	if (!proc_alive(p) || p->runner_stuck)
 		return;

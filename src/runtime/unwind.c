@@ -274,8 +274,9 @@ static bool warm_frame(pid_t tid, uint64_t pc, bool innermost, void *arg)
 void unwinder_warm_thread(struct unwinder *u, struct thread *t, const struct user_regs_struct *regs)
 {
 	int depth = 0;
+	char *kept = err_save();
 	unwinder_walk_thread(u, t, regs, NULL, warm_frame, NULL, &depth);
-	err_clear();
+	err_restore(kept);
 }
 
 void unwinder_add_module(struct unwinder *u, const char *name, int fd, uint64_t base)
