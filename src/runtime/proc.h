@@ -17,6 +17,7 @@
 
 struct thread {
 	pid_t tid;
+	struct proc *proc;      /* the process it belongs to */
 	bool seized;
 	bool stopped;
 	bool gone;              /* exited while we held it */
@@ -64,7 +65,7 @@ struct proc {
 	int saved_policy;
 	int saved_priority;
 	int raised;             /* raises of suture's priority not undone yet (they nest) */
-	bool run_raised;        /* raised from proc_seize_one to proc_finish */
+	size_t nstopped;        /* threads stopped now (suture is first on its CPU meanwhile) */
 	bool execed;            /* a thread ran execve: the patched image is gone */
 	/* the runner of calls made by running threads (async_call.h): mapped
 	 * at the first such call, reused, unmapped by proc_finish */

@@ -111,10 +111,6 @@ void proc_finish(struct proc *p)
 		tramp_remove(p);
 	}
 	proc_release(p);
-	if (p->run_raised) {
-		restore_priority(p);
-		p->run_raised = false;
-	}
 }
 
 void proc_close(struct proc *p)
@@ -146,6 +142,7 @@ struct thread *proc_add_thread(struct proc *p, pid_t tid)
 	struct thread *t = xcalloc(1, sizeof *t);
 	p->threads[p->nthreads++] = t;
 	t->tid = tid;
+	t->proc = p;
 	t->univ = -1;
 	char path[96];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/comm", p->pid, tid);
@@ -287,12 +284,29 @@ void thread_defer_held_signal(struct thread *t)
 	t->held_sig = 0;
 }
 
+/* While any thread is stopped, suture goes first on its CPU (SCHED_FIFO
+ * when allowed): a process of many busy threads would keep it waiting for
+ * its turn, the thread stopped meanwhile.  It drops back once the last
+ * one runs again (dropping while one is held, it would be preempted
+ * there at once). */
+static void set_stopped(struct thread *t, bool stopped)
+{
+	struct proc *p = t->proc;
+	if (t->stopped == stopped)
+		return;
+	t->stopped = stopped;
+	if (stopped && p->nstopped++ == 0)
+		raise_priority(p);
+	else if (!stopped && p->nstopped > 0 && --p->nstopped == 0)
+		restore_priority(p);
+}
+
 /* Records what a wait status says about thread T. */
 void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_is_ours)
 {
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		t->gone = true;
-		t->stopped = false;
+		set_stopped(t, false);
 		return;
 	}
 	if (!t->stopped) {
@@ -300,7 +314,7 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
 		t->checked = false;
 	}
 	t->at_clone = (status >> 16) == PTRACE_EVENT_CLONE;
-	t->stopped = true;
+	set_stopped(t, true);
 	int event = status >> 16;
 	int sig = WSTOPSIG(status);
 	t->at_signal_stop = false;
@@ -346,7 +360,7 @@ int thread_wait(struct proc *p, struct thread *t, int *status_out, bool trap_is_
 			if (errno == EINTR)
 				continue;
 			t->gone = true;   /* ECHILD: nothing traced is left */
-			t->stopped = false;
+			set_stopped(t, false);
 			return -1;
 		}
 		struct thread *who = proc_thread(p, r);
@@ -406,15 +420,7 @@ static int seize_new_tasks(struct proc *p, bool stop)
 
 int proc_seize_one(struct proc *p, struct thread **out)
 {
-	/* From now until proc_finish a thread may wait for suture, stopped:
-	 * suture goes first on its CPU (a process of many busy threads would
-	 * keep it waiting for its turn, the thread stopped meanwhile), and
-	 * never drops back while it holds one (dropping, it would be
-	 * preempted there at once). */
-	if (!p->run_raised) {
-		raise_priority(p);
-		p->run_raised = true;
-	}
+
 	/* found while the threads run: looking reads every object's file */
 	if (tramp_install(p) < 0)
 		return -1;
@@ -492,7 +498,7 @@ static void wait_this(struct proc *p, struct thread *t)
 	while (waitpid(t->tid, &status, __WALL) < 0) {
 		if (errno != EINTR) {
 			t->gone = true;
-			t->stopped = false;
+			set_stopped(t, false);
 			return;
 		}
 	}
@@ -623,7 +629,7 @@ void thread_resume(struct thread *t)
 	int sig = t->group_stop ? 0 : give_held_signal(t);
 	if (ptrace(t->group_stop ? PTRACE_LISTEN : PTRACE_CONT, t->tid, 0, sig) != 0 && errno == ESRCH)
 		t->gone = true;
-	t->stopped = false;   /* (listening counts as running: interrupt it to use it) */
+	set_stopped(t, false);   /* (listening counts as running: interrupt it to use it) */
 	if (!t->group_stop)
 		t->held_sig = 0;   /* else its held signal waits for the release */
 	/* in a call suture sent it to, its signals wait for the end */
@@ -699,7 +705,7 @@ void proc_release(struct proc *p)
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct thread *t = p->threads[i];
 		t->seized = false;
-		t->stopped = false;
+		set_stopped(t, false);
 		t->fresh = false;
 		t->want_stop = false;
 		t->held_sig = 0;
