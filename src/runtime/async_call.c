@@ -145,15 +145,7 @@ static int syscall_through_trampoline(struct proc *p, struct thread *t, long nr,
 		return 1;
 	if (tramp_save(p, &regs) < 0)
 		return -1;
-	regs.rax = (unsigned long)nr;
-	regs.rdi = (unsigned long)args[0];
-	regs.rsi = (unsigned long)args[1];
-	regs.rdx = (unsigned long)args[2];
-	regs.r10 = (unsigned long)args[3];
-	regs.r8 = (unsigned long)args[4];
-	regs.r9 = (unsigned long)args[5];
-	regs.orig_rax = (unsigned long)-1;
-	regs.rip = p->tramp + TRAMP_ENTRY;
+	syscall_regs(&regs, nr, args, p->tramp + TRAMP_ENTRY);
 	if (thread_set_regs(t, &regs) < 0)
 		return -1;
 	t->defer_signals = true;

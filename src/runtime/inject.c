@@ -105,13 +105,8 @@ static int remote_call_int3(struct proc *p, struct thread *t, uint64_t fn, const
 	return thread_set_regs(t, &saved);
 }
 
-/* REGS := SAVED, set up to run system call NR with ARGS at the syscall
- * instruction AT.  orig_rax -1 keeps the kernel from treating the borrowed
- * thread's interrupted call as one to restart. */
-static void load_syscall(struct user_regs_struct *regs, const struct user_regs_struct *saved,
-			 long nr, const long args[6], uint64_t at)
+void syscall_regs(struct user_regs_struct *regs, long nr, const long args[6], uint64_t at)
 {
-	*regs = *saved;
 	regs->rax = (unsigned long)nr;
 	regs->orig_rax = (unsigned long)-1;
 	regs->rdi = (unsigned long)args[0];
@@ -130,7 +125,8 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 	struct user_regs_struct saved, regs;
 	if (thread_get_regs(t, &saved) < 0)
 		return -1;
-	load_syscall(&regs, &saved, nr, args, p->syscall_insn);
+	regs = saved;
+	syscall_regs(&regs, nr, args, p->syscall_insn);
 	if (thread_set_regs(t, &regs) < 0)
 		return -1;
 	for (;;) {
@@ -144,7 +140,8 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 		if (regs.rip == p->syscall_insn + 2)
 			break;
 		/* a pending interrupt or signal stop came first: step again */
-		load_syscall(&regs, &saved, nr, args, p->syscall_insn);
+		regs = saved;
+	syscall_regs(&regs, nr, args, p->syscall_insn);
 		if (thread_set_regs(t, &regs) < 0)
 			return -1;
 	}
@@ -210,15 +207,7 @@ static int syscall_in(struct proc *p, struct thread *t, long nr, const long args
 	if (thread_get_regs(t, &saved) < 0 || tramp_save(p, &saved) < 0)
 		return -1;
 	regs = saved;
-	regs.rax = (unsigned long)nr;
-	regs.orig_rax = (unsigned long)-1;
-	regs.rdi = (unsigned long)args[0];
-	regs.rsi = (unsigned long)args[1];
-	regs.rdx = (unsigned long)args[2];
-	regs.r10 = (unsigned long)args[3];
-	regs.r8 = (unsigned long)args[4];
-	regs.r9 = (unsigned long)args[5];
-	regs.rip = p->tramp + TRAMP_ENTRY;
+	syscall_regs(&regs, nr, args, p->tramp + TRAMP_ENTRY);
 	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
 		return -1;
 	*ret = (long)regs.rax;

@@ -16,6 +16,11 @@
  * (-errno on failure). */
 int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret);
 
+/* REGS set up to run system call NR(ARGS) at the `syscall` instruction
+ * AT, the other registers kept.  orig_rax -1 keeps the kernel from
+ * treating the thread's interrupted call as one to restart. */
+void syscall_regs(struct user_regs_struct *regs, long nr, const long args[6], uint64_t at);
+
 /* Calls FN() in thread T  on a scratch frame below its red zone,
  * and gives T all its registers back; *ret gets what FN returned. */
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);
