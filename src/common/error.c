@@ -1,9 +1,9 @@
 #include "common/error.h"
-#include <stdlib.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One message per thread is enough: the first failure ends the operation. */

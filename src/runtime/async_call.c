@@ -391,12 +391,15 @@ int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6],
 }
 
 /* Unmaps [BASE, BASE + SIZE) through T, held: by T on its own if it ran
- * before (WAS_STOPPED false), else while suture holds it. */
+ * before (WAS_STOPPED false, and it runs again after), else while suture
+ * holds it. */
 static void unmap_pages(struct proc *p, struct thread *t, bool was_stopped, uint64_t base, uint64_t size)
 {
 	const long args[6] = { (long)base, (long)size };
 	if (was_stopped || t->group_stop || !p->tramp || syscall_through_trampoline(p, t, SYS_munmap, args) == 1)
 		remote_munmap(p, t, base, size);
+	if (!was_stopped)
+		thread_resume(t);   /* with the signals that waited */
 }
 
 /* Is the runner-shaped mapping at BASE one, and no thread in it (it was
@@ -429,8 +432,6 @@ static void release_left_runners(struct proc *p, struct thread *t, bool was_stop
 		    !idle_runner(p, code->start, code_size))
 			continue;
 		unmap_pages(p, t, was_stopped, code->start, code_size + data_size());
-		if (!was_stopped)
-			thread_resume(t);
 	}
 	maps_free(&m);
 }
@@ -464,8 +465,6 @@ static void release_runners(struct proc *p)
 			return;
 		t->defer_signals = false;
 		unmap_pages(p, t, was_stopped, base, p->runner_code + data_size());
-		if (!was_stopped)
-			thread_resume(t);   /* with the signals that waited */
 	}
 	if (!p->runners_checked) {
 		/* (the maps are read while T runs) */

@@ -141,7 +141,7 @@ static int remote_syscall_step(struct proc *p, struct thread *t, long nr, const 
 			break;
 		/* a pending interrupt or signal stop came first: step again */
 		regs = saved;
-	syscall_regs(&regs, nr, args, p->syscall_insn);
+		syscall_regs(&regs, nr, args, p->syscall_insn);
 		if (thread_set_regs(t, &regs) < 0)
 			return -1;
 	}

@@ -60,11 +60,10 @@ struct proc {
 	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
 	uint64_t tramp_room;    /* where it goes, once found */
 	bool tramp_absent;      /* looked for room, found none */
-	/* suture's own scheduling before proc_stop_all raised it, while
-	 * every thread is held (-1: not raised) */
+	/* suture's own scheduling before set_stopped raised it, while a
+	 * thread is stopped (-1: not raised) */
 	int saved_policy;
 	int saved_priority;
-	int raised;             /* raises of suture's priority not undone yet (they nest) */
 	size_t nstopped;        /* threads stopped now (suture is first on its CPU meanwhile) */
 	bool execed;            /* a thread ran execve: the patched image is gone */
 	/* the runner of calls made by running threads (async_call.h): mapped

@@ -420,7 +420,6 @@ static int seize_new_tasks(struct proc *p, bool stop)
 
 int proc_seize_one(struct proc *p, struct thread **out)
 {
-
 	/* found while the threads run: looking reads every object's file */
 	if (tramp_install(p) < 0)
 		return -1;
@@ -516,14 +515,13 @@ static void report_new_stops(struct proc *p, stopped_fn stopped, void *arg)
 	}
 }
 
-/* While suture lets the threads go, it runs at real-time priority (when
- * allowed): each thread it wakes would otherwise preempt it on its CPU,
- * and every thread still held would wait meanwhile (measured: 100
- * detaches take ~0.45 ms instead of ~0.8 ms on 2 busy cores).  Not while
- * stopping them: the threads need a CPU to reach their stop. */
+/* Real-time priority (when allowed) while a thread is stopped
+ * (set_stopped): each thread suture wakes would otherwise preempt it on
+ * its CPU, and every thread still held would wait meanwhile (measured:
+ * 100 detaches take ~0.45 ms instead of ~0.8 ms on 2 busy cores). */
 static void raise_priority(struct proc *p)
 {
-	if (p->raised++ > 0 || p->saved_policy >= 0)
+	if (p->saved_policy >= 0)
 		return;
 	struct sched_param old, rt = { .sched_priority = 1 };
 	int policy = sched_getscheduler(0);
@@ -537,8 +535,6 @@ static void raise_priority(struct proc *p)
 
 static void restore_priority(struct proc *p)
 {
-	if (p->raised > 0 && --p->raised > 0)
-		return;
 	if (p->saved_policy < 0)
 		return;
 	struct sched_param old = { .sched_priority = p->saved_priority };
@@ -639,15 +635,10 @@ void thread_resume(struct thread *t)
 
 int proc_resume_all(struct proc *p)
 {
-	/* as in proc_release: a thread let go would otherwise preempt this
-	 * loop, and the threads after it wait a scheduling slice stopped */
-	bool raise = proc_holds_any(p);
-	if (raise)
-		raise_priority(p);
+	/* (suture stays first on its CPU until the last one runs again:
+	 * set_stopped) */
 	for (size_t i = 0; i < p->nthreads; i++)
 		thread_resume(p->threads[i]);
-	if (raise)
-		restore_priority(p);
 	return 0;
 }
 
@@ -672,11 +663,8 @@ static void detach(struct thread *t)
 
 void proc_release(struct proc *p)
 {
-	/* the first thread let go must not preempt the loop that lets the
-	 * others go */
-	bool raise = proc_holds_any(p);
-	if (raise)
-		raise_priority(p);
+	/* (a thread let go does not preempt the loop letting the others go:
+	 * suture is first on its CPU while any is stopped, set_stopped) */
 	for (size_t i = 0; i < p->nthreads; i++)
 		if (p->threads[i]->seized && !p->threads[i]->gone && p->threads[i]->stopped)
 			detach(p->threads[i]);
@@ -710,8 +698,6 @@ void proc_release(struct proc *p)
 		t->want_stop = false;
 		t->held_sig = 0;
 	}
-	if (raise)
-		restore_priority(p);
 }
 
 int thread_get_regs(struct thread *t, struct user_regs_struct *regs)
