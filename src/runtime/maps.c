@@ -1,5 +1,6 @@
 /* Reading /proc/PID/maps and finding the ELF objects it maps. */
 #include "runtime/maps.h"
+#include "runtime/proc.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -36,8 +37,10 @@ int maps_read(pid_t pid, struct maps *out)
 	}
 	free(line);
 	fclose(f);
+	if (out->n == 0 && !pid_is_running(pid))
+		return err_set("process %d exited; nothing to do", pid);   /* (a zombie maps nothing) */
 	if (out->n == 0)
-		return err_set("process %d maps no memory (a kernel thread or a zombie); nothing to patch", pid);
+		return err_set("process %d maps no memory (a kernel thread); nothing to patch", pid);
 	return 0;
 }
 
