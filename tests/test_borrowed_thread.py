@@ -8,6 +8,7 @@ has one thread, so every one of those is made by the thread that also
 keeps values in SSE and AVX registers, checks them, and counts the
 real-time signals it receives (each one queued by the kernel)."""
 import os
+import pathlib
 import signal
 import subprocess
 import threading
@@ -96,6 +97,86 @@ def test_suture_killed_during_a_borrowed_call(suture, borrowed, start):
     assert t.proc.poll() is None
     # the runner the killed suture had mapped is gone too (the next run
     # found it by its code)
+    assert runners(t.pid) == []
+
+
+def state(pid):
+    """PID's state letter, once it is T if it becomes so within a second
+    (a thread suture lets go goes back to its group stop in the kernel,
+    without running a line of its program)."""
+    deadline = time.monotonic() + 1
+    while True:
+        s = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if s == "T" or time.monotonic() > deadline:
+            return s
+        time.sleep(0.01)
+
+
+def test_stopped_process_runs_the_calls_and_loses_nothing(suture, borrowed, start):
+    """A process stopped with SIGSTOP (as `suture watch` holds a starting
+    one) runs suture's calls itself and stops itself after each: applied
+    and reverted three times while stopped and signalled, it stays stopped,
+    then once continued gets every signal, its SSE and AVX registers
+    intact, and the patch's answer; nothing of suture's is left in it."""
+    t = start(borrowed["prog"])
+    os.kill(t.pid, signal.SIGSTOP)
+    time.sleep(0.1)
+    for i in range(3):
+        os.kill(t.pid, signal.SIGRTMIN)
+        run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])])
+        assert state(t.pid) == "T"
+        if i < 2:
+            run([suture, "revert", str(t.pid), "answer"])
+            assert state(t.pid) == "T"
+    os.kill(t.pid, signal.SIGCONT)
+    c = t.counters()
+    assert c["answer"] == 3 and c["fpu_bad"] == 0 and c["ymm_bad"] == 0
+    assert c["rt"] == 3, f"3 signals sent, {c['rt']} received"
+    assert runners(t.pid) == []
+
+
+def test_stopped_process_that_catches_every_quiet_signal(suture, borrowed, start):
+    """A stopped process with handlers for the signals a thread may stop
+    itself with (SIGURG, SIGWINCH, SIGCHLD): suture makes its calls the
+    slow way, the program gets none of those signals, and is patched.
+    (The fault point where a thread is sent to a call it stops itself
+    after is never reached: suture is not killed there.)"""
+    t = start(borrowed["prog"], "-c")
+    os.kill(t.pid, signal.SIGSTOP)
+    time.sleep(0.1)
+    env = dict(os.environ, SUTURE_FAULT="stopped-call")
+    r = subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert state(t.pid) == "T"
+    os.kill(t.pid, signal.SIGCONT)
+    c = t.counters()
+    assert c["answer"] == 3 and c["other"] == 0 and c["fpu_bad"] == 0 and c["ymm_bad"] == 0
+    assert runners(t.pid) == []
+
+
+def test_suture_killed_during_a_call_in_a_stopped_process(suture, borrowed, start):
+    """suture dies while a thread of a stopped process runs a call: the
+    thread stops itself at its end, so the process stays stopped; once
+    continued it carries on with its own registers, unpatched, and a
+    later apply and revert work."""
+    t = start(borrowed["prog"])
+    os.kill(t.pid, signal.SIGSTOP)
+    time.sleep(0.1)
+    env = dict(os.environ, SUTURE_FAULT="stopped-call")
+    r = subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode == -signal.SIGKILL
+    time.sleep(0.2)
+    assert state(t.pid) == "T"
+    os.kill(t.pid, signal.SIGCONT)
+    c = t.counters()
+    assert c["fpu_bad"] == 0 and c["ymm_bad"] == 0 and c["answer"] == 2
+    run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])])
+    assert t.counters()["answer"] == 3
+    run([suture, "revert", str(t.pid), "answer"])
+    assert t.counters()["answer"] == 2
+    assert t.proc.poll() is None
     assert runners(t.pid) == []
 
 

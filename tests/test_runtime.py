@@ -543,6 +543,7 @@ def test_stopped_process_stays_stopped(suture, ticker, start):
     """A process stopped with SIGSTOP is patched without running a single
     line of its own, stays stopped, and runs the new code once continued."""
     t = start(ticker["prog"], "-t", "2")
+    t.next_values()   # its threads are past their start (a new one may not unwind yet)
     os.kill(t.pid, signal.SIGSTOP)
     time.sleep(0.1)
     printed = len(t.values())

@@ -3,6 +3,7 @@
 #include "runtime/inject.h"
 #include "runtime/maps.h"
 #include "runtime/redirect.h"
+#include "runtime/runner.h"
 #include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
@@ -17,23 +18,11 @@
 #include <sys/mman.h>
 
 #define PAGE 4096ull
-#define SYSCALL_OFF 256         /* the system-call stub */
-#define PIECE_OFF 512           /* a piece of code given by the caller */
 #define PIECE_ROOM 16384        /* room for pieces in a new runner */
-#define XSAVE_OFF 1024          /* in the data page: the thread's FPU/SSE/AVX state (64-byte aligned) */
 #define STUB_SYSCALL 1          /* as FN: the system-call stub */
 #define OUT_TRIES 1000
+#define OUT_WAIT 2.0            /* seconds a thread may take to leave suture's code */
 #define SYSCALL_TIMEOUT 30.0
-
-/* The data page, after the code: what the runner reads and writes. */
-struct runner_data {
-	uint64_t save[17];      /* the thread's registers (tramp_values) */
-	uint64_t result;
-	uint32_t done;
-	uint32_t left;          /* 1: the thread is one instruction from leaving */
-	uint64_t fn;
-	uint64_t args[7];       /* rdi rsi rdx rcx r8 r9, then rax */
-};
 
 /* An instruction with a RIP-relative operand at offset TARGET (from the
  * page's start): its bytes before the displacement, and after. */
@@ -74,10 +63,27 @@ static size_t emit_fpu(uint8_t *code, size_t at, bool restore, size_t target)
 	return emit_rip(code, at, op, 4, target, NULL, 0);
 }
 
+/* The thread stops itself if stop_sig is set: tgkill(stop_pid,
+ * stop_tid, stop_sig) (stopped_call.c); the registers it uses are all
+ * restored after, the flags by popfq. */
+static size_t emit_stop_self(uint8_t *code, size_t at, size_t data)
+{
+	at = emit_rip(code, at, "\x8b\x15", 2, data + offsetof(struct runner_data, stop_sig), NULL, 0);
+	/* test %edx,%edx; je past the rest (6 + 6 + 5 + 2 bytes) */
+	memcpy(code + at, "\x85\xd2\x74\x13", 4);
+	at += 4;
+	at = emit_rip(code, at, "\x8b\x3d", 2, data + offsetof(struct runner_data, stop_pid), NULL, 0);
+	at = emit_rip(code, at, "\x8b\x35", 2, data + offsetof(struct runner_data, stop_tid), NULL, 0);
+	_Static_assert(SYS_tgkill == 234, "the x86-64 number");
+	memcpy(code + at, "\xb8\xea\x00\x00\x00\x0f\x05", 7);   /* mov $SYS_tgkill,%eax; syscall */
+	return at + 7;
+}
+
 /*     pushfq; sub $8,%rsp          (the call is made on a 16-byte boundary)
  *     xsave the FPU/SSE/AVX state  (the function may use any of it)
  *     mov args[0..5],%rdi..%r9; mov args[6],%rax; call *fn
  *     mov %rax,result; xrstor the state; movl $1,done
+ *     if stop_sig: tgkill(stop_pid, stop_tid, stop_sig)
  *     add $8,%rsp; popfq
  *     every register back, movl $1,left, and the place back (trampoline.h)
  * and at SYSCALL_OFF the stub: mov %rcx,%r10; syscall; ret */
@@ -99,6 +105,7 @@ static void write_runner(uint8_t *code, size_t data)
 	at = emit_rip(code, at, "\x48\x89\x05", 3, data + offsetof(struct runner_data, result), NULL, 0);
 	at = emit_fpu(code, at, true, data + XSAVE_OFF);
 	at = emit_rip(code, at, "\xc7\x05", 2, data + offsetof(struct runner_data, done), &one, 4);
+	at = emit_stop_self(code, at, data);
 	memcpy(code + at, "\x48\x83\xc4\x08\x9d", 5);
 	at += 5;
 	at = tramp_emit_restore(code, at, data + offsetof(struct runner_data, save),
@@ -115,10 +122,13 @@ static uint64_t data_size(void)
 }
 
 /* Holds T once it is out of the runner's code (it may be finishing an
- * earlier call: its last instructions); *REGS gets its registers. */
+ * earlier call: its last instructions); *REGS gets its registers.  Each
+ * look stops it: it is given longer and longer to get out (on a busy
+ * machine it may not even be on a CPU again by the next look). */
 static int hold_out_of(struct proc *p, struct thread *t, uint64_t lo, uint64_t hi, struct user_regs_struct *regs)
 {
-	for (int tries = 0; tries < OUT_TRIES; tries++) {
+	double deadline = mono_now() + OUT_WAIT, wait = 0.0002;
+	while (mono_now() < deadline) {
 		if (thread_hold(p, t) < 0 || thread_get_regs(t, regs) < 0)
 			return -1;
 		if (regs->rip < lo || regs->rip >= hi)
@@ -126,7 +136,8 @@ static int hold_out_of(struct proc *p, struct thread *t, uint64_t lo, uint64_t h
 		/* its signals still wait: a handler would return there */
 		thread_defer_held_signal(t);
 		thread_resume(t);
-		proc_serve_events(p, mono_now() + 0.0002, NULL);
+		proc_serve_events(p, mono_now() + wait, NULL);
+		wait = wait < 0.01 ? wait * 1.5 : 0.01;
 	}
 	return err_set("thread %d of process %d does not leave the code suture ran in it", t->tid, p->pid);
 }
@@ -139,8 +150,10 @@ static int hold_out_of(struct proc *p, struct thread *t, uint64_t lo, uint64_t h
 static int syscall_through_trampoline(struct proc *p, struct thread *t, long nr, const long args[6])
 {
 	struct user_regs_struct regs;
-	if (hold_out_of(p, t, p->tramp, p->tramp + TRAMP_SIZE, &regs) < 0)
+	if (hold_out_of(p, t, p->tramp, p->tramp + TRAMP_SIZE, &regs) < 0) {
+		tramp_keep(p);
 		return -1;
+	}
 	if (t->group_stop)
 		return 1;
 	if (tramp_save(p, &regs) < 0)
@@ -153,6 +166,8 @@ static int syscall_through_trampoline(struct proc *p, struct thread *t, long nr,
 	thread_resume(t);
 	int rc = hold_out_of(p, t, p->tramp, p->tramp + TRAMP_SIZE, &regs);
 	t->defer_signals = false;
+	if (rc < 0)
+		tramp_keep(p);
 	return rc;
 }
 
@@ -211,7 +226,7 @@ static int map_runner(struct proc *p, struct thread *t, size_t piece_len)
 {
 	uint64_t room = piece_len > PIECE_ROOM ? piece_len : PIECE_ROOM;
 	uint64_t code_size = (PIECE_OFF + room + PAGE - 1) & ~(PAGE - 1), base = 0;
-	p->runner_making = true;
+	p->runner_busy = true;
 	int rc = map_runner_quick(p, t, code_size, &base);
 	if (rc == 1) {
 		rc = remote_mmap(p, t, 0, code_size + data_size(), PROT_READ | PROT_WRITE,
@@ -230,7 +245,7 @@ static int map_runner(struct proc *p, struct thread *t, size_t piece_len)
 		if (rc < 0)
 			remote_munmap(p, t, base, code_size + data_size());
 	}
-	p->runner_making = false;
+	p->runner_busy = false;
 	if (rc == 0) {
 		p->runner = base;
 		p->runner_code = code_size;
@@ -315,14 +330,13 @@ static void signals_after_leaving(struct proc *p, struct thread *t, uint64_t dat
  * T turned out to be stopped by SIGSTOP (it is then held, the piece
  * written, and the caller makes the call while holding it). */
 static int call_in_runner(struct proc *p, struct thread *t, uint64_t fn, const void *code, size_t len,
-			  const uint64_t args[7], double timeout, uint64_t *ret, uint64_t *called)
+			  const uint64_t args[7], double timeout, uint64_t *ret)
 {
 	if (runner_ready(p, t, code ? len : 0) < 0)
 		return -1;
 	uint64_t data = p->runner + p->runner_code;
 	struct runner_data d = { .fn = fn == STUB_SYSCALL ? p->runner + SYSCALL_OFF : fn ? fn : p->runner + PIECE_OFF };
 	memcpy(d.args, args, sizeof d.args);
-	*called = d.fn;
 	struct user_regs_struct regs;
 	/* held first: whether it is stopped by SIGSTOP is known only once
 	 * its pending events are served (a SIGSTOP sent just before suture
@@ -330,8 +344,19 @@ static int call_in_runner(struct proc *p, struct thread *t, uint64_t fn, const v
 	int rc = hold_out_of(p, t, p->runner, p->runner + p->runner_code, &regs);
 	if (rc == 0 && code)
 		rc = mem_write(p, p->runner + PIECE_OFF, code, len);
-	if (rc == 0 && t->group_stop)
-		return 1;
+	if (rc == 0 && t->group_stop) {
+		/* it must not run on after the call: it stops itself */
+		p->runner_thread = t;
+		rc = stopped_call(p, t, &d, &regs, timeout, ret);
+		if (rc != 1)
+			return rc;
+		p->runner_thread = NULL;
+		p->runner_busy = true;   /* the slow way, while held (inject.h) */
+		rc = fn == STUB_SYSCALL ? remote_syscall(p, t, (long)args[6], (const long *)args, (long *)ret)
+					: remote_call_args(p, t, d.fn, args, ret);
+		p->runner_busy = false;
+		return rc;
+	}
 	if (rc == 0) {
 		tramp_values(&regs, d.save);
 		rc = mem_write(p, data, &d, sizeof d);
@@ -369,11 +394,7 @@ int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, 
 	       const uint64_t args[2], double timeout, uint64_t *ret)
 {
 	const uint64_t all[7] = { args[0], args[1] };
-	uint64_t called;
-	int rc = call_in_runner(p, t, fn, fn ? NULL : code, len, all, timeout, ret, &called);
-	/* a thread of a process stopped by SIGSTOP only listens: the call
-	 * is made while suture holds it (inject.h) */
-	return rc == 1 ? remote_call_args(p, t, called, args, ret) : rc;
+	return call_in_runner(p, t, fn, fn ? NULL : code, len, all, timeout, ret);
 }
 
 int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)
@@ -382,10 +403,7 @@ int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6],
 	for (int i = 0; i < 6; i++)
 		all[i] = (uint64_t)args[i];
 	all[6] = (uint64_t)nr;
-	uint64_t called;
-	int rc = call_in_runner(p, t, STUB_SYSCALL, NULL, 0, all, SYSCALL_TIMEOUT, &result, &called);
-	if (rc == 1)
-		return remote_syscall(p, t, nr, args, ret);
+	int rc = call_in_runner(p, t, STUB_SYSCALL, NULL, 0, all, SYSCALL_TIMEOUT, &result);
 	*ret = (long)result;
 	return rc;
 }
@@ -417,7 +435,8 @@ static bool idle_runner(struct proc *p, uint64_t base, uint64_t code_size)
 }
 
 /* The runners of a suture killed midway (each suture run maps its own):
- * found by their code, which only suture writes, and unmapped. */
+ * found by their code, which only suture writes, and unmapped.  (Their
+ * data part may have merged with an anonymous mapping after it.) */
 static void release_left_runners(struct proc *p, struct thread *t, bool was_stopped)
 {
 	struct maps m;
@@ -428,7 +447,7 @@ static void release_left_runners(struct proc *p, struct thread *t, bool was_stop
 		uint64_t code_size = code->end - code->start;
 		if (*code->path || *data->path || strcmp(code->perms, "r-xp") != 0 ||
 		    strcmp(data->perms, "rw-p") != 0 || data->start != code->end ||
-		    data->end - data->start != data_size() || code_size < PIECE_OFF + PIECE_ROOM ||
+		    data->end - data->start < data_size() || code_size < PIECE_OFF + PIECE_ROOM ||
 		    !idle_runner(p, code->start, code_size))
 			continue;
 		unmap_pages(p, t, was_stopped, code->start, code_size + data_size());
@@ -442,7 +461,9 @@ void runner_release(struct proc *p)
 {
 	/* (often called after an error: its message stays) */
 	char *kept = err_save();
+	p->runner_busy = true;   /* (no runner unmaps itself) */
 	release_runners(p);
+	p->runner_busy = false;
 	err_restore(kept);
 }
 

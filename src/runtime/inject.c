@@ -172,12 +172,12 @@ static int run_to_trampoline_exit(struct proc *p, struct thread *t, struct user_
 	return err_set("thread %d of process %d does not come back from a system call", t->tid, p->pid);
 }
 
-/* Gives T its registers back.  From a system-call stop the thread would
- * return to user space without the kernel's restart logic, so a system
- * call it was interrupted in would return -ERESTARTSYS to the program:
- * make it stop once more in the signal path (an interrupt), where the
- * kernel restarts that system call when the thread is resumed. */
-static int give_back(struct proc *p, struct thread *t, const struct user_regs_struct *saved)
+/* From a system-call stop the thread would return to user space without
+ * the kernel's restart logic, so a system call it was interrupted in
+ * would return -ERESTARTSYS to the program: it is made to stop once more
+ * in the signal path (an interrupt), where the kernel restarts that
+ * system call when the thread is resumed. */
+int give_back_regs(struct proc *p, struct thread *t, const struct user_regs_struct *saved)
 {
 	if (thread_set_regs(t, saved) < 0)
 		return -1;
@@ -208,10 +208,14 @@ static int syscall_in(struct proc *p, struct thread *t, long nr, const long args
 		return -1;
 	regs = saved;
 	syscall_regs(&regs, nr, args, p->tramp + TRAMP_ENTRY);
-	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
+	if (thread_set_regs(t, &regs) < 0)
 		return -1;
+	if (run_to_trampoline_exit(p, t, &regs) < 0) {
+		tramp_keep(p);   /* it may still be there */
+		return -1;
+	}
 	*ret = (long)regs.rax;
-	return give_back(p, t, &saved);
+	return give_back_regs(p, t, &saved);
 }
 
 
@@ -273,10 +277,14 @@ static int call_with_regs(struct proc *p, struct thread *t, uint64_t fn, const u
 	regs.rdi = args[0];
 	regs.rsi = args[1];
 	regs.orig_rax = (unsigned long)-1;
-	if (thread_set_regs(t, &regs) < 0 || run_to_trampoline_exit(p, t, &regs) < 0)
+	if (thread_set_regs(t, &regs) < 0)
 		return -1;
+	if (run_to_trampoline_exit(p, t, &regs) < 0) {
+		tramp_keep(p);   /* it may still be in the function, or there */
+		return -1;
+	}
 	*ret = regs.rdi;
-	return give_back(p, t, &saved);
+	return give_back_regs(p, t, &saved);
 }
 
 /* A thread suture lets run between its calls is stopped for one and let
@@ -296,11 +304,12 @@ static int give_back_after(struct thread *t, int borrowed, int rc)
 	return rc;
 }
 
-/* A thread suture lets run makes its calls on its own (async_call.h),
- * but those that map the runner. */
+/* A thread suture lets run makes its calls on its own (async_call.h), and
+ * so does one of a process stopped by SIGSTOP (stopped_call.c), but for
+ * the calls that map the runner. */
 static bool calls_on_its_own(const struct proc *p, const struct thread *t)
 {
-	return !t->stopped && !p->runner_making && !p->runner_stuck;
+	return (!t->stopped || t->group_stop) && !p->runner_busy && !p->runner_stuck;
 }
 
 int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret)

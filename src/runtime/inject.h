@@ -21,6 +21,11 @@ int remote_syscall(struct proc *p, struct thread *t, long nr, const long args[6]
  * treating the thread's interrupted call as one to restart. */
 void syscall_regs(struct user_regs_struct *regs, long nr, const long args[6], uint64_t at);
 
+/* Gives stopped thread T the registers SAVED back, and leaves it held in
+ * a stop where a system call it was interrupted in restarts when it
+ * goes on. */
+int give_back_regs(struct proc *p, struct thread *t, const struct user_regs_struct *saved);
+
 /* Calls FN() in thread T  on a scratch frame below its red zone,
  * and gives T all its registers back; *ret gets what FN returned. */
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);

@@ -18,6 +18,10 @@ int maps_read(pid_t pid, struct maps *out)
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return err_set("process %d exited; nothing was changed", pid);
+	/* the kernel walks the mappings again at each read: few, large ones
+	 * (stdio reads a /proc file 1 KiB at a time) */
+	static char buf[65536];
+	setvbuf(f, buf, _IOFBF, sizeof buf);
 	memset(out, 0, sizeof *out);
 	char *line = NULL;
 	size_t cap = 0;

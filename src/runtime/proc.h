@@ -60,6 +60,9 @@ struct proc {
 	uint64_t tramp;         /* the trampoline (trampoline.h), 0 if none */
 	uint64_t tramp_room;    /* where it goes, once found */
 	bool tramp_absent;      /* looked for room, found none */
+	/* a thread suture lost hold of may still be in it: never zeroed nor
+	 * used again (it gives that thread its registers back itself) */
+	bool tramp_kept;
 	/* suture's own scheduling before set_stopped raised it, while a
 	 * thread is stopped (-1: not raised) */
 	int saved_policy;
@@ -71,7 +74,7 @@ struct proc {
 	uint64_t runner;        /* its address, 0 none */
 	uint64_t runner_code;   /* the size of its code part (the data follows) */
 	struct thread *runner_thread;   /* the thread sent to it last */
-	bool runner_making;     /* being mapped: system calls go the slow way */
+	bool runner_busy;       /* being mapped or unmapped: system calls go the slow way */
 	bool runner_stuck;      /* a call did not end: it stays, unused */
 	bool runners_checked;   /* those of a suture killed earlier were looked for */
 	/* called for a thread created while suture holds the process, at its
@@ -142,6 +145,9 @@ void thread_note_status(struct proc *p, struct thread *t, int status, bool trap_
  * unless defer_signals) or released. */
 void thread_defer_signal(struct thread *t, int sig);
 void thread_defer_held_signal(struct thread *t);
+/* Takes back signal SIG held or counted for T (one that suture itself
+ * made T send); false if there is none. */
+bool thread_forget_signal(struct thread *t, int sig);
 /* Sends T (running) the signals counted for it while it was in a call. */
 void thread_send_deferred(struct thread *t);
 /* PTRACE_INTERRUPT, noting when (for the figures). */
@@ -149,6 +155,9 @@ long thread_interrupt(struct thread *t);
 /* Lets stopped thread T run again (kept seized), with the signal it was
  * stopped for; a thread in a group stop only listens. */
 void thread_resume(struct thread *t);
+/* Lets stopped thread T run, group stop or not, with no signal: into
+ * code suture pointed it at (stopped_call.c). */
+int thread_run(struct thread *t);
 
 /* Events of seized threads while the process runs (events.c). */
 /* Serves every event until DEADLINE (CLOCK_MONOTONIC seconds): signals

@@ -284,6 +284,18 @@ void thread_defer_held_signal(struct thread *t)
 	t->held_sig = 0;
 }
 
+bool thread_forget_signal(struct thread *t, int sig)
+{
+	if (t->held_sig == sig) {
+		t->held_sig = 0;
+		return true;
+	}
+	if (sig <= 0 || sig > 64 || t->deferred[sig] == 0)
+		return false;
+	t->deferred[sig]--;
+	return true;
+}
+
 /* While any thread is stopped, suture goes first on its CPU (SCHED_FIFO
  * when allowed): a process of many busy threads would keep it waiting for
  * its turn, the thread stopped meanwhile.  It drops back once the last
@@ -631,6 +643,14 @@ void thread_resume(struct thread *t)
 	/* in a call suture sent it to, its signals wait for the end */
 	if (!t->group_stop && !t->defer_signals && !t->gone)
 		thread_send_deferred(t);
+}
+
+int thread_run(struct thread *t)
+{
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+		return -1;
+	set_stopped(t, false);
+	return 0;
 }
 
 int proc_resume_all(struct proc *p)

@@ -113,7 +113,7 @@ static uint64_t find_room(struct proc *p)
 
 int tramp_install(struct proc *p)
 {
-	if (p->tramp || p->tramp_absent)
+	if (p->tramp || p->tramp_absent || p->tramp_kept)
 		return 0;
 	/* looked for once: it reads every object's file */
 	if (!p->tramp_room)
@@ -157,6 +157,12 @@ void tramp_values(const struct user_regs_struct *r, uint64_t out[17])
 		}
 	}
 	memcpy(out, save, sizeof save);
+}
+
+void tramp_keep(struct proc *p)
+{
+	p->tramp_kept = p->tramp != 0;
+	p->tramp = 0;
 }
 
 void tramp_remove(struct proc *p)

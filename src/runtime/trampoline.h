@@ -43,6 +43,9 @@ void tramp_values(const struct user_regs_struct *regs, uint64_t out[17]);
  * set to 1 just before the jump (the thread is then one instruction from
  * leaving). */
 size_t tramp_emit_restore(uint8_t *code, size_t at, size_t save, size_t left);
+/* Leaves the trampoline in place for good, unused: a thread may still
+ * be in it (suture lost hold of it), and finishes there on its own. */
+void tramp_keep(struct proc *p);
 /* Zeroes the trampoline (no thread may be in it). */
 void tramp_remove(struct proc *p);
 

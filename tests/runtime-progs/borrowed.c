@@ -4,7 +4,9 @@
  *   - ymm_bad: the upper half of a ymm register changed (glibc's AVX
  *     string functions end with vzeroupper);
  *   - rt: real-time signals received (each one queued: none may be lost);
- *   - answer: what answer() returns (2 once patched with -DPATCH_ANSWER).
+ *   - answer: what answer() returns (2 once patched with -DPATCH_ANSWER);
+ *   - other: with -c, SIGURG, SIGWINCH and SIGCHLD are caught (signals
+ *     ignored by default, which suture may use): how many came.
  * Prints a status line every 50 ms. */
 #include <signal.h>
 #include <stdio.h>
@@ -12,11 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t rt;
+static volatile sig_atomic_t rt, other;
 static void on_rt(int sig)
 {
 	(void)sig;
 	rt++;
+}
+
+static void on_other(int sig)
+{
+	(void)sig;
+	other++;
 }
 
 __attribute__((noinline)) int answer(int x)
@@ -65,13 +73,19 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_rt;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGRTMIN, &sa, NULL);
+	if (argc > 1 && strcmp(argv[1], "-c") == 0) {
+		sa.sa_handler = on_other;
+		sigaction(SIGURG, &sa, NULL);
+		sigaction(SIGWINCH, &sa, NULL);
+		sigaction(SIGCHLD, &sa, NULL);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const double expect = series();
 	long fpu_bad = 0, ymm_bad = 0, rounds = 0, last = now_ms();
@@ -85,8 +99,8 @@ int main(void)
 		rounds++;
 		if (now_ms() - last >= 50) {
 			last = now_ms();
-			printf("rounds=%ld fpu_bad=%ld ymm_bad=%ld rt=%d answer=%d\n", rounds, fpu_bad, ymm_bad, (int)rt,
-			       seen_answer);
+			printf("rounds=%ld fpu_bad=%ld ymm_bad=%ld rt=%d answer=%d other=%d\n", rounds, fpu_bad, ymm_bad,
+			       (int)rt, seen_answer, (int)other);
 		}
 	}
 }
