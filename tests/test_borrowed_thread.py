@@ -83,21 +83,31 @@ def test_suture_killed_during_a_borrowed_call(suture, borrowed, start):
     thread finishes it and carries on with its own registers; the patch is
     left loaded but not applied, and a later apply and revert work."""
     t = start(borrowed["prog"])
-    env = dict(os.environ, SUTURE_FAULT="async")
-    r = subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
-                       text=True)
-    assert r.returncode == -signal.SIGKILL
+    assert apply_killed_at(suture, borrowed, t, "async").returncode == -signal.SIGKILL
     before = t.counters()["rounds"]
     c = t.counters()
     assert c["rounds"] > before and c["fpu_bad"] == 0 and c["ymm_bad"] == 0 and c["answer"] == 2
+    # the runner the killed suture had mapped goes too (the next run
+    # finds it by its code)
+    still_patchable(suture, borrowed, t)
+
+
+def still_patchable(suture, borrowed, t):
+    """T (running) is patched and reverted, stays alive, and no runner of
+    suture's is left in it."""
     run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])])
     assert t.counters()["answer"] == 3
     run([suture, "revert", str(t.pid), "answer"])
     assert t.counters()["answer"] == 2
     assert t.proc.poll() is None
-    # the runner the killed suture had mapped is gone too (the next run
-    # found it by its code)
     assert runners(t.pid) == []
+
+
+def apply_killed_at(suture, borrowed, t, point):
+    """`suture apply` to T, SIGKILLed at fault point POINT."""
+    env = dict(os.environ, SUTURE_FAULT=point)
+    return subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
+                          text=True)
 
 
 def state(pid):
@@ -144,9 +154,7 @@ def test_stopped_process_that_catches_every_quiet_signal(suture, borrowed, start
     t = start(borrowed["prog"], "-c")
     os.kill(t.pid, signal.SIGSTOP)
     time.sleep(0.1)
-    env = dict(os.environ, SUTURE_FAULT="stopped-call")
-    r = subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
-                       text=True)
+    r = apply_killed_at(suture, borrowed, t, "stopped-call")
     assert r.returncode == 0, r.stderr
     assert state(t.pid) == "T"
     os.kill(t.pid, signal.SIGCONT)
@@ -163,21 +171,13 @@ def test_suture_killed_during_a_call_in_a_stopped_process(suture, borrowed, star
     t = start(borrowed["prog"])
     os.kill(t.pid, signal.SIGSTOP)
     time.sleep(0.1)
-    env = dict(os.environ, SUTURE_FAULT="stopped-call")
-    r = subprocess.run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])], env=env, capture_output=True,
-                       text=True)
-    assert r.returncode == -signal.SIGKILL
+    assert apply_killed_at(suture, borrowed, t, "stopped-call").returncode == -signal.SIGKILL
     time.sleep(0.2)
     assert state(t.pid) == "T"
     os.kill(t.pid, signal.SIGCONT)
     c = t.counters()
     assert c["fpu_bad"] == 0 and c["ymm_bad"] == 0 and c["answer"] == 2
-    run([suture, "apply", str(t.pid), str(borrowed["ANSWER"])])
-    assert t.counters()["answer"] == 3
-    run([suture, "revert", str(t.pid), "answer"])
-    assert t.counters()["answer"] == 2
-    assert t.proc.poll() is None
-    assert runners(t.pid) == []
+    still_patchable(suture, borrowed, t)
 
 
 def runners(pid):
