@@ -146,6 +146,8 @@ def main():
                     if i == 0 or (i + 1) % 1000 == 0:
                         mem.append(memory(args.suture, proc.pid))
                         loads.append(os.getloadavg()[0])
+                        print(f"cycle {i + 1}: RSS (kB)/record used (bytes) {mem[-1]}, "
+                              f"load average {loads[-1]:.1f}", file=sys.stderr, flush=True)
                 return windows
             start = time.time()
             clients, windows = load_run(port, args.clients, action=cycles)
