@@ -38,14 +38,20 @@ static size_t emit_rip(uint8_t *code, size_t at, const char *op, size_t oplen, s
 }
 
 /* The size of the FPU/SSE/AVX state xsave writes (CPUID leaf 0xd), or
- * 0 when the system does not use xsave (fxsave's 512 bytes then). */
+ * 0 when the system does not use xsave (fxsave's 512 bytes then).  Read
+ * once: in a virtual machine each cpuid is a trip to the hypervisor. */
 static size_t xsave_size(void)
 {
+	static size_t size = (size_t)-1;
+	if (size != (size_t)-1)
+		return size;
 	unsigned a, b, c, d;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
-		return 0;
-	__cpuid_count(0xd, 0, a, b, c, d);
-	return b;
+	size = 0;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE)) {
+		__cpuid_count(0xd, 0, a, b, c, d);
+		size = b;
+	}
+	return size;
 }
 
 /* xsave64/xrstor64 (all the state the system enables: edx:eax = ~0), or

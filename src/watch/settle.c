@@ -97,7 +97,9 @@ static int follow_syscalls(pid_t tid, const struct loader *ld, settle_ready read
 {
 	int pass_sig = 0, d, n = 0;
 	while ((d = done(ld, ready, ctx)) == 0) {
-		if (!ready(ld->pid, ctx) && ++n > SETTLE_MAX_SYSCALLS)
+		/* (READY reads the process's maps and files: asked only once
+		 * the loader is consistent, or many system calls went by) */
+		if (++n > SETTLE_MAX_SYSCALLS && !ready(ld->pid, ctx))
 			break;
 		if (run_to_next_syscall(tid, &pass_sig) < 0)
 			break;
