@@ -524,9 +524,10 @@ static int load_copy(struct apply *a, struct thread *t, struct image *im)
 static int apply_loaded(struct apply *a)
 {
 	/* the unwinder reads the objects' files and their unwind tables:
-	 * before anything is stopped */
+	 * before anything is stopped (in a process stopped by SIGSTOP, no
+	 * thread waits for it: it reads those it needs, when it needs them) */
 	struct unwinder *u = a->o->model != CM_NONE ? unwinder_new(a->p) : NULL;
-	if (u)
+	if (u && !a->o->held && !pid_is_stopped(a->p->pid))
 		unwinder_warm(u);
 	patch_unwind_report(u, a->p, &a->st);
 	struct thread *t;

@@ -414,6 +414,32 @@ int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6],
 	return rc;
 }
 
+int scratch_put(struct proc *p, struct thread *t, const void *data, size_t len, uint64_t *at, uint64_t *page)
+{
+	*page = 0;
+	if (len > SCRATCH_ROOM)
+		return err_set("internal: %zu bytes of scratch", len);
+	/* (a piece as long as the whole room is never written with it) */
+	if (!p->runner_busy && !p->runner_stuck && runner_ready(p, t, 0) == 0) {
+		*at = p->runner + p->runner_code - SCRATCH_ROOM;
+		return mem_write(p, *at, data, len);
+	}
+	err_clear();
+	if (remote_mmap(p, t, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, page) < 0)
+		return -1;
+	*at = *page;
+	if (mem_write(p, *at, data, len) == 0)
+		return 0;
+	scratch_free(p, t, *page);
+	return -1;
+}
+
+void scratch_free(struct proc *p, struct thread *t, uint64_t page)
+{
+	if (page)
+		remote_munmap(p, t, page, PAGE);
+}
+
 /* Unmaps [BASE, BASE + SIZE) through T, held: by T on its own if it ran
  * before (WAS_STOPPED false, and it runs again after), else while suture
  * holds it. */

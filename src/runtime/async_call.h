@@ -40,6 +40,14 @@ int async_call(struct proc *p, struct thread *t, uint64_t fn, const void *code, 
  * *RET gets its raw result (-errno on failure). */
 int async_syscall(struct proc *p, struct thread *t, long nr, const long args[6], long *ret);
 
+/* DATA (LEN bytes, at most SCRATCH_ROOM) in the process for the next
+ * call alone (a name it reads): *AT, in the runner's code part (after
+ * any piece), else on a page mapped for it, *PAGE (0 if none), which
+ * scratch_free unmaps. */
+#define SCRATCH_ROOM 1024
+int scratch_put(struct proc *p, struct thread *t, const void *data, size_t len, uint64_t *at, uint64_t *page);
+void scratch_free(struct proc *p, struct thread *t, uint64_t page);
+
 /* Unmaps the runner, if any (no thread may be held by anyone else). */
 void runner_release(struct proc *p);
 

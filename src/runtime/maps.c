@@ -178,6 +178,18 @@ int objects_read(pid_t pid, const struct maps *m, struct object **out, size_t *n
 	return 0;
 }
 
+int objects_read_now(pid_t pid, struct object **out, size_t *n)
+{
+	struct maps m;
+	*out = NULL;
+	*n = 0;
+	if (maps_read(pid, &m) < 0)
+		return -1;
+	int rc = objects_read(pid, &m, out, n);
+	maps_free(&m);
+	return rc;
+}
+
 void objects_free(struct object *objs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

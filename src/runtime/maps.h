@@ -47,6 +47,8 @@ const struct map *maps_find_named(const struct maps *m, const char *name);
 /* The ELF objects of the process, in the order of /proc/PID/maps
  * (the executable first); *out is an array of *n. */
 int objects_read(pid_t pid, const struct maps *m, struct object **out, size_t *n);
+/* The same for PID's maps as they are now. */
+int objects_read_now(pid_t pid, struct object **out, size_t *n);
 void objects_free(struct object *objs, size_t n);
 
 /* A free, page-aligned range of SIZE bytes whose every byte lies within

@@ -56,31 +56,53 @@ static int global(struct proc *p, const struct image *im, const char *name, uint
 	return 0;
 }
 
-/* dlopen(LIBGCC) and dlsym() of the two functions, the strings on a
- * scratch page. */
+/* The two functions in the LIBGCC the process has just loaded, read from
+ * its file (two calls fewer than dlsym); false if not found so. */
+static bool find_loaded(struct proc *p, struct libgcc *g)
+{
+	struct object *objs;
+	size_t n;
+	bool found = false;
+	if (objects_read_now(p->pid, &objs, &n) == 0)
+		for (size_t i = 0; i < n && !found; i++) {
+			struct resolved r1, r2;
+			found = strcmp(objs[i].basename, LIBGCC) == 0 &&
+				sym_in_object(&objs[i], "__register_frame", NULL, &r1) == 1 &&
+				sym_in_object(&objs[i], "__deregister_frame", NULL, &r2) == 1;
+			if (found) {
+				g->register_frame = r1.addr;
+				g->deregister_frame = r2.addr;
+			}
+		}
+	objects_free(objs, n);
+	err_clear();
+	return found;
+}
+
+/* dlopen(LIBGCC) and the two functions in it (dlsym() if its file does
+ * not tell), the strings in scratch memory (async_call.h). */
 static int load_libgcc(struct proc *p, struct thread *t, struct image *im, struct libgcc *g)
 {
 	static const char names[] = LIBGCC "\0__register_frame\0__deregister_frame";
 	const uint64_t lib = 0, reg = sizeof LIBGCC, dereg = reg + sizeof "__register_frame";
-	uint64_t open_fn, sym_fn, page, handle = 0;
+	uint64_t open_fn, sym_fn, at, page, handle = 0;
 	if (global(p, im, "dlopen", &open_fn) < 0 || global(p, im, "dlsym", &sym_fn) < 0 ||
-	    remote_mmap(p, t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, &page) < 0)
+	    scratch_put(p, t, names, sizeof names, &at, &page) < 0)
 		return -1;
-	int rc = mem_write(p, page, names, sizeof names);
-	if (rc == 0)
-		rc = call(p, t, open_fn, page + lib, RTLD_NOW, &handle);
+	int rc = call(p, t, open_fn, at + lib, RTLD_NOW, &handle);
 	if (rc == 0 && !handle)
 		rc = err_set("process %d cannot load %s (install libgcc-s1): the patch's unwind information "
 			     "cannot be registered", p->pid, LIBGCC);
-	if (rc == 0) {
-		im->libgcc_loaded = handle;
-		rc = call(p, t, sym_fn, handle, page + reg, &g->register_frame);
-	}
 	if (rc == 0)
-		rc = call(p, t, sym_fn, handle, page + dereg, &g->deregister_frame);
+		im->libgcc_loaded = handle;
+	if (rc == 0 && !find_loaded(p, g)) {
+		rc = call(p, t, sym_fn, handle, at + reg, &g->register_frame);
+		if (rc == 0)
+			rc = call(p, t, sym_fn, handle, at + dereg, &g->deregister_frame);
+	}
 	if (rc == 0 && (!g->register_frame || !g->deregister_frame))
 		rc = err_set("process %d's %s has no __register_frame", p->pid, LIBGCC);
-	remote_munmap(p, t, page, 4096);
+	scratch_free(p, t, page);
 	return rc;
 }
 

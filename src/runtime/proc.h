@@ -177,6 +177,8 @@ double mono_now(void);
 /* True when the process (its leader) still exists. */
 /* Is PID a process that has not exited (not a zombie)? */
 bool pid_is_running(pid_t pid);
+/* Is PID stopped by SIGSTOP (or SIGTSTP...), as its state says? */
+bool pid_is_stopped(pid_t pid);
 bool proc_alive(struct proc *p);
 
 /* "process N (comm) exited ..." as the error; returns -1 */

@@ -161,6 +161,15 @@ bool pid_is_running(pid_t pid)
 	return alive;
 }
 
+bool pid_is_stopped(pid_t pid)
+{
+	const char *fields;
+	char *stat = read_proc_stat(pid, &fields);
+	bool stopped = stat && fields[0] == 'T';
+	free(stat);
+	return stopped;
+}
+
 bool proc_alive(struct proc *p)
 {
 	return pid_is_running(p->pid);

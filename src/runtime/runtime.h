@@ -20,6 +20,7 @@ struct apply_opts {
 	bool replace;           /* cumulative: supersedes earlier patches of the objects */
 	bool force;             /* `thread`: at the timeout, switch the rest anyway (unsafe) */
 	bool quiet_not_target;  /* --all: return RT_NOT_TARGET instead of an error */
+	bool held;              /* the caller holds it stopped by SIGSTOP (watch/hold.h) */
 };
 
 int runtime_apply(pid_t pid, struct patch_file *pf, const struct apply_opts *o);

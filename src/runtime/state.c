@@ -1,6 +1,7 @@
 /* Reading and writing the record of patches inside the process (see
  * state.h for the layout and why it is never torn). */
 #include "runtime/state.h"
+#include "runtime/async_call.h"
 #include "runtime/inject.h"
 #include "runtime/maps.h"
 #include "runtime/universe.h"
@@ -202,14 +203,12 @@ static int remote_call_checked(struct proc *p, struct thread *t, long nr, long a
 
 int state_create(struct proc *p, struct thread *t, struct state *st)
 {
-	/* memfd_create needs its name in the target's memory: a scratch page. */
-	uint64_t scratch;
-	if (remote_mmap(p, t, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, &scratch) < 0)
+	/* memfd_create needs its name in the target's memory */
+	uint64_t scratch, page;
+	if (scratch_put(p, t, STATE_NAME, sizeof STATE_NAME, &scratch, &page) < 0)
 		return -1;
 	long fd = -1, addr = 0, r;
-	int rc = mem_write(p, scratch, STATE_NAME, sizeof STATE_NAME);
-	if (rc == 0)
-		rc = remote_call_checked(p, t, SYS_memfd_create, (long)scratch, 1 /* MFD_CLOEXEC */, 0, 0, 0,
+	int rc = remote_call_checked(p, t, SYS_memfd_create, (long)scratch, 1 /* MFD_CLOEXEC */, 0, 0, 0,
 					 "memfd_create", &fd);
 	if (rc == 0)
 		rc = remote_call_checked(p, t, SYS_ftruncate, fd, STATE_SIZE, 0, 0, 0, "ftruncate", &r);
@@ -219,9 +218,7 @@ int state_create(struct proc *p, struct thread *t, struct state *st)
 	long args[6] = { fd };
 	if (fd >= 0)
 		remote_syscall(p, t, SYS_close, args, &r);
-	args[0] = (long)scratch;
-	args[1] = 4096;
-	remote_syscall(p, t, SYS_munmap, args, &r);
+	scratch_free(p, t, page);
 	if (rc < 0)
 		return -1;
 	state_free(st);

@@ -30,7 +30,8 @@ struct event {
 static void apply_one(struct watch *w, const struct event *ev, const struct store_entry *e)
 {
 	uint64_t start = now_ns();
-	struct apply_opts ao = { .model = STORE_MODEL, .timeout = w->o->timeout, .quiet_not_target = true };
+	struct apply_opts ao = { .model = STORE_MODEL, .timeout = w->o->timeout, .quiet_not_target = true,
+				 .held = ev->held };
 	int rc = runtime_apply(ev->pid, e->pf, &ao);
 	if (rc == RT_NOT_TARGET || (rc < 0 && !runtime_pid_usable(ev->pid)))
 		return;
@@ -99,11 +100,12 @@ static bool settle(struct watch *w, struct event *ev, struct store_entry *first)
 	return rc == 0;
 }
 
-/* Applies each of the N patches WANT that fits PID's exact build. */
-static void apply_wanted(struct watch *w, struct event *ev, struct store_entry **want, size_t n)
+/* Applies each of the N patches WANT that fits PID's exact build (known
+ * already when CHECKED). */
+static void apply_wanted(struct watch *w, struct event *ev, struct store_entry **want, size_t n, bool checked)
 {
 	for (size_t i = 0; i < n; i++) {
-		enum build_match m = build_match(ev->pid, want[i]->pf);
+		enum build_match m = checked ? BUILD_EXACT : build_match(ev->pid, want[i]->pf);
 		if (m == BUILD_OTHER)
 			watch_say(w, "left process %d (%s) alone: it runs another build than patch '%s' is for",
 				  ev->pid, ev->comm, want[i]->name);
@@ -137,7 +139,7 @@ void patch_exec(struct watch *w, pid_t pid, uint64_t when_ns)
 			watch_say(w, "left process %d (%s) alone: it runs another build than patch '%s' is for",
 				  pid, ev.comm, want[i]->name);
 	if (exact && settle(w, &ev, want[0]))
-		apply_wanted(w, &ev, want, exact);
+		apply_wanted(w, &ev, want, exact, true);
 	if (ev.held)
 		hold_end(pid);
 }
@@ -158,7 +160,7 @@ void patch_mapping(struct watch *w, pid_t pid, pid_t tid, const char *path, uint
 		return;
 	read_comm(pid, ev.comm, sizeof ev.comm);
 	if (settle(w, &ev, want[0]))
-		apply_wanted(w, &ev, want, n);
+		apply_wanted(w, &ev, want, n, false);
 	if (ev.held)
 		hold_end(pid);
 }
