@@ -332,9 +332,9 @@ static void signals_after_leaving(struct proc *p, struct thread *t, uint64_t dat
 	/* still in: the next hold_out_of() waits for it */
 }
 
-/* FN (or the piece CODE, or the system-call stub) with ARGS, in T; 1 when
- * T turned out to be stopped by SIGSTOP (it is then held, the piece
- * written, and the caller makes the call while holding it). */
+/* FN (or the piece CODE, or the system-call stub) with ARGS, in T.  A T
+ * stopped by SIGSTOP makes it too, and stays held (stopped_call.c); or,
+ * when no signal can stop it after the call, it is made the slow way. */
 static int call_in_runner(struct proc *p, struct thread *t, uint64_t fn, const void *code, size_t len,
 			  const uint64_t args[7], double timeout, uint64_t *ret)
 {

@@ -7,22 +7,16 @@
 
 int runtime_maps_build_id(pid_t pid, const struct build_id *ids, size_t nids)
 {
-	struct maps m;
-	if (maps_read(pid, &m) < 0)
-		return -1;
 	struct object *objs;
 	size_t nobjs;
 	int found = 0;
-	if (objects_read(pid, &m, &objs, &nobjs) < 0) {
-		maps_free(&m);
+	if (objects_read_now(pid, &objs, &nobjs) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < nobjs && !found; i++)
 		for (size_t k = 0; k < nids && !found; k++)
 			found = objs[i].build_id_len == ids[k].len &&
 				memcmp(objs[i].build_id, ids[k].id, ids[k].len) == 0;
 	objects_free(objs, nobjs);
-	maps_free(&m);
 	return found;
 }
 

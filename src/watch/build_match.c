@@ -14,15 +14,10 @@ static bool same_id(const struct object *o, const struct suture_patch_object *po
 
 enum build_match build_match(pid_t pid, const struct patch_file *pf)
 {
-	struct maps m;
-	if (maps_read(pid, &m) < 0) {
-		err_clear();
-		return BUILD_ABSENT;
-	}
 	struct object *objs = NULL;
 	size_t n = 0;
 	enum build_match found = BUILD_ABSENT;
-	if (objects_read(pid, &m, &objs, &n) == 0) {
+	if (objects_read_now(pid, &objs, &n) == 0) {
 		for (size_t i = 0; i < n && found != BUILD_EXACT; i++)
 			for (uint32_t k = 0; k < pf->header->n_objects; k++) {
 				if (same_id(&objs[i], &pf->objects[k]))
@@ -33,6 +28,5 @@ enum build_match build_match(pid_t pid, const struct patch_file *pf)
 		objects_free(objs, n);
 	}
 	err_clear();
-	maps_free(&m);
 	return found;
 }
