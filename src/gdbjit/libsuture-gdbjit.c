@@ -1,9 +1,10 @@
 /* The library suture loads into a patched process so that gdb knows the
  * patch's code (docs/runtime.md, "gdb and patch code").  It holds only
  * the two symbols of GDB's JIT interface; suture fills the descriptor's
- * list from outside, with the process stopped, and calls
- * __jit_debug_register_code() after each change, where a gdb already
- * attached has its breakpoint.  Nothing here runs on its own. */
+ * list from outside, with the process stopped; a gdb that attaches reads
+ * it, and would hear of later changes at __jit_debug_register_code()
+ * (suture does not call it: no gdb can be attached while suture, a
+ * tracer too, works).  Nothing here runs on its own. */
 #include "jit_abi.h"
 
 #define EXPORT __attribute__((visibility("default"), used))

@@ -1,6 +1,5 @@
 /* Registering patches with gdb (see gdb_jit.h). */
 #include "runtime/gdb_jit.h"
-#include "runtime/async_call.h"
 #include "runtime/gdb_jit_lib.h"
 #include "runtime/gdb_jit_symfile.h"
 #include "runtime/inject.h"
@@ -104,16 +103,17 @@ static int write_entry(struct proc *p, struct thread *t, uint64_t mem, const uin
 	return 0;
 }
 
-/* Tells a gdb that may be attached: ACTION for ENTRY. */
-static int notify(struct proc *p, struct thread *t, const struct jit_lib *lib, uint32_t action, uint64_t entry)
+/* Notes ACTION for ENTRY in the descriptor, as the protocol asks.  The
+ * protocol then calls __jit_debug_register_code(), where an attached gdb
+ * has its breakpoint; but no gdb can be attached while suture works
+ * (ptrace has one tracer), and one that attaches later reads the list as
+ * it is: so that call, a trip into the process, is not made. */
+static int notify(struct proc *p, const struct jit_lib *lib, uint32_t action, uint64_t entry)
 {
-	static const uint64_t no_args[2];
-	uint64_t ignored;
 	if (mem_write(p, lib->descriptor + JIT_DESC_RELEVANT, &entry, 8) < 0 ||
 	    mem_write(p, lib->descriptor + JIT_DESC_ACTION, &action, 4) < 0)
 		return -1;
-	/* an empty function: gdb, if attached, stops there */
-	return async_call(p, t, lib->register_code, NULL, 0, no_args, 10.0, &ignored);
+	return 0;
 }
 
 /* ENTRY first in the list.  Writing first_entry is what links it (the
@@ -147,7 +147,7 @@ static int try_register(struct proc *p, struct thread *t, const struct image *im
 	uint64_t path_addr = at + sizeof(struct entry_head) + elf_len;
 	if (jit_lib_load(p, t, im->objs, im->nobjs, path_addr, &lib) == 0 && link_entry(p, &lib, at) == 0) {
 		/* linked: registered, whether a gdb heard of it or not */
-		notify(p, t, &lib, JIT_REGISTER_FN, at);
+		notify(p, &lib, JIT_REGISTER_FN, at);
 		return 0;
 	}
 	char *saved = xstrdup(err_msg());
@@ -217,10 +217,10 @@ static int try_unregister(struct proc *p, struct thread *t, uint64_t mem)
 	bool found = rc == 0 && jit_lib_find(objs, nobjs, &lib) == 1 && find_entry(p, &lib, mem, &f);
 	if (found)
 		rc = unlink_entry(p, &lib, &f);
-	/* Unlinked, gdb forgets it.  What follows needs T stopped, which
-	 * a --replace under `thread` does not have for the patches it
-	 * retires (their memory stays too): then the entry's page stays. */
-	if (found && rc == 0 && notify(p, t, &lib, JIT_UNREGISTER_FN, f.at) == 0) {
+	/* Unlinked, gdb forgets it.  The library (with the last entry) and
+	 * the entry's page then go by calls T makes: where it cannot make
+	 * them, they stay (a leak, never an entry gdb could reach). */
+	if (found && rc == 0 && notify(p, &lib, JIT_UNREGISTER_FN, f.at) == 0) {
 		uint64_t first = 0;
 		/* the library goes with the last entry; the path is in this one */
 		if (mem_read(p, lib.descriptor + JIT_DESC_FIRST, &first, 8) == 0 && !first)

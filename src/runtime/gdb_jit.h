@@ -5,8 +5,9 @@
  * into the process and linked into the list of __jit_debug_descriptor,
  * which the small library src/gdbjit/ defines (loaded once with the
  * process's dlopen(), as libgcc_s is for the process's unwinder).  gdb
- * reads the list when it attaches; a gdb already attached notices each
- * change at __jit_debug_register_code().  So `gdb -p PID` backtraces
+ * reads the list when it attaches (none can be attached while suture
+ * works: ptrace has one tracer, so __jit_debug_register_code(), where an
+ * attached gdb would hear of a change, is not called).  So `gdb -p PID` backtraces
  * through patched functions, and `info symbol` names them.
  *
  * Each entry lives in a mapping of its own:

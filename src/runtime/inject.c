@@ -332,6 +332,14 @@ int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64
 	return give_back_after(t, borrowed, call_in(p, t, fn, args, ret));
 }
 
+int remote_piece(struct proc *p, struct thread *t, const void *code, size_t len, double timeout, uint64_t *ret)
+{
+	static const uint64_t no_args[2];
+	if (!calls_on_its_own(p, t))
+		return 1;
+	return async_call(p, t, 0, code, len, no_args, timeout, ret);
+}
+
 int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret)
 {
 	static const uint64_t none[2];

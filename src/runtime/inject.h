@@ -32,6 +32,12 @@ int remote_call(struct proc *p, struct thread *t, uint64_t fn, uint64_t *ret);
 /* Same, FN(ARGS[0], ARGS[1]). */
 int remote_call_args(struct proc *p, struct thread *t, uint64_t fn, const uint64_t args[2], uint64_t *ret);
 
+/* CODE (LEN bytes of machine code, a function of no argument) run by T
+ * on its own (async_call.h), *RET what it returned.  1 when T cannot
+ * make calls on its own now (nothing was done): the caller makes them
+ * one by one instead. */
+int remote_piece(struct proc *p, struct thread *t, const void *code, size_t len, double timeout, uint64_t *ret);
+
 /* mmap/munmap/mprotect in the target; remote_mmap returns the address or
  * sets an error naming the process. */
 int remote_mmap(struct proc *p, struct thread *t, uint64_t addr, uint64_t len, int prot,

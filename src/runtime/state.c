@@ -1,18 +1,13 @@
 /* Reading and writing the record of patches inside the process (see
  * state.h for the layout and why it is never torn). */
 #include "runtime/state.h"
-#include "runtime/async_call.h"
-#include "runtime/inject.h"
 #include "runtime/maps.h"
-#include "runtime/universe.h"
 #include "common/error.h"
 #include "common/util.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #define IMAGE_MAGIC "SUTIMAGE"
@@ -187,53 +182,6 @@ void state_free(struct state *st)
 	free(st->entries);
 	free(st->threads.t);
 	memset(st, 0, sizeof *st);
-}
-
-static int remote_call_checked(struct proc *p, struct thread *t, long nr, long a0, long a1, long a2,
-			       long a3, long a4, const char *what, long *ret)
-{
-	long args[6] = { a0, a1, a2, a3, a4, 0 };
-	if (remote_syscall(p, t, nr, args, ret) < 0)
-		return -1;
-	if (*ret < 0 && *ret > -4096)
-		return err_set("cannot create suture's state in process %d: %s failed (%s)",
-			       p->pid, what, strerror((int)-*ret));
-	return 0;
-}
-
-int state_create(struct proc *p, struct thread *t, struct state *st)
-{
-	/* memfd_create needs its name in the target's memory */
-	uint64_t scratch, page;
-	if (scratch_put(p, t, STATE_NAME, sizeof STATE_NAME, &scratch, &page) < 0)
-		return -1;
-	long fd = -1, addr = 0, r;
-	int rc = remote_call_checked(p, t, SYS_memfd_create, (long)scratch, 1 /* MFD_CLOEXEC */, 0, 0, 0,
-					 "memfd_create", &fd);
-	if (rc == 0)
-		rc = remote_call_checked(p, t, SYS_ftruncate, fd, STATE_SIZE, 0, 0, 0, "ftruncate", &r);
-	if (rc == 0)
-		rc = remote_call_checked(p, t, SYS_mmap, 0, STATE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
-					 "mmap", &addr);
-	long args[6] = { fd };
-	if (fd >= 0)
-		remote_syscall(p, t, SYS_close, args, &r);
-	scratch_free(p, t, page);
-	if (rc < 0)
-		return -1;
-	state_free(st);
-	st->base = (uint64_t)addr;
-	st->size = STATE_SIZE;
-	st->image.next_seq = 1;
-	/* the image first (in half 1, so the first commit goes to half 0),
-	 * then the header that makes it current */
-	st->header.active = 1;
-	if (state_commit(p, st) < 0)
-		return -1;
-	memcpy(st->header.magic, STATE_MAGIC, 8);
-	st->header.version = STATE_VERSION;
-	st->header.univ_offset = UNIV_OFFSET;
-	return mem_write(p, st->base, &st->header, sizeof st->header);
 }
 
 /* Whether a record still needs keeping: its patch runs, may run, or
