@@ -35,6 +35,18 @@ struct jit_descriptor {
 #define JIT_DESC_RELEVANT 8
 #define JIT_DESC_FIRST 16
 
+/* Besides gdb's interface, the library loads libgcc_s (when the process
+ * has not) as it is loaded itself, for the patch's unwind tables
+ * (runtime/patch_unwind.h): one dlopen() made by the process on a first
+ * patch instead of two.  What it found, for suture to read. */
+struct suture_libgcc {
+	uint64_t loaded;             /* its dlopen() handle, when it loaded libgcc_s; else 0 */
+	uint64_t register_frame;     /* __register_frame(), 0 if libgcc_s could not be loaded */
+	uint64_t deregister_frame;
+};
+#define SUTURE_LIBGCC_NAME "suture_libgcc"
+#define LIBGCC_SONAME "libgcc_s.so.1"
+
 /* The two names gdb looks for in every object it loads. */
 #define JIT_DESCRIPTOR_NAME "__jit_debug_descriptor"
 #define JIT_REGISTER_NAME "__jit_debug_register_code"

@@ -129,7 +129,7 @@ static int link_entry(struct proc *p, const struct jit_lib *lib, uint64_t entry)
 	return mem_write(p, lib->descriptor + JIT_DESC_FIRST, &entry, 8);
 }
 
-static int try_register(struct proc *p, struct thread *t, const struct image *im)
+static int try_register(struct proc *p, struct thread *t, const struct image *im, struct jit_lib *lib)
 {
 	char path[PATH_MAX];
 	uint8_t *elf;
@@ -143,24 +143,25 @@ static int try_register(struct proc *p, struct thread *t, const struct image *im
 	free(strings);
 	if (rc < 0)
 		return -1;
-	struct jit_lib lib = { 0 };
 	uint64_t path_addr = at + sizeof(struct entry_head) + elf_len;
-	if (jit_lib_load(p, t, im->objs, im->nobjs, path_addr, &lib) == 0 && link_entry(p, &lib, at) == 0) {
+	if (jit_lib_load(p, t, im->objs, im->nobjs, path_addr, lib) == 0 && link_entry(p, lib, at) == 0) {
 		/* linked: registered, whether a gdb heard of it or not */
-		notify(p, &lib, JIT_REGISTER_FN, at);
+		notify(p, lib, JIT_REGISTER_FN, at);
 		return 0;
 	}
 	char *saved = xstrdup(err_msg());
-	jit_lib_close(p, t, im->objs, im->nobjs, lib.opened);
+	jit_lib_close(p, t, im->objs, im->nobjs, lib->opened);
+	*lib = (struct jit_lib){ 0 };
 	remote_munmap(p, t, at, PAGE_ROUND(path_addr - at + strings_len));
 	err_set("%s", saved);
 	free(saved);
 	return -1;
 }
 
-void gdb_jit_register(struct proc *p, struct thread *t, const struct image *im)
+void gdb_jit_register(struct proc *p, struct thread *t, const struct image *im, struct jit_lib *lib)
 {
-	if (try_register(p, t, im) < 0)
+	*lib = (struct jit_lib){ 0 };
+	if (try_register(p, t, im, lib) < 0)
 		warn_add("gdb will not know the code of patch '%s' in process %d: %s",
 			 patch_string(im->pf, im->pf->header->name), p->pid, err_msg());
 	err_clear();

@@ -21,12 +21,14 @@
 #ifndef SUTURE_RUNTIME_GDB_JIT_H
 #define SUTURE_RUNTIME_GDB_JIT_H
 
+#include "runtime/gdb_jit_lib.h"
 #include "runtime/loader.h"
 #include "runtime/proc.h"
 
 /* Registers the loaded image IM (its memory written, relocated) with
- * stopped thread T. */
-void gdb_jit_register(struct proc *p, struct thread *t, const struct image *im);
+ * stopped thread T.  *LIB: the library in the process (its descriptor
+ * 0 when it is not there). */
+void gdb_jit_register(struct proc *p, struct thread *t, const struct image *im, struct jit_lib *lib);
 /* Unregisters the patch whose memory is at MEM, if it was registered,
  * before that memory is unmapped; unloads the library when its list is
  * empty again. */

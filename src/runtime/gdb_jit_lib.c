@@ -77,6 +77,9 @@ int jit_lib_find(const struct object *objs, size_t nobjs, struct jit_lib *lib)
 		    sym_in_object(&objs[i], JIT_REGISTER_NAME, NULL, &reg) != 1)
 			continue;
 		*lib = (struct jit_lib){ .descriptor = desc.addr, .register_code = reg.addr };
+		struct resolved libgcc;
+		if (sym_in_object(&objs[i], SUTURE_LIBGCC_NAME, NULL, &libgcc) == 1)
+			lib->libgcc = libgcc.addr;
 		return 1;
 	}
 	return 0;

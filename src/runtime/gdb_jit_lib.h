@@ -16,6 +16,7 @@ struct jit_lib {
 	uint64_t descriptor;      /* &__jit_debug_descriptor in the process */
 	uint64_t register_code;   /* __jit_debug_register_code() */
 	uint64_t opened;          /* dlopen handle, when this apply loaded it; else 0 */
+	uint64_t libgcc;          /* &suture_libgcc (gdbjit/jit_abi.h), 0 in an older library */
 };
 
 /* The library's file, as the process sees it (a build tree's, when the

@@ -2,6 +2,7 @@
 #include "runtime/patch_unwind.h"
 #include "runtime/async_call.h"
 #include "runtime/gdb_jit.h"
+#include "gdbjit/jit_abi.h"
 #include "runtime/inject.h"
 #include "runtime/split.h"
 #include "runtime/symbols.h"
@@ -16,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define LIBGCC "libgcc_s.so.1"
+#define LIBGCC LIBGCC_SONAME
 /* dlopen() reads the library from disk */
 #define CALL_TIMEOUT 10.0
 
@@ -106,13 +107,32 @@ static int load_libgcc(struct proc *p, struct thread *t, struct image *im, struc
 	return rc;
 }
 
+/* The libgcc_s that the gdb JIT library LIB loaded as it was loaded
+ * (gdbjit/jit_abi.h): false if it did not, or is an older one. */
+static bool from_jit_lib(struct proc *p, const struct jit_lib *lib, struct image *im, struct libgcc *g)
+{
+	struct suture_libgcc there;
+	if (!lib->libgcc || mem_read(p, lib->libgcc, &there, sizeof there) < 0 || !there.register_frame ||
+	    !there.deregister_frame) {
+		err_clear();
+		return false;
+	}
+	g->register_frame = there.register_frame;
+	g->deregister_frame = there.deregister_frame;
+	/* loaded by this apply: a refused one closes it again */
+	if (lib->opened)
+		im->libgcc_loaded = there.loaded;
+	return true;
+}
+
 int patch_unwind_register(struct proc *p, struct thread *t, struct image *im)
 {
-	gdb_jit_register(p, t, im);   /* a warning at worst */
+	struct jit_lib lib;
+	gdb_jit_register(p, t, im, &lib);   /* a warning at worst */
 	if (!im->eh_frame_size)
 		return 0;
 	struct libgcc g;
-	if (!find_in(p, im, &g) && load_libgcc(p, t, im, &g) < 0)
+	if (!find_in(p, im, &g) && !from_jit_lib(p, &lib, im, &g) && load_libgcc(p, t, im, &g) < 0)
 		return err_prefix("patch '%s'", patch_string(im->pf, im->pf->header->name));
 	if (call(p, t, g.register_frame, im->base + im->eh_frame_off, 0, NULL) < 0)
 		return -1;
