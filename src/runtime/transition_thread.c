@@ -128,6 +128,27 @@ static int with_all_stopped(struct thread_transition *x, int (*write)(struct thr
 
 static int rounds(struct thread_transition *x, double deadline);
 
+/* Is every thread of P stopped by SIGSTOP (a starting process watch
+ * holds)?  Its code is then written with every thread held (one stop
+ * each), not by a piece of code one of them runs (a call into it, which
+ * costs more). */
+static bool stopped_whole(const struct proc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct thread *th = p->threads[i];
+		if (th->seized && !th->gone && !th->group_stop)
+			return false;
+	}
+	return true;
+}
+
+/* The code written under running threads (transition_poke), or
+ * POKE_CANNOT: with every thread stopped. */
+static int poke_running(struct thread_transition *x, bool to_slots, bool to_new)
+{
+	return stopped_whole(x->t->p) ? POKE_CANNOT : transition_poke(x->t, to_slots, to_new);
+}
+
 /* B with no thread held but for a moment: POKE_CANNOT when the paddings
  * must be written with every thread stopped (the bytes are set). */
 static int begin_running(struct thread_transition *x, double deadline)
@@ -141,7 +162,7 @@ static int begin_running(struct thread_transition *x, double deadline)
 		return rc;
 	if (state_set(t->p, t->st, t->entry, t->during) < 0)
 		return -1;
-	rc = transition_poke(x->t, true, false);
+	rc = poke_running(x, true, false);
 	if (rc != 0)
 		return rc;
 	fault_point("phase1");
@@ -321,7 +342,7 @@ static int finish(struct thread_transition *x, uint8_t universe, enum patch_stat
 	struct transition *t = x->t;
 	if (gate_write(t->p, t->gate, universe) < 0)
 		return -1;
-	int rc = transition_poke(x->t, false, universe != 0);
+	int rc = poke_running(x, false, universe != 0);
 	if (rc == 0) {
 		fault_point("phase3");
 		rc = transition_empty_rooms(t, universe != 0);
