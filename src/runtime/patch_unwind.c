@@ -2,10 +2,10 @@
 #include "runtime/patch_unwind.h"
 #include "runtime/async_call.h"
 #include "runtime/gdb_jit.h"
-#include "gdbjit/jit_abi.h"
 #include "runtime/inject.h"
 #include "runtime/split.h"
 #include "runtime/symbols.h"
+#include "gdbjit/jit_abi.h"
 #include "common/error.h"
 #include "common/util.h"
 

@@ -19,8 +19,9 @@
 
 /* Registers the loaded image's .eh_frame with the process's libgcc
  * (loading libgcc_s.so.1 if the process has not yet: glibc would, at its
- * first backtrace() or pthread_cancel()), with stopped thread T.  Nothing
- * to do for a patch without one. */
+ * first backtrace() or pthread_cancel(); the gdb JIT library, loaded
+ * first, does it as it is loaded), with stopped thread T.  Nothing to do
+ * for a patch without one. */
 int patch_unwind_register(struct proc *p, struct thread *t, struct image *im);
 /* Undoes that for the patch memory at MEM, if it was registered; before
  * the memory is unmapped. */
