@@ -241,6 +241,26 @@ def state_mapping(pid):
     raise AssertionError("no suture-state mapping")
 
 
+def test_record_whose_header_is_zeroed_is_damage(suture, uni, start):
+    """A record whose header was zeroed while its image still lists a
+    patch is not taken for a blank one (a first apply killed as it made
+    it): status reports it damaged, apply refuses it and makes no second
+    record beside it."""
+    t = start(uni["prog"], "-w", "1")
+    run([suture, "apply", str(t.pid), str(uni["PROTO"])])
+    base = state_mapping(t.pid)
+    with open(f"/proc/{t.pid}/mem", "r+b", buffering=0) as mem:
+        mem.seek(base)
+        mem.write(bytes(8))   # the magic
+    r = run([suture, "status", str(t.pid)], check=False)
+    assert r.returncode == 1 and "damaged" in r.stdout and "restart the process" in r.stdout
+    r = run([suture, "apply", str(t.pid), str(uni["PROTO"])], check=False)
+    assert r.returncode == 1 and "damaged" in r.stderr
+    maps = pathlib.Path(f"/proc/{t.pid}/maps").read_text()
+    assert maps.count("/memfd:suture-state") == 1
+    assert t.counters()["mismatch"] == 0
+
+
 def test_record_does_not_grow_and_damage_is_refused(suture, uni, start):
     """Applies, refusals and reverts leave the record's size where it was;
     a record scribbled on is reported by status and refused by apply."""

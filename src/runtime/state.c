@@ -85,16 +85,30 @@ static int parse_image(struct proc *p, struct state *st, uint8_t *buf, uint64_t 
 	return 0;
 }
 
+/* Does a half of ST's record hold an image that lists patches?  (A
+ * record whose header is gone is blank only if neither does.) */
+static bool lists_patches(struct proc *p, const struct state *st)
+{
+	for (uint32_t half = 0; half < 2; half++) {
+		struct state_image im;
+		if (mem_read(p, half_addr(st, half), &im, sizeof im) == 0 &&
+		    memcmp(im.magic, IMAGE_MAGIC, 8) == 0 && im.n_patches > 0)
+			return true;
+	}
+	return false;
+}
+
 /* One attempt: 1 read and valid, 0 raced a writer (try again), -1 error. */
 static int read_once(struct proc *p, struct state *st)
 {
 	if (mem_read(p, st->base, &st->header, sizeof st->header) < 0)
 		return -1;
 	if (memcmp(st->header.magic, STATE_MAGIC, 8) != 0) {
-		/* created but never written: suture was stopped right after mapping it */
+		/* created but never written: suture was stopped right after
+		 * mapping it (the next apply makes its record there) */
 		static const char zero[8];
 		if (memcmp(st->header.magic, zero, 8) == 0)
-			return 1;
+			return lists_patches(p, st) ? damaged(p, "its header is gone, not its patches") : 1;
 		return damaged(p, "bad magic");
 	}
 	if (st->header.version != STATE_VERSION)

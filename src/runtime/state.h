@@ -151,7 +151,9 @@ int state_read(struct proc *p, struct state *st);
  * thread stopped meanwhile waits less. */
 int state_reread(struct proc *p, struct state *st);
 void state_free(struct state *st);
-/* Creates the mapping (through remote syscalls in stopped thread T). */
+/* Makes the record (state_create.c), with thread T: in the mapping ST
+ * found with nothing written yet (a suture killed as it made it), else
+ * in a new one. */
 int state_create(struct proc *p, struct thread *t, struct state *st);
 /* Appends a complete patch record (seq and time filled in) and writes
  * the new image; returns the record as kept in ST (valid until the next

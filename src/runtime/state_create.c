@@ -8,6 +8,7 @@
 #include "runtime/state.h"
 #include "runtime/async_call.h"
 #include "runtime/inject.h"
+#include "runtime/redirect.h"
 #include "runtime/universe.h"
 #include "common/error.h"
 
@@ -139,9 +140,12 @@ static int map_record(struct proc *p, struct thread *t, long *addr)
 
 int state_create(struct proc *p, struct thread *t, struct state *st)
 {
-	long addr;
-	if (map_record(p, t, &addr) < 0)
+	/* a blank one is the work of a suture killed right here: used, not
+	 * left beside a second one that state_read might not find first */
+	long addr = (long)st->base;
+	if (!addr && map_record(p, t, &addr) < 0)
 		return -1;
+	fault_point("record");   /* mapped, nothing written in it yet */
 	state_free(st);
 	st->base = (uint64_t)addr;
 	st->size = STATE_SIZE;
