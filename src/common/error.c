@@ -18,6 +18,13 @@ int err_set(const char *fmt, ...)
 	return -1;
 }
 
+/* err_buf = "HEAD: TAIL", cut at the buffer's end if it must be. */
+static void join(const char *head, const char *tail)
+{
+	if (snprintf(err_buf, sizeof err_buf, "%s: %s", head, tail) >= (int)sizeof err_buf)
+		memcpy(err_buf + sizeof err_buf - 4, "...", 4);
+}
+
 int err_set_errno(const char *fmt, ...)
 {
 	int saved = errno;
@@ -26,7 +33,7 @@ int err_set_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
-	snprintf(err_buf, sizeof err_buf, "%s: %s", head, strerror(saved));
+	join(head, strerror(saved));
 	errno = saved;
 	return -1;
 }
@@ -40,7 +47,7 @@ int err_prefix(const char *fmt, ...)
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
 	snprintf(old, sizeof old, "%s", err_buf);
-	snprintf(err_buf, sizeof err_buf, "%s: %s", head, old);
+	join(head, old);
 	return -1;
 }
 

@@ -183,7 +183,7 @@ static int resolve_undefined(struct image *im, struct proc *p, size_t index, con
 		}
 		if (found == 0) {
 			if (GELF_ST_BIND(sym->st_info) == STB_WEAK) {
-				im->syms[index] = (struct image_sym){ true, true, false, false, 0 };
+				im->syms[index] = (struct image_sym){ .referenced = true, .resolved = true };   /* a weak one: 0 */
 				return 0;
 			}
 			return err_set("symbol '%s' is not defined by any object of process %d: load the library "
@@ -430,7 +430,7 @@ static int relocate_one(struct image *im, size_t sec, const GElf_Rela *rela, con
 	uint64_t P = im->base + im->sec_off[sec] + rela->r_offset;
 	uint8_t *at = im->bytes + im->sec_off[sec] + rela->r_offset;
 	bool tls = s < im->nsyms && im->syms[s].tls;
-	int64_t v;
+	int64_t v = 0;
 	switch (type) {
 	case R_X86_64_64:
 		v = (int64_t)(S + A);

@@ -86,7 +86,7 @@ static int load_libgcc(struct proc *p, struct thread *t, struct image *im, struc
 {
 	static const char names[] = LIBGCC "\0__register_frame\0__deregister_frame";
 	const uint64_t lib = 0, reg = sizeof LIBGCC, dereg = reg + sizeof "__register_frame";
-	uint64_t open_fn, sym_fn, at, page, handle = 0;
+	uint64_t open_fn = 0, sym_fn = 0, at, page, handle = 0;
 	if (global(p, im, "dlopen", &open_fn) < 0 || global(p, im, "dlsym", &sym_fn) < 0 ||
 	    scratch_put(p, t, names, sizeof names, &at, &page) < 0)
 		return -1;
@@ -157,7 +157,7 @@ int patch_unwind_deregister(struct proc *p, struct thread *t, uint64_t mem)
 
 void patch_unwind_unload(struct proc *p, struct thread *t, struct image *im)
 {
-	uint64_t close_fn;
+	uint64_t close_fn = 0;
 	if (im->libgcc_loaded && global(p, im, "dlclose", &close_fn) == 0 &&
 	    call(p, t, close_fn, im->libgcc_loaded, 0, NULL) == 0)
 		im->libgcc_loaded = 0;
