@@ -76,7 +76,7 @@ int jit_lib_find(const struct object *objs, size_t nobjs, struct jit_lib *lib)
 		    sym_in_object(&objs[i], JIT_DESCRIPTOR_NAME, NULL, &desc) != 1 ||
 		    sym_in_object(&objs[i], JIT_REGISTER_NAME, NULL, &reg) != 1)
 			continue;
-		*lib = (struct jit_lib){ .descriptor = desc.addr, .register_code = reg.addr };
+		*lib = (struct jit_lib){ .descriptor = desc.addr };
 		struct resolved libgcc;
 		if (sym_in_object(&objs[i], SUTURE_LIBGCC_NAME, NULL, &libgcc) == 1)
 			lib->libgcc = libgcc.addr;
@@ -138,22 +138,22 @@ int jit_lib_load(struct proc *p, struct thread *t, const struct object *objs, si
 	uint64_t opened = 0;
 	if (call_named(p, t, objs, nobjs, "dlopen", path_addr, RTLD_NOW | RTLD_LOCAL, &opened) < 0)
 		return -1;
-	lib->opened = opened;
-	if (!lib->opened)
+	if (!opened)
 		return why_not_loaded(p, t, objs, nobjs, path);
-	/* its two symbols read from its file: two calls fewer than dlsym */
+	/* its symbols read from its file: two calls fewer than dlsym */
 	struct object *now;
 	size_t nnow;
 	int found = objects_read_now(p->pid, &now, &nnow) == 0 ? jit_lib_find(now, nnow, lib) : 0;
 	objects_free(now, nnow);
 	err_clear();
-	lib->opened = opened;
+	lib->opened = opened;   /* (jit_lib_find fills *LIB whole) */
 	if (found == 1)
 		return 0;
-	if (call_named(p, t, objs, nobjs, "dlsym", lib->opened, desc_name, &lib->descriptor) < 0 ||
-	    call_named(p, t, objs, nobjs, "dlsym", lib->opened, reg_name, &lib->register_code) < 0)
+	uint64_t register_code = 0;
+	if (call_named(p, t, objs, nobjs, "dlsym", opened, desc_name, &lib->descriptor) < 0 ||
+	    call_named(p, t, objs, nobjs, "dlsym", opened, reg_name, &register_code) < 0)
 		return -1;
-	if (!lib->descriptor || !lib->register_code)
+	if (!lib->descriptor || !register_code)
 		return err_set("%s in process %d lacks %s", path, p->pid, JIT_REGISTER_NAME);
 	return 0;
 }

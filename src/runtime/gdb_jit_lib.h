@@ -13,8 +13,8 @@
 #define JIT_LIB_NAME "libsuture-gdbjit.so"
 
 struct jit_lib {
-	uint64_t descriptor;      /* &__jit_debug_descriptor in the process */
-	uint64_t register_code;   /* __jit_debug_register_code() */
+	uint64_t descriptor;      /* &__jit_debug_descriptor in the process (the library also
+				   has __jit_debug_register_code(), which gdb needs) */
 	uint64_t opened;          /* dlopen handle, when this apply loaded it; else 0 */
 	uint64_t libgcc;          /* &suture_libgcc (gdbjit/jit_abi.h), 0 in an older library */
 };
