@@ -332,6 +332,19 @@ static void signals_after_leaving(struct proc *p, struct thread *t, uint64_t dat
 	/* still in: the next hold_out_of() waits for it */
 }
 
+int runner_enter(struct proc *p, struct thread *t, struct runner_data *d, const struct user_regs_struct *regs)
+{
+	tramp_values(regs, d->save);
+	if (mem_write(p, p->runner + p->runner_code, d, sizeof *d) < 0)
+		return -1;
+	struct user_regs_struct call = *regs;
+	/* below the red zone, 16-byte aligned; no system call to restart */
+	call.rsp = (regs->rsp - 128 - 512) & ~(uint64_t)15;
+	call.rip = p->runner;
+	call.orig_rax = (unsigned long)-1;
+	return thread_set_regs(t, &call);
+}
+
 /* FN (or the piece CODE, or the system-call stub) with ARGS, in T.  A T
  * stopped by SIGSTOP makes it too, and stays held (stopped_call.c); or,
  * when no signal can stop it after the call, it is made the slow way. */
@@ -363,17 +376,8 @@ static int call_in_runner(struct proc *p, struct thread *t, uint64_t fn, const v
 		p->runner_busy = false;
 		return rc;
 	}
-	if (rc == 0) {
-		tramp_values(&regs, d.save);
-		rc = mem_write(p, data, &d, sizeof d);
-	}
-	if (rc == 0) {
-		/* below the red zone, 16-byte aligned; no system call to restart */
-		regs.rsp = (regs.rsp - 128 - 512) & ~(uint64_t)15;
-		regs.rip = p->runner;
-		regs.orig_rax = (unsigned long)-1;
-		rc = thread_set_regs(t, &regs);
-	}
+	if (rc == 0)
+		rc = runner_enter(p, t, &d, &regs);
 	if (rc < 0) {
 		thread_resume(t);
 		return -1;

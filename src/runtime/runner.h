@@ -31,6 +31,12 @@ struct runner_data {
 	uint32_t stop_pid, stop_tid, stop_sig;
 };
 
+/* Sends held thread T (its registers REGS) into the runner for the call
+ * D describes: REGS kept in D (the runner gives them back at the end), D
+ * written to the data page, T pointed at the runner on a frame of its
+ * own.  T stays held. */
+int runner_enter(struct proc *p, struct thread *t, struct runner_data *d, const struct user_regs_struct *regs);
+
 /* The call D describes, made by T of a process stopped by SIGSTOP (T
  * held, REGS its registers, the runner and D's piece written): T runs
  * it on its own and stops at its end, and is held again, as it was,

@@ -14,7 +14,6 @@
 #include "runtime/runner.h"
 #include "runtime/inject.h"
 #include "runtime/redirect.h"
-#include "runtime/trampoline.h"
 #include "common/error.h"
 #include "common/util.h"
 
@@ -102,16 +101,10 @@ int stopped_call(struct proc *p, struct thread *t, struct runner_data *d, const 
 	int sig = quiet_signal(p, t);
 	if (!sig)
 		return 1;
-	tramp_values(regs, d->save);
 	d->stop_pid = (uint32_t)p->pid;
 	d->stop_tid = (uint32_t)t->tid;
 	d->stop_sig = (uint32_t)sig;
-	struct user_regs_struct call = *regs;
-	/* below the red zone, 16-byte aligned; no system call to restart */
-	call.rsp = (regs->rsp - 128 - 512) & ~(uint64_t)15;
-	call.rip = p->runner;
-	call.orig_rax = (unsigned long)-1;
-	if (mem_write(p, data, d, sizeof *d) < 0 || thread_set_regs(t, &call) < 0)
+	if (runner_enter(p, t, d, regs) < 0)
 		return -1;
 	fault_point("stopped-call");   /* tests: suture dies as the thread is sent to the call */
 	if (run_until_stopped_itself(p, t, data, sig, timeout) < 0) {
